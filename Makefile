@@ -1,0 +1,79 @@
+# Anbud: the commands the README names. Everything runs from a local .venv.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WEB_CONCURRENCY ?= 2
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: help venv install run serve migrate demo test test-fast lint openapi openapi-check worker bench clean
+
+help:
+	@echo "make run            set up, migrate, load demo data and serve on http://$(HOST):$(PORT)"
+	@echo "make test           the whole test suite (DATABASE_URL picks the database)"
+	@echo "make lint           ruff + import-linter + migrations check"
+	@echo "make openapi        regenerate openapi.yaml;  make openapi-check  fail when it drifted"
+	@echo "make worker         a Celery worker (needs CELERY_BROKER_URL)"
+	@echo "make bench          benchmarks in bench/"
+
+$(PY):
+	@PYBIN="$$(command -v python3.12 || true)"; \
+	if [ -z "$$PYBIN" ] && command -v pyenv >/dev/null 2>&1; then \
+	  PYBIN="$$(pyenv root)/versions/$$(pyenv versions --bare | grep -E '^3\.12(\.|$$)' | sort -V | tail -1)/bin/python3.12"; \
+	fi; \
+	if [ -z "$$PYBIN" ] || [ ! -x "$$PYBIN" ]; then \
+	  for c in $$HOME/.pyenv/versions/3.12*/bin/python3.12 /usr/local/bin/python3.12 /usr/bin/python3.12; do \
+	    if [ -x "$$c" ]; then PYBIN="$$c"; break; fi; done; \
+	fi; \
+	if [ -z "$$PYBIN" ] || [ ! -x "$$PYBIN" ]; then \
+	  echo "Anbud needs Python 3.12: install it (e.g. 'pyenv install 3.12') and run make again." >&2; exit 1; \
+	fi; \
+	echo "Creating $(VENV) with $$PYBIN"; \
+	"$$PYBIN" -m venv $(VENV)
+
+$(STAMP): $(PY) pyproject.toml constraints.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade "pip==26.3" "setuptools==84.2.1"
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	@touch $(STAMP)
+
+venv install: $(STAMP)
+
+migrate: $(STAMP)
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py load_demo_data
+
+run: demo
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	@$(PY) manage.py demo_banner --host $(HOST) --port $(PORT)
+	$(VENV)/bin/gunicorn config.wsgi:application --bind $(HOST):$(PORT) --workers $(WEB_CONCURRENCY) --access-logfile - --timeout 120
+
+test: $(STAMP)
+	$(PY) -m pytest -n 2 --dist loadfile -p no:cacheprovider
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(PY) manage.py makemigrations --check --dry-run
+
+openapi: $(STAMP)
+	$(PY) manage.py spectacular --validate --fail-on-warn --file openapi.yaml
+
+openapi-check: $(STAMP)
+	@$(PY) manage.py spectacular --validate --fail-on-warn --file /tmp/anbud-openapi-check.yaml
+	@diff -u openapi.yaml /tmp/anbud-openapi-check.yaml && echo "openapi.yaml is up to date" || \
+	  (echo "openapi.yaml is out of date: run 'make openapi' and commit it" >&2; exit 1)
+
+worker: $(STAMP)
+	$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=2
+
+bench: $(STAMP)
+	@for b in bench/*.py; do [ "$$(basename $$b)" = "__init__.py" ] && continue; echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf var/static .pytest_cache

@@ -1,0 +1,180 @@
+"""One place that turns every error into RFC 9457 problem details (application/problem+json)."""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from procurement.errors import DomainError
+
+PROBLEM_TYPE_BASE = "https://anbud.example/problems/"
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+_TITLES = {
+    400: "Invalid input",
+    401: "Authentication required",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict with the current state",
+    412: "Precondition failed",
+    413: "Content too large",
+    415: "Unsupported media type",
+    429: "Too many requests",
+}
+
+
+def _pointer_escape(part: Any) -> str:
+    return str(part).replace("~", "~0").replace("/", "~1")
+
+
+def flatten_errors(detail: Any, path: str = "") -> list[dict[str, str]]:
+    """DRF's nested error structure -> [{"field": JSON pointer, "code", "message"}]."""
+    out: list[dict[str, str]] = []
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            sub = (
+                path if key in ("non_field_errors", "__all__") else f"{path}/{_pointer_escape(key)}"
+            )
+            out.extend(flatten_errors(value, sub))
+    elif isinstance(detail, list):
+        if all(isinstance(item, str) for item in detail):
+            for item in detail:
+                out.append(
+                    {
+                        "field": path,
+                        "code": getattr(item, "code", None) or "invalid",
+                        "message": str(item),
+                    }
+                )
+        else:
+            for index, item in enumerate(detail):
+                if item in ({}, [], None):
+                    continue
+                out.extend(flatten_errors(item, f"{path}/{index}"))
+    else:
+        out.append(
+            {
+                "field": path,
+                "code": getattr(detail, "code", None) or "invalid",
+                "message": str(detail),
+            }
+        )
+    return out
+
+
+def problem(
+    status_code: int, detail: str, *, code: str, errors: list | None = None, **extra: Any
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + code.replace("_", "-"),
+        "title": _TITLES.get(status_code, "Error"),
+        "status": status_code,
+        "detail": detail,
+        "code": code,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    body.update(extra)
+    return body
+
+
+def _problem_response(body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    response = Response(body, status=body["status"], headers=headers)
+    response.content_type = PROBLEM_CONTENT_TYPE
+    return response
+
+
+def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    request = context.get("request")
+    if isinstance(exc, DomainError):
+        body = problem(
+            exc.status, exc.message, code=exc.code, errors=exc.errors or None, **_extra(exc.extra)
+        )
+        if exc.status == 400 and "errors" not in body:
+            body["errors"] = []
+        if exc.status == 403:
+            _audit_denial(request, exc.message)
+        return _problem_response(body)
+    if isinstance(exc, DjangoValidationError):
+        errors = flatten_errors(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+        return _problem_response(
+            problem(400, "The input is invalid.", code="invalid", errors=errors)
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    headers = {
+        k: v for k, v in response.items() if k in ("WWW-Authenticate", "Retry-After", "Allow")
+    }
+    if isinstance(exc, exceptions.ValidationError):
+        errors = flatten_errors(exc.detail)
+        detail = "The input is invalid: " + "; ".join(
+            f"{e['field'] or '/'}: {e['message']}" for e in errors[:5]
+        )
+        body = problem(400, detail, code="invalid", errors=errors)
+    else:
+        code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+        code = code if isinstance(code, str) else "error"
+        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+        body = problem(response.status_code, str(detail), code=code)
+        if response.status_code == status.HTTP_403_FORBIDDEN:
+            _audit_denial(request, str(detail))
+        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+            body["retry_after"] = int(exc.wait)
+    return _problem_response(body, headers)
+
+
+def _extra(extra: dict[str, Any]) -> dict[str, Any]:
+    from audit.chain import to_json_value
+
+    return to_json_value(extra)
+
+
+def _audit_denial(request, reason: str) -> None:
+    """Refused writes are recorded (Annex IV: an attempt to breach the rules is detectable)."""
+    if request is None or request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    user = getattr(request, "user", None)
+    if not user or not user.is_authenticated:
+        return
+    from django.db import transaction
+
+    from audit.services import record
+
+    with transaction.atomic():
+        record(
+            action="permission.denied",
+            actor=user,
+            object_type="request",
+            data={"method": request.method, "path": request.path, "reason": reason},
+        )
+
+
+def json_404(request, exception=None):
+    if not request.path.startswith("/api/"):
+        from django.views.defaults import page_not_found
+
+        return page_not_found(request, exception)
+    body = problem(404, "There is nothing at this address.", code="not_found")
+    return JsonResponse(body, status=404, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def json_500(request):
+    if not request.path.startswith("/api/"):
+        from django.views.defaults import server_error
+
+        return server_error(request)
+    body = problem(500, "An unexpected error happened; it has been logged.", code="server_error")
+    body["title"] = "Server error"
+    return JsonResponse(body, status=500, content_type=PROBLEM_CONTENT_TYPE)

@@ -1,0 +1,25 @@
+"""ETag on detail responses and If-Match on updates (412 when stale)."""
+
+import re
+
+from procurement.errors import PreconditionFailed
+
+_ETAG = re.compile(r'^(?:W/)?"(?P<tag>[0-9a-f]{8})-(?P<version>\d+)"$')
+
+
+def etag_for(obj) -> str:
+    return f'"{obj.pk.hex[:8]}-{obj.version}"'
+
+
+def expected_version(request, obj) -> int | None:
+    """The version the client last read, from If-Match; None when it did not send one."""
+    header = request.headers.get("If-Match")
+    if not header or header.strip() == "*":
+        return None
+    match = _ETAG.match(header.strip())
+    if not match or match["tag"] != obj.pk.hex[:8]:
+        raise PreconditionFailed(
+            "If-Match does not match this object's ETag; read it again (GET) and use its ETag.",
+            current_version=obj.version,
+        )
+    return int(match["version"])

@@ -1,0 +1,29 @@
+"""Role checks per action. Which objects a user can reach is decided by selectors (404)."""
+
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from procurement.models import Role
+
+OFFICERS = frozenset({Role.ADMIN, Role.OFFICER})
+BUYER_READERS = frozenset({Role.ADMIN, Role.OFFICER, Role.EVALUATOR, Role.AUDITOR})
+BIDDERS = frozenset({Role.BIDDER})
+
+
+class RolePermission(BasePermission):
+    """Reads are open to authenticated members (scoped by selectors); each write action lists
+    the roles that may call it in the view's ``write_roles``. A superuser without an
+    organisation may only use actions listed in ``superuser_actions``."""
+
+    message = "Your role may not do this."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not user or not user.is_authenticated:
+            return False
+        action = getattr(view, "action", None)
+        if request.method in SAFE_METHODS and action not in getattr(view, "read_roles", {}):
+            return True
+        if user.is_superuser and action in getattr(view, "superuser_actions", ()):
+            return True
+        roles = {**getattr(view, "write_roles", {}), **getattr(view, "read_roles", {})}.get(action)
+        return roles is not None and user.role in roles

@@ -1,0 +1,79 @@
+import re
+from decimal import Decimal
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+
+class MoneySerializer(serializers.Serializer):
+    """{"amount": "1234.50", "currency": "SEK"}: the amount is a decimal string, never a float."""
+
+    amount = serializers.DecimalField(max_digits=18, decimal_places=2, min_value=Decimal(0))
+    currency = serializers.RegexField(r"^[A-Z]{3}$", help_text="ISO 4217 code, e.g. SEK")
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict) and isinstance(data.get("amount"), float):
+            raise serializers.ValidationError(
+                {"amount": ['Give the amount as a decimal string, e.g. "1234.50", never a float.']}
+            )
+        return super().to_internal_value(data)
+
+
+def money(amount, currency) -> dict | None:
+    if amount is None:
+        return None
+    return {"amount": format(Decimal(amount).quantize(Decimal("0.01")), "f"), "currency": currency}
+
+
+class ProblemErrorSerializer(serializers.Serializer):
+    field = serializers.CharField(
+        help_text="JSON Pointer of the offending value, e.g. /rule/steps/1/fulfilment"
+    )
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ProblemSerializer(serializers.Serializer):
+    """RFC 9457 problem details (served as application/problem+json)."""
+
+    type = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    code = serializers.CharField(help_text="Stable machine-readable code")
+    errors = ProblemErrorSerializer(many=True, required=False)
+
+
+class UserRefSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    username = serializers.CharField()
+
+
+class OrgRefSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+
+
+CPV_RE = re.compile(r"^\d{8}(-\d)?$")
+
+
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "string", "pattern": r"^\d{8}(-\d)?$"},
+        "example": ["15110000"],
+    }
+)
+class CpvCodesField(serializers.ListField):
+    child = serializers.CharField()
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        bad = {
+            str(i): [f"'{v}' is not a CPV code (8 digits, optionally -check digit)."]
+            for i, v in enumerate(values)
+            if not CPV_RE.match(v)
+        }
+        if bad:
+            raise serializers.ValidationError(bad)
+        return values

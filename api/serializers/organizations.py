@@ -1,0 +1,100 @@
+from decimal import Decimal
+
+from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
+from rest_framework import serializers
+
+from procurement.models import Organization, Role
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A supplier",
+            value={
+                "name": "Gård AB",
+                "kind": "supplier",
+                "org_number": "556677-8899",
+                "country": "SE",
+                "employees": 8,
+                "annual_turnover": "1500000.00",
+                "balance_sheet_total": "3000000.00",
+                "non_profit": False,
+            },
+            request_only=True,
+        ),
+        OpenApiExample(
+            "A buyer", value={"name": "Region Norrland", "kind": "buyer"}, request_only=True
+        ),
+    ]
+)
+class OrganizationSerializer(serializers.ModelSerializer):
+    annual_turnover = serializers.DecimalField(
+        max_digits=18,
+        decimal_places=2,
+        min_value=Decimal(0),
+        required=False,
+        allow_null=True,
+        help_text="EUR, decimal string",
+    )
+    balance_sheet_total = serializers.DecimalField(
+        max_digits=18,
+        decimal_places=2,
+        min_value=Decimal(0),
+        required=False,
+        allow_null=True,
+        help_text="EUR, decimal string",
+    )
+    country = serializers.RegexField(
+        r"^[A-Z]{2}$", required=False, allow_blank=True, help_text="ISO 3166-1 alpha-2"
+    )
+    sme_class = serializers.ChoiceField(
+        choices=["micro", "small", "medium", "large"],
+        read_only=True,
+        allow_null=True,
+        help_text="EU recommendation 2003/361; null when a fact is missing",
+    )
+    opening_quorum = serializers.ChoiceField(
+        choices=[1, 2],
+        required=False,
+        help_text="Officers needed to open bids: 2 by default (LOU 12 kap. 10 §); 1 is the organisation's own decision.",
+    )
+
+    class Meta:
+        model = Organization
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "org_number",
+            "country",
+            "employees",
+            "annual_turnover",
+            "balance_sheet_total",
+            "non_profit",
+            "sme_class",
+            "opening_quorum",
+            "created_at",
+        ]
+        read_only_fields = ["id", "created_at"]
+
+    def validate(self, attrs):
+        if self.instance is not None and "kind" in attrs and attrs["kind"] != self.instance.kind:
+            raise serializers.ValidationError(
+                {"kind": ["The kind of an organisation cannot change."]}
+            )
+        return attrs
+
+
+class MemberSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    username = serializers.RegexField(
+        r"^[\w.@+-]{1,150}$", help_text="Letters, digits and @/./+/-/_"
+    )
+    password = serializers.CharField(
+        write_only=True, style={"input_type": "password"}, trim_whitespace=False
+    )
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    role = serializers.ChoiceField(choices=Role.choices)
+    first_name = serializers.CharField(read_only=True)
+    last_name = serializers.CharField(read_only=True)
+    is_active = serializers.BooleanField(read_only=True)

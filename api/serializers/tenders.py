@@ -1,0 +1,273 @@
+from decimal import Decimal
+
+from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
+from rest_framework import serializers
+
+from api.serializers.common import CpvCodesField, MoneySerializer, OrgRefSerializer, money
+from procurement.models import CURRENCIES, Lot, Procedure, Role, Tender
+
+EVALUATION_SCHEMA = {
+    "type": "object",
+    "description": (
+        "The evaluation method and its parameters (amounts are decimal strings in the tender's "
+        "currency). method: lowest_price | weighted_points | added_value | value_for_money | "
+        "lowest_cost. Optional everywhere: tie_break, aggregation, spread_threshold, "
+        "evaluators_see_prices."
+    ),
+    "properties": {
+        "method": {
+            "type": "string",
+            "enum": [
+                "lowest_price",
+                "weighted_points",
+                "added_value",
+                "value_for_money",
+                "lowest_cost",
+            ],
+        },
+        "price_weight": {"type": "string", "example": "60"},
+        "price_scoring": {"type": "string", "enum": ["proportional", "linear_range", "absolute"]},
+        "price_floor": {"type": "string"},
+        "price_ceiling": {"type": "string"},
+        "mode": {"type": "string", "enum": ["deduction", "surcharge", "percent_surcharge"]},
+        "lifetime_years": {"type": "integer"},
+        "discount_rate": {"type": "string", "example": "0.04"},
+        "co2_price_per_tonne": {"type": "string", "example": "1200"},
+        "tie_break": {
+            "type": "array",
+            "items": {"type": "string"},
+            "example": ["lower_price", "earlier_submission"],
+        },
+        "aggregation": {"type": "string", "enum": ["consensus", "mean", "median"]},
+        "spread_threshold": {"type": "string", "example": "0.4"},
+        "evaluators_see_prices": {"type": "boolean"},
+    },
+    "additionalProperties": False,
+    "example": {"method": "weighted_points", "price_weight": "60", "price_scoring": "proportional"},
+}
+
+
+@extend_schema_field(EVALUATION_SCHEMA)
+class EvaluationField(serializers.JSONField):
+    pass
+
+
+class LotSerializer(serializers.ModelSerializer):
+    estimated_value = serializers.SerializerMethodField()
+    minimum_turnover = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Lot
+        fields = [
+            "id",
+            "number",
+            "title",
+            "description",
+            "estimated_value",
+            "minimum_turnover",
+            "created_at",
+        ]
+
+    @extend_schema_field(MoneySerializer(allow_null=True))
+    def get_estimated_value(self, lot):
+        return money(lot.estimated_value, lot.tender.currency)
+
+    @extend_schema_field(MoneySerializer(allow_null=True))
+    def get_minimum_turnover(self, lot):
+        return money(lot.minimum_turnover, lot.tender.currency)
+
+
+class LotInputSerializer(serializers.Serializer):
+    number = serializers.IntegerField(
+        min_value=1, required=False, help_text="Next free number when left out"
+    )
+    title = serializers.CharField(max_length=300)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    estimated_value = MoneySerializer(required=False, allow_null=True)
+    minimum_turnover = MoneySerializer(
+        required=False,
+        allow_null=True,
+        help_text="Required minimum yearly turnover; at most twice the estimated value (art. 58(3)).",
+    )
+
+
+class TenderSerializer(serializers.ModelSerializer):
+    """A tender as its reader may see it."""
+
+    organization = OrgRefSerializer(read_only=True)
+    status = serializers.CharField(
+        source="effective_status",
+        help_text="draft, published, closed, opening, opened, evaluated, awarded or cancelled",
+    )
+    estimated_value = serializers.SerializerMethodField()
+    bids_received = serializers.SerializerMethodField(
+        help_text="Submitted bids: all that buyers see before opening; null for suppliers"
+    )
+    lots = serializers.SerializerMethodField()
+    warnings = serializers.JSONField(
+        source="publish_warnings", help_text="Warnings raised when the tender was published"
+    )
+    opening_requested_by = serializers.SerializerMethodField()
+    opening_protocol = serializers.SerializerMethodField()
+    evaluation = EvaluationField()
+
+    class Meta:
+        model = Tender
+        fields = [
+            "id",
+            "organization",
+            "reference",
+            "title",
+            "description",
+            "procedure",
+            "cpv_codes",
+            "currency",
+            "estimated_value",
+            "submission_deadline",
+            "evaluation",
+            "no_lots_reason",
+            "status",
+            "bids_received",
+            "lots",
+            "warnings",
+            "published_at",
+            "cancel_reason",
+            "opening_requested_by",
+            "opening_requested_at",
+            "opened_at",
+            "opening_protocol",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+
+    def _buyer_side(self, tender) -> bool:
+        user = self.context["request"].user
+        return user.role != Role.BIDDER and (
+            user.organization_id == tender.organization_id or user.is_superuser
+        )
+
+    @extend_schema_field(MoneySerializer(allow_null=True))
+    def get_estimated_value(self, tender):
+        return money(tender.estimated_value, tender.currency)
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_bids_received(self, tender):
+        if not self._buyer_side(tender):
+            return None
+        count = getattr(tender, "bids_received_count", None)
+        if count is None:
+            count = tender.bids.filter(status="submitted").count()
+        return count
+
+    @extend_schema_field(LotSerializer(many=True))
+    def get_lots(self, tender):
+        return LotSerializer(tender.lots.all(), many=True).data
+
+    @extend_schema_field(serializers.DictField(allow_null=True))
+    def get_opening_requested_by(self, tender):
+        user = tender.opening_requested_by
+        if user is None or not self._buyer_side(tender):
+            return None
+        return {"id": str(user.pk), "username": user.username}
+
+    @extend_schema_field(
+        serializers.DictField(
+            allow_null=True,
+            help_text="Opened by, opened at and the list of bids (supplier, submitted_at, price, sha256); buyer side only",
+        )
+    )
+    def get_opening_protocol(self, tender):
+        if not self._buyer_side(tender):
+            return None
+        return tender.opening_protocol
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Weighted points, proportional price",
+            value={
+                "reference": "RK-2026-0042",
+                "title": "Kött och ägg till regionens kök",
+                "procedure": "open",
+                "cpv_codes": ["15110000"],
+                "currency": "SEK",
+                "estimated_value": {"amount": "5000000.00", "currency": "SEK"},
+                "submission_deadline": "2026-12-01T12:00:00Z",
+                "evaluation": {
+                    "method": "weighted_points",
+                    "price_weight": "60",
+                    "price_scoring": "proportional",
+                },
+            },
+            request_only=True,
+        ),
+        OpenApiExample(
+            "Life-cycle cost",
+            value={
+                "reference": "RK-2026-0050",
+                "title": "Elfordon för hemtjänsten",
+                "procedure": "open",
+                "cpv_codes": ["34144900"],
+                "currency": "SEK",
+                "submission_deadline": "2027-01-15T12:00:00Z",
+                "evaluation": {
+                    "method": "lowest_cost",
+                    "lifetime_years": 5,
+                    "discount_rate": "0.04",
+                    "co2_price_per_tonne": "1200",
+                },
+            },
+            request_only=True,
+        ),
+    ]
+)
+class TenderInputSerializer(serializers.Serializer):
+    reference = serializers.CharField(max_length=64)
+    title = serializers.CharField(max_length=300)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    procedure = serializers.ChoiceField(choices=Procedure.choices, default=Procedure.OPEN)
+    cpv_codes = CpvCodesField(required=False, default=list)
+    currency = serializers.ChoiceField(choices=CURRENCIES, default="SEK")
+    estimated_value = MoneySerializer(required=False, allow_null=True)
+    submission_deadline = serializers.DateTimeField()
+    evaluation = EvaluationField(required=False, default=dict)
+    no_lots_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why the tender is not divided into lots (art. 46), when it has one lot",
+    )
+
+    def validate(self, attrs):
+        currency = attrs.get("currency") or (self.instance.currency if self.instance else "SEK")
+        value = attrs.get("estimated_value")
+        if value and value["currency"] != currency:
+            raise serializers.ValidationError(
+                {"estimated_value": {"currency": [f"Use the tender's currency {currency}."]}}
+            )
+        return attrs
+
+    def to_service_fields(self) -> dict:
+        data = dict(self.validated_data)
+        if "estimated_value" in data:
+            value = data.pop("estimated_value")
+            data["estimated_value"] = value["amount"] if value else None
+        return data
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=4000, help_text="Why (recorded and audited)")
+
+
+class CheckSerializer(serializers.Serializer):
+    severity = serializers.ChoiceField(choices=["error", "warning"])
+    code = serializers.CharField()
+    object = serializers.DictField()
+    message = serializers.DictField(
+        child=serializers.CharField(), help_text='{"sv": ..., "en": ...}'
+    )
+
+
+__all__ = ["Decimal"]

@@ -1,0 +1,268 @@
+import django_filters
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from api.etags import etag_for, expected_version
+from api.permissions import BIDDERS, RolePermission
+from api.schema import READ, WRITE, problems
+from api.serializers.bids import BidInputSerializer, BidSerializer, BidUpdateSerializer
+from api.serializers.documents import BidDocumentUploadSerializer, DocumentSerializer
+from api.views.tenders import file_response
+from audit.services import record
+from procurement import selectors
+from procurement.errors import InvalidInput
+from procurement.models import Bid, Lot
+from procurement.services import bids as bid_services
+from procurement.services import documents as document_services
+
+
+class BidFilter(django_filters.FilterSet):
+    tender = django_filters.UUIDFilter(field_name="tender_id")
+    lot = django_filters.UUIDFilter(field_name="lot_id")
+    status = django_filters.ChoiceFilter(choices=Bid.Status.choices)
+
+    class Meta:
+        model = Bid
+        fields = ["tender", "lot", "status"]
+
+
+def _record_sealed_attempt(request, bid_id, what: str) -> None:
+    bid = selectors.is_sealed_bid_of_users_org(request.user, bid_id)
+    if bid is not None:
+        with transaction.atomic():
+            record(
+                action="bid.sealed_read_denied",
+                actor=request.user,
+                obj=bid,
+                tender_id=bid.tender_id,
+                data={"what": what, "path": request.path},
+            )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List bids",
+        description=(
+            "Suppliers see their own bids at all times. Buyers see the bids of their tenders only "
+            "after opening; before it, nothing (only `bids_received` on the tender)."
+        ),
+        responses={200: BidSerializer(many=True), **problems(401)},
+    ),
+)
+class BidViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = BidSerializer
+    permission_classes = [RolePermission]
+    write_roles = {
+        "create": BIDDERS,
+        "partial_update": BIDDERS,
+        "submit": BIDDERS,
+        "withdraw": BIDDERS,
+    }
+    filterset_class = BidFilter
+    ordering_fields = ["submitted_at", "created_at", "price_amount"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.bids_for(self.request.user).prefetch_related("responses", "documents")
+
+    def list(self, request, *args, **kwargs):
+        tender_id = request.query_params.get("tender")
+        if tender_id and not request.user.is_bidder:
+            # Asking for a sealed tender's bids is an attempt worth recording.
+            from procurement.models import Tender
+
+            tender = (
+                Tender.objects.filter(
+                    pk=tender_id, organization_id=request.user.organization_id
+                ).first()
+                if _is_uuid(tender_id)
+                else None
+            )
+            if tender is not None and tender.is_sealed:
+                with transaction.atomic():
+                    record(
+                        action="bid.sealed_read_denied",
+                        actor=request.user,
+                        obj=tender,
+                        tender_id=tender.pk,
+                        data={"what": "list", "path": request.path},
+                    )
+        return super().list(request, *args, **kwargs)
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404:
+            _record_sealed_attempt(self.request, self.kwargs.get("pk"), self.action or "read")
+            raise
+
+    def _out(self, bid, code=status.HTTP_200_OK):
+        bid = self.get_queryset().get(pk=bid.pk)
+        response = Response(BidSerializer(bid).data, status=code)
+        response["ETag"] = etag_for(bid)
+        return response
+
+    @extend_schema(summary="Read a bid", responses={200: BidSerializer, **problems(*READ)})
+    def retrieve(self, request, pk=None):
+        return self._out(self.get_object())
+
+    @extend_schema(
+        summary="Start a draft bid",
+        description="A supplier's bidder drafts a bid for one lot of a published tender before the deadline (409 after it).",
+        request=BidInputSerializer,
+        responses={201: BidSerializer, **problems(*WRITE, 409)},
+    )
+    def create(self, request):
+        serializer = BidInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        tender = get_object_or_404(selectors.tenders_for(request.user), pk=data["tender"])
+        lot = None
+        if data.get("lot"):
+            lot = Lot.objects.filter(pk=data["lot"], tender=tender).first()
+            if lot is None:
+                raise InvalidInput(
+                    "The lot does not belong to the tender.",
+                    errors=[
+                        {"field": "/lot", "code": "invalid", "message": "Not a lot of this tender."}
+                    ],
+                )
+        cost = data.get("cost")
+        bid = bid_services.create_bid(
+            actor=request.user,
+            tender=tender,
+            lot=lot,
+            price_amount=data["price"]["amount"],
+            currency=data["price"]["currency"],
+            cost=dict(cost) if cost else None,
+            responses=[dict(r) for r in data.get("responses", [])],
+        )
+        return self._out(bid, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Change a draft bid",
+        description="Drafts only (409 otherwise); send `If-Match` with the ETag you read (412 when stale).",
+        request=BidUpdateSerializer,
+        responses={200: BidSerializer, **problems(*WRITE, 409, 412)},
+    )
+    def partial_update(self, request, pk=None):
+        bid = self.get_object()
+        version = expected_version(request, bid)
+        serializer = BidUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        changes = {}
+        if "price" in data:
+            changes["price_amount"] = data["price"]["amount"]
+            changes["currency"] = data["price"]["currency"]
+        if "cost" in data:
+            changes["cost"] = dict(data["cost"]) if data["cost"] else None
+        if "responses" in data:
+            changes["responses"] = [dict(r) for r in data["responses"]]
+        bid = bid_services.update_bid(
+            bid=bid, actor=request.user, changes=changes, expected_version=version
+        )
+        return self._out(bid)
+
+    @extend_schema(
+        summary="Submit the bid",
+        description=(
+            "The server records `submitted_at`. A receipt with the SHA-256 of the canonical bid JSON "
+            "and of each file is returned in `receipt`. Submitting replaces your earlier submitted bid "
+            "for the lot (kept, marked superseded). 409 after the deadline; 400 lists unanswered criteria."
+        ),
+        request=None,
+        responses={200: BidSerializer, **problems(*WRITE, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        return self._out(bid_services.submit_bid(bid=self.get_object(), actor=request.user))
+
+    @extend_schema(
+        summary="Withdraw the bid",
+        description="A submitted bid, before the deadline (409 otherwise). The bid is kept, marked withdrawn.",
+        request=None,
+        responses={200: BidSerializer, **problems(*WRITE, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        return self._out(bid_services.withdraw_bid(bid=self.get_object(), actor=request.user))
+
+    @extend_schema(
+        methods=["GET"],
+        summary="List a bid's documents",
+        responses={200: DocumentSerializer(many=True), **problems(*READ)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Upload evidence to a draft bid",
+        description="multipart/form-data with `file` and `kind` (certificate, declaration, price_sheet, other). 413/415 as for tender documents.",
+        request={"multipart/form-data": BidDocumentUploadSerializer},
+        responses={201: DocumentSerializer, **problems(*WRITE, 409, 413, 415)},
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        parser_classes=[MultiPartParser, FormParser, JSONParser],
+    )
+    def documents(self, request, pk=None):
+        bid = self.get_object()
+        if request.method == "GET":
+            return Response(
+                DocumentSerializer(selectors.bid_documents_for(request.user, bid), many=True).data
+            )
+        if not request.user.is_bidder:
+            from rest_framework.exceptions import PermissionDenied
+
+            raise PermissionDenied("Only the bidding supplier may add documents.")
+        serializer = BidDocumentUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        doc = document_services.upload_bid_document(
+            bid=bid,
+            actor=request.user,
+            uploaded=serializer.validated_data["file"],
+            kind=serializer.validated_data["kind"],
+        )
+        return Response(DocumentSerializer(doc).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "doc_pk", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The document's id"
+            )
+        ],
+        summary="Download a bid document",
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The file"
+            ),
+            **problems(*READ),
+        },
+    )
+    @action(detail=True, methods=["get"], url_path=r"documents/(?P<doc_pk>[^/.]+)/download")
+    def download_document(self, request, pk=None, doc_pk=None):
+        bid = self.get_object()
+        doc = get_object_or_404(selectors.bid_documents_for(request.user, bid), pk=doc_pk)
+        return file_response(doc)
+
+
+def _is_uuid(value: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True

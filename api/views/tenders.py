@@ -1,0 +1,318 @@
+import django_filters
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from api.etags import etag_for, expected_version
+from api.permissions import OFFICERS, RolePermission
+from api.schema import READ, WRITE, problems
+from api.serializers.documents import DocumentSerializer, TenderDocumentUploadSerializer
+from api.serializers.tenders import (
+    CheckSerializer,
+    LotInputSerializer,
+    LotSerializer,
+    ReasonSerializer,
+    TenderInputSerializer,
+    TenderSerializer,
+)
+from procurement import selectors
+from procurement.checks import all_checks
+from procurement.models import Lot, Tender, TenderDocument
+from procurement.services import documents as document_services
+from procurement.services import opening as opening_services
+from procurement.services import tenders as tender_services
+
+
+class TenderFilter(django_filters.FilterSet):
+    status = django_filters.CharFilter(
+        method="filter_status", help_text="Effective status, e.g. published or closed"
+    )
+    reference = django_filters.CharFilter(lookup_expr="icontains")
+    title = django_filters.CharFilter(lookup_expr="icontains")
+    procedure = django_filters.ChoiceFilter(choices=Tender._meta.get_field("procedure").choices)
+    deadline_after = django_filters.IsoDateTimeFilter(
+        field_name="submission_deadline", lookup_expr="gte"
+    )
+    deadline_before = django_filters.IsoDateTimeFilter(
+        field_name="submission_deadline", lookup_expr="lt"
+    )
+    organization = django_filters.UUIDFilter(field_name="organization_id")
+
+    class Meta:
+        model = Tender
+        fields = ["status", "reference", "title", "procedure", "organization"]
+
+    def filter_status(self, queryset, name, value):
+        from django.utils import timezone
+
+        now = timezone.now()
+        if value == "closed":
+            return queryset.filter(status="published", submission_deadline__lte=now)
+        if value == "published":
+            return queryset.filter(status="published", submission_deadline__gt=now)
+        return queryset.filter(status=value)
+
+
+def _with_etag(response: Response, obj) -> Response:
+    response["ETag"] = etag_for(obj)
+    return response
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List tenders",
+        description="Buyers see their organisation's tenders (evaluators only opened ones); bidders see published tenders of every buyer.",
+        responses={200: TenderSerializer(many=True), **problems(401)},
+    ),
+    retrieve=extend_schema(
+        summary="Read a tender",
+        description="Returns an `ETag`; send it as `If-Match` with PATCH. Before opening, buyers see only `bids_received` about the bids.",
+        responses={200: TenderSerializer, **problems(*READ)},
+    ),
+)
+class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = TenderSerializer
+    permission_classes = [RolePermission]
+    write_roles = {
+        "create": OFFICERS,
+        "partial_update": OFFICERS,
+        "publish": OFFICERS,
+        "open": OFFICERS,
+        "cancel": OFFICERS,
+    }
+    filterset_class = TenderFilter
+    ordering_fields = ["submission_deadline", "created_at", "reference", "title"]
+    ordering = ["-created_at"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return (
+            selectors.tenders_for(self.request.user)
+            .select_related("opening_requested_by")
+            .prefetch_related("lots")
+        )
+
+    def _out(self, tender, code=status.HTTP_200_OK):
+        tender = self.get_queryset().get(pk=tender.pk)
+        return _with_etag(
+            Response(TenderSerializer(tender, context={"request": self.request}).data, status=code),
+            tender,
+        )
+
+    def retrieve(self, request, pk=None):
+        return _with_etag(Response(self.get_serializer(self.get_object()).data), self.get_object())
+
+    @extend_schema(
+        summary="Create a tender",
+        description="Creates a draft of your organisation with lot 1. `evaluation` holds the method and its parameters.",
+        request=TenderInputSerializer,
+        responses={201: TenderSerializer, **problems(400, 401, 403)},
+    )
+    def create(self, request):
+        serializer = TenderInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        tender = tender_services.create_tender(actor=request.user, **serializer.to_service_fields())
+        return self._out(tender, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Change a draft tender",
+        description="Send the ETag you read as `If-Match` (412 when stale). A published tender is frozen (409): use amend.",
+        request=TenderInputSerializer(partial=True),
+        responses={200: TenderSerializer, **problems(*WRITE, 409, 412)},
+    )
+    def partial_update(self, request, pk=None):
+        tender = self.get_object()
+        version = expected_version(request, tender)
+        serializer = TenderInputSerializer(tender, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        tender = tender_services.update_tender(
+            tender=tender,
+            actor=request.user,
+            changes=serializer.to_service_fields(),
+            expected_version=version,
+        )
+        return self._out(tender)
+
+    @extend_schema(
+        summary="Publish a draft",
+        description=(
+            "Runs every pre-publish check: errors block (400, all listed at once), warnings are "
+            "returned in `warnings`. Criteria, weights and method are frozen from now on. "
+            "Publishing twice is 409."
+        ),
+        request=None,
+        responses={200: TenderSerializer, **problems(*WRITE, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        tender = tender_services.publish_tender(tender=self.get_object(), actor=request.user)
+        return self._out(tender)
+
+    @extend_schema(
+        summary="Open the bids (two officers)",
+        description=(
+            "409 before the deadline. The first officer's call answers `status: opening` with "
+            "`opening_requested_by`; the same officer again gets 409; a second officer's call "
+            "answers `status: opened` with the opening protocol (opened_by, opened_at, bids)."
+        ),
+        request=None,
+        responses={200: TenderSerializer, **problems(*WRITE, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def open(self, request, pk=None):
+        tender = opening_services.open_tender(tender=self.get_object(), actor=request.user)
+        return self._out(tender)
+
+    @extend_schema(
+        summary="Cancel a tender",
+        description="From any state before award, with a reason (audited).",
+        request=ReasonSerializer,
+        responses={200: TenderSerializer, **problems(*WRITE, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        tender = tender_services.cancel_tender(
+            tender=self.get_object(), actor=request.user, reason=serializer.validated_data["reason"]
+        )
+        return self._out(tender)
+
+    @extend_schema(
+        summary="Pre-publish checks",
+        description="Every check with severity (error blocks publishing, warning informs), a stable code, the object and a message in Swedish and English.",
+        responses={200: CheckSerializer(many=True), **problems(*READ)},
+    )
+    @action(detail=True, methods=["get"])
+    def checks(self, request, pk=None):
+        return Response(all_checks(self.get_object()))
+
+
+TENDER_PK = OpenApiParameter(
+    "tender_pk", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The tender's id"
+)
+DOC_PK = OpenApiParameter(
+    "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The document's id"
+)
+
+
+class TenderChildMixin:
+    def get_tender(self) -> Tender:
+        if not hasattr(self, "_tender"):
+            self._tender = get_object_or_404(
+                selectors.tenders_for(self.request.user), pk=self.kwargs["tender_pk"]
+            )
+        return self._tender
+
+
+@extend_schema(parameters=[TENDER_PK])
+@extend_schema_view(
+    list=extend_schema(
+        summary="List a tender's lots", responses={200: LotSerializer(many=True), **problems(*READ)}
+    ),
+)
+class LotViewSet(TenderChildMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = LotSerializer
+    permission_classes = [RolePermission]
+    write_roles = {"create": OFFICERS}
+    pagination_class = None
+
+    queryset = Lot.objects.none()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Lot.objects.none()
+        return selectors.lots_for(self.request.user, self.get_tender()).select_related("tender")
+
+    @extend_schema(
+        summary="Add a lot",
+        description="Drafts only. A minimum turnover above twice the lot's value is refused (art. 58(3)).",
+        request=LotInputSerializer,
+        responses={201: LotSerializer, **problems(*WRITE, 409)},
+    )
+    def create(self, request, tender_pk=None):
+        tender = self.get_tender()
+        serializer = LotInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        for key in ("estimated_value", "minimum_turnover"):
+            value = data.get(key)
+            data[key] = value["amount"] if value else None
+        lot = tender_services.add_lot(tender=tender, actor=request.user, **data)
+        return Response(LotSerializer(lot).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(parameters=[TENDER_PK, DOC_PK])
+@extend_schema_view(
+    list=extend_schema(
+        summary="List a tender's documents",
+        responses={200: DocumentSerializer(many=True), **problems(*READ)},
+    ),
+)
+class TenderDocumentViewSet(TenderChildMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = DocumentSerializer
+    permission_classes = [RolePermission]
+    write_roles = {"create": OFFICERS}
+    parser_classes = [MultiPartParser, FormParser]
+    filterset_fields = ["kind", "filename"]
+
+    queryset = TenderDocument.objects.none()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return TenderDocument.objects.none()
+        return selectors.tender_documents_for(self.request.user, self.get_tender())
+
+    @extend_schema(
+        summary="Upload a tender document",
+        description=(
+            "multipart/form-data with `file` and `kind`. Returns the safe file name, SHA-256, size, "
+            "media type and version (a new upload with the same name is the next version). "
+            "413 over the size limit; 415 for a type outside the allowed list, judged by content and name."
+        ),
+        request={"multipart/form-data": TenderDocumentUploadSerializer},
+        responses={201: DocumentSerializer, **problems(*WRITE, 409, 413, 415)},
+    )
+    def create(self, request, tender_pk=None):
+        tender = self.get_tender()
+        serializer = TenderDocumentUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        doc = document_services.upload_tender_document(
+            tender=tender,
+            actor=request.user,
+            uploaded=serializer.validated_data["file"],
+            kind=serializer.validated_data["kind"],
+        )
+        return Response(DocumentSerializer(doc).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Download a tender document",
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The file, as an attachment"
+            ),
+            **problems(*READ),
+        },
+    )
+    @action(detail=True, methods=["get"])
+    def download(self, request, tender_pk=None, pk=None):
+        return file_response(self.get_object())
+
+
+def file_response(doc) -> FileResponse:
+    response = FileResponse(
+        doc.file.open("rb"), as_attachment=True, filename=doc.filename, content_type=doc.media_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Digest"] = f"sha-256={doc.sha256}"
+    return response

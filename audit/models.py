@@ -1,0 +1,52 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class ChainHead(models.Model):
+    """The newest link of one audit chain; locked before the previous hash is read."""
+
+    chain = models.CharField(max_length=64, primary_key=True)
+    sequence = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"{self.chain} @ {self.sequence}"
+
+
+class AuditEvent(models.Model):
+    """One recorded change or access of note. Append-only; each event hashes its predecessor.
+
+    There is one chain per organisation (``chain`` is the organisation id) and one for the
+    platform (``platform``), so an organisation's history can be proven on its own.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    chain = models.CharField(max_length=64, db_index=True)
+    sequence = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField()
+    organization_id = models.UUIDField(null=True, blank=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_username = models.CharField(max_length=150, blank=True)
+    actor_role = models.CharField(max_length=32, blank=True)
+    action = models.CharField(max_length=64, db_index=True)
+    object_type = models.CharField(max_length=64, db_index=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    tender_id = models.UUIDField(null=True, blank=True, db_index=True)
+    data = models.JSONField(default=dict)
+    request_id = models.CharField(max_length=64, blank=True)
+    client_address = models.CharField(max_length=64, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["chain", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "sequence"], name="audit_event_chain_seq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type}:{self.object_id} by {self.actor_username}"

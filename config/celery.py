@@ -1,0 +1,11 @@
+"""The Celery application. Eager when CELERY_BROKER_URL is empty (see settings)."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("anbud")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,151 @@
+"""The criteria library and the criteria applied (frozen) to tenders."""
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+
+class Category(models.TextChoices):
+    ENVIRONMENTAL = "environmental", "Environmental"
+    SOCIAL = "social", "Social"
+    ANIMAL_WELFARE = "animal_welfare", "Animal welfare"
+    SMALL_SUPPLIER = "small_supplier", "Small suppliers and non-profits"
+    QUALITY = "quality", "Quality"
+
+
+class Level(models.TextChoices):
+    BASIC = "basic", "Basic"
+    ADVANCED = "advanced", "Advanced"
+    SPEARHEAD = "spearhead", "Spearhead"
+
+
+class Kind(models.TextChoices):
+    REQUIREMENT = "requirement", "Requirement (pass/fail)"
+    AWARD = "award", "Award criterion (scored)"
+    CONTRACT_CONDITION = "contract_condition", "Contract condition"
+
+
+class Source(models.TextChoices):
+    BID = "bid", "The bid"
+    SUPPLIER_PROFILE = "supplier_profile", "The supplier's profile"
+
+
+class CriterionText(models.Model):
+    """Fields shared by a library criterion and its frozen copy on a tender."""
+
+    code = models.CharField(max_length=64)
+    category = models.CharField(max_length=32, choices=Category.choices)
+    level = models.CharField(max_length=16, choices=Level.choices, default=Level.BASIC)
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    title = models.CharField(max_length=300)
+    title_en = models.CharField(max_length=300, blank=True)
+    description = models.TextField(blank=True)
+    description_en = models.TextField(blank=True)
+    reason = models.TextField(blank=True)
+    reason_en = models.TextField(blank=True)
+    verification = models.TextField(blank=True)
+    verification_en = models.TextField(blank=True)
+    unit = models.CharField(max_length=32, blank=True)
+    rule = models.JSONField()
+    source = models.CharField(max_length=32, choices=Source.choices, default=Source.BID)
+    profile_field = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Criterion(CriterionText):
+    """A reusable criterion. ``organization`` is null for the shared, read-only library."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        "procurement.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="criteria",
+    )
+    version = models.PositiveIntegerField(default=1)
+    ocds = models.JSONField(null=True, blank=True)
+    source_reference = models.CharField(max_length=300, blank=True)
+    copied_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies"
+    )
+    copied_from_version = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "criteria"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "code"],
+                condition=models.Q(organization__isnull=False),
+                name="criterion_code_unique_per_org",
+                violation_error_message="Your library already has a criterion with this code.",
+            ),
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=models.Q(organization__isnull=True),
+                name="shared_criterion_code_unique",
+                violation_error_message="The shared library already has a criterion with this code.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} v{self.version}"
+
+    @property
+    def is_shared(self) -> bool:
+        return self.organization_id is None
+
+
+class TenderCriterion(CriterionText):
+    """A criterion as applied to one tender (or one lot): a frozen copy plus weight or value."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tender = models.ForeignKey(
+        "procurement.Tender", on_delete=models.CASCADE, related_name="tender_criteria"
+    )
+    lot = models.ForeignKey(
+        "procurement.Lot", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    criterion = models.ForeignKey(
+        Criterion, null=True, blank=True, on_delete=models.SET_NULL, related_name="applications"
+    )
+    criterion_version = models.PositiveIntegerField(null=True, blank=True)
+    weight = models.DecimalField(
+        max_digits=9, decimal_places=4, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    value = models.DecimalField(
+        max_digits=18, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    percent = models.DecimalField(
+        max_digits=9, decimal_places=4, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    position = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["tender", "position", "created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(weight__isnull=True) | models.Q(weight__gte=0),
+                name="tender_criterion_weight_not_negative",
+            ),
+            models.UniqueConstraint(
+                fields=["tender", "code"],
+                name="tender_criterion_code_unique",
+                violation_error_message="This tender already uses a criterion with this code.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} on {self.tender_id}"

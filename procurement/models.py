@@ -1,0 +1,341 @@
+"""Organisations, members, tenders, lots, documents and bids."""
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from procurement import sme
+
+
+class Organization(models.Model):
+    """A contracting authority (buyer) or a supplier."""
+
+    class Kind(models.TextChoices):
+        BUYER = "buyer", "Buyer"
+        SUPPLIER = "supplier", "Supplier"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    org_number = models.CharField(max_length=32, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
+    employees = models.PositiveIntegerField(null=True, blank=True)
+    annual_turnover = models.DecimalField(
+        max_digits=18, decimal_places=2, null=True, blank=True, help_text="EUR"
+    )
+    balance_sheet_total = models.DecimalField(
+        max_digits=18, decimal_places=2, null=True, blank=True, help_text="EUR"
+    )
+    non_profit = models.BooleanField(default=False)
+    opening_quorum = models.PositiveSmallIntegerField(
+        default=2, help_text="Officers needed to open bids (LOU 12 kap. 10 §: two by default)."
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(opening_quorum__in=[1, 2]), name="organization_quorum_1_or_2"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def sme_class(self) -> str | None:
+        return sme.sme_class(
+            employees=self.employees,
+            annual_turnover=self.annual_turnover,
+            balance_sheet_total=self.balance_sheet_total,
+        )
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    OFFICER = "officer", "Procurement officer"
+    EVALUATOR = "evaluator", "Evaluator"
+    AUDITOR = "auditor", "Auditor"
+    BIDDER = "bidder", "Bidder"
+
+
+BUYER_ROLES = frozenset({Role.ADMIN, Role.OFFICER, Role.EVALUATOR, Role.AUDITOR})
+SUPPLIER_ROLES = frozenset({Role.BIDDER})
+
+
+class User(AbstractUser):
+    """A person. Each member belongs to one organisation with one role; superusers to none."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices, blank=True)
+
+    @property
+    def is_buyer_side(self) -> bool:
+        return self.role in BUYER_ROLES
+
+    @property
+    def is_bidder(self) -> bool:
+        return self.role == Role.BIDDER
+
+
+class Procedure(models.TextChoices):
+    OPEN = "open", "Open procedure"
+    RESTRICTED = "restricted", "Restricted procedure"
+    NEGOTIATED = "negotiated", "Competitive procedure with negotiation"
+    COMPETITIVE_DIALOGUE = "competitive_dialogue", "Competitive dialogue"
+    INNOVATION_PARTNERSHIP = "innovation_partnership", "Innovation partnership"
+    SIMPLIFIED = "simplified", "Simplified procedure (below EU thresholds)"
+
+
+# Minimum time for tenders in days (directive 2014/24/EU arts. 27-31, reduced by five days
+# for electronic submission, which Anbud always accepts; LOU 11 kap.). Below the EU
+# thresholds the law asks for "skälig tid", which we read as ten days.
+MINIMUM_TENDER_DAYS = {
+    Procedure.OPEN: 30,
+    Procedure.RESTRICTED: 25,
+    Procedure.NEGOTIATED: 25,
+    Procedure.COMPETITIVE_DIALOGUE: 30,
+    Procedure.INNOVATION_PARTNERSHIP: 30,
+    Procedure.SIMPLIFIED: 10,
+}
+
+CURRENCIES = [("SEK", "SEK"), ("EUR", "EUR"), ("NOK", "NOK"), ("DKK", "DKK"), ("ISK", "ISK")]
+
+
+class Tender(models.Model):
+    """One procurement. Its criteria, weights and method freeze when it is published."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        CLOSED = "closed", "Closed (deadline passed)"
+        OPENING = "opening", "Opening (waiting for the second officer)"
+        OPENED = "opened", "Opened"
+        EVALUATED = "evaluated", "Evaluated"
+        AWARDED = "awarded", "Awarded"
+        CANCELLED = "cancelled", "Cancelled"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="tenders")
+    reference = models.CharField(max_length=64)
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    procedure = models.CharField(max_length=32, choices=Procedure.choices, default=Procedure.OPEN)
+    cpv_codes = models.JSONField(default=list, blank=True)
+    currency = models.CharField(max_length=3, choices=CURRENCIES, default="SEK")
+    estimated_value = models.DecimalField(
+        max_digits=18, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    submission_deadline = models.DateTimeField()
+    evaluation = models.JSONField(default=dict, blank=True)
+    no_lots_reason = models.TextField(blank=True)
+    # Stored status; "closed" is never stored: it follows from the clock (see effective_status).
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    cancel_reason = models.TextField(blank=True)
+    publish_warnings = models.JSONField(default=list, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    opening_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    opening_requested_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    opening_protocol = models.JSONField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "reference"],
+                name="tender_reference_unique_per_org",
+                violation_error_message="A tender with this reference already exists.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+    def deadline_passed(self, now=None) -> bool:
+        return (now or timezone.now()) >= self.submission_deadline
+
+    @property
+    def effective_status(self) -> str:
+        if self.status == self.Status.PUBLISHED and self.deadline_passed():
+            return self.Status.CLOSED
+        return self.status
+
+    @property
+    def is_sealed(self) -> bool:
+        """Bids stay sealed until the opening is complete."""
+        return self.status not in {
+            self.Status.OPENED,
+            self.Status.EVALUATED,
+            self.Status.AWARDED,
+        }
+
+
+class Lot(models.Model):
+    """A part of a tender that is bid for and awarded on its own (art. 46)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="lots")
+    number = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    estimated_value = models.DecimalField(
+        max_digits=18, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    minimum_turnover = models.DecimalField(
+        max_digits=18,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="Required minimum yearly turnover; at most twice the lot's value (art. 58(3)).",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["tender", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tender", "number"],
+                name="lot_number_unique_per_tender",
+                violation_error_message="This tender already has a lot with that number.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Lot {self.number}: {self.title}"
+
+
+class StoredFile(models.Model):
+    """A file with the facts that prove what it was: SHA-256, size, media type, version."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    filename = models.CharField(max_length=255)
+    file = models.FileField(upload_to="documents/%Y/%m/", max_length=500)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    media_type = models.CharField(max_length=127)
+    version = models.PositiveIntegerField(default=1)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.filename} v{self.version}"
+
+
+class TenderDocument(StoredFile):
+    class Kind(models.TextChoices):
+        CALL = "call", "Call for tenders"
+        SPECIFICATION = "specification", "Specification"
+        CONTRACT = "contract", "Contract draft"
+        CLARIFICATION = "clarification", "Clarification (Q&A)"
+        OTHER = "other", "Other"
+
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.OTHER)
+
+    class Meta:
+        ordering = ["tender", "filename", "version"]
+
+
+class Bid(models.Model):
+    """A supplier's offer for one lot. Sealed until the tender is opened."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+        SUPERSEDED = "superseded", "Superseded by a later submission"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="bids")
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="bids")
+    supplier = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="bids")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    price_amount = models.DecimalField(
+        max_digits=18, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
+    )
+    cost = models.JSONField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    receipt = models.JSONField(null=True, blank=True)
+    supersedes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lot", "supplier"],
+                condition=models.Q(status="submitted"),
+                name="one_submitted_bid_per_supplier_and_lot",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Bid {self.id} ({self.status})"
+
+
+class BidResponse(models.Model):
+    """A bid's answer to one criterion of the tender."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    bid = models.ForeignKey(Bid, on_delete=models.CASCADE, related_name="responses")
+    tender_criterion = models.ForeignKey(
+        "criteria.TenderCriterion", on_delete=models.PROTECT, related_name="responses"
+    )
+    value = models.JSONField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bid", "tender_criterion"], name="one_response_per_bid_criterion"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bid_id}: {self.tender_criterion_id}"
+
+
+class BidDocument(StoredFile):
+    class Kind(models.TextChoices):
+        CERTIFICATE = "certificate", "Certificate"
+        DECLARATION = "declaration", "Declaration"
+        PRICE_SHEET = "price_sheet", "Price sheet"
+        OTHER = "other", "Other"
+
+    bid = models.ForeignKey(Bid, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.OTHER)
+
+    class Meta:
+        ordering = ["bid", "filename", "version"]

@@ -1,0 +1,132 @@
+"""Reads, already limited to what the acting user may see.
+
+Views never filter by organisation themselves: they ask here, and an object that is not in the
+returned queryset is a 404, whether it does not exist or belongs to someone else. The seal on
+bids is enforced here, once, for the API and the admin alike.
+"""
+
+from django.db.models import Count, Q, QuerySet
+
+from procurement.models import (
+    Bid,
+    BidDocument,
+    Lot,
+    Organization,
+    Role,
+    Tender,
+    TenderDocument,
+    User,
+)
+
+UNSEALED_STATUSES = (Tender.Status.OPENED, Tender.Status.EVALUATED, Tender.Status.AWARDED)
+PUBLIC_STATUSES = (
+    Tender.Status.PUBLISHED,
+    Tender.Status.OPENING,
+    Tender.Status.OPENED,
+    Tender.Status.EVALUATED,
+    Tender.Status.AWARDED,
+    Tender.Status.CANCELLED,
+)
+# Buyer-side roles that may read opened bids. Evaluators get access per tender once they
+# have declared no conflict of interest (the evaluations workflow).
+BID_READING_ROLES = (Role.ADMIN, Role.OFFICER, Role.AUDITOR)
+
+
+def _is_member(user: User) -> bool:
+    return bool(user and user.is_authenticated and user.organization_id)
+
+
+def organizations_for(user: User) -> QuerySet[Organization]:
+    qs = Organization.objects.all()
+    if user.is_superuser:
+        return qs
+    if not _is_member(user):
+        return qs.none()
+    if user.role == Role.BIDDER:
+        buyers_with_public_tenders = Tender.objects.filter(status__in=PUBLIC_STATUSES).values(
+            "organization_id"
+        )
+        return qs.filter(Q(pk=user.organization_id) | Q(pk__in=buyers_with_public_tenders))
+    return qs.filter(pk=user.organization_id)
+
+
+def members_for(user: User, organization: Organization) -> QuerySet[User]:
+    if user.is_superuser or (
+        user.organization_id == organization.pk and user.role in (Role.ADMIN, Role.AUDITOR)
+    ):
+        return User.objects.filter(organization=organization).order_by("username")
+    if user.organization_id == organization.pk:
+        return User.objects.filter(organization=organization).order_by("username")
+    return User.objects.none()
+
+
+def tenders_for(user: User) -> QuerySet[Tender]:
+    qs = Tender.objects.select_related("organization").annotate(
+        bids_received_count=Count(
+            "bids", filter=Q(bids__status=Bid.Status.SUBMITTED), distinct=True
+        )
+    )
+    if user.is_superuser and not user.organization_id:
+        return qs
+    if not _is_member(user):
+        return qs.none()
+    if user.role == Role.BIDDER:
+        return qs.filter(status__in=PUBLIC_STATUSES)
+    if user.role == Role.EVALUATOR:
+        return qs.filter(organization_id=user.organization_id, status__in=UNSEALED_STATUSES)
+    return qs.filter(organization_id=user.organization_id)
+
+
+def lots_for(user: User, tender: Tender) -> QuerySet[Lot]:
+    return Lot.objects.filter(tender=tender).order_by("number")
+
+
+def tender_documents_for(user: User, tender: Tender) -> QuerySet[TenderDocument]:
+    qs = TenderDocument.objects.filter(tender=tender).select_related("uploaded_by")
+    if user.role == Role.BIDDER and tender.status == Tender.Status.DRAFT:
+        return qs.none()
+    return qs
+
+
+def bids_for(user: User) -> QuerySet[Bid]:
+    """Bids the user may read. Suppliers: their own, always. Buyers: only opened tenders'."""
+    qs = Bid.objects.select_related("tender", "lot", "supplier", "tender__organization")
+    if not _is_member(user):
+        return qs.none()
+    if user.role == Role.BIDDER:
+        return qs.filter(supplier_id=user.organization_id)
+    if user.role in BID_READING_ROLES:
+        return qs.filter(
+            tender__organization_id=user.organization_id,
+            tender__status__in=UNSEALED_STATUSES,
+        ).exclude(status=Bid.Status.DRAFT)
+    return qs.none()
+
+
+def is_sealed_bid_of_users_org(user: User, bid_id) -> Bid | None:
+    """The bid, when it exists, belongs to the user's buyer organisation and is still sealed.
+
+    Used to record refused attempts to read sealed bids (Annex IV: an attempt is detectable).
+    """
+    if not _is_member(user) or user.role == Role.BIDDER:
+        return None
+    try:
+        bid = Bid.objects.select_related("tender").get(pk=bid_id)
+    except (Bid.DoesNotExist, ValueError, TypeError):
+        return None
+    if bid.tender.organization_id == user.organization_id and bid.tender.is_sealed:
+        return bid
+    return None
+
+
+def bid_documents_for(user: User, bid: Bid) -> QuerySet[BidDocument]:
+    return BidDocument.objects.filter(bid=bid).select_related("uploaded_by")
+
+
+def submitted_bids_for_opening(tender: Tender) -> QuerySet[Bid]:
+    """For the opening protocol only: called by the service that opens the tender."""
+    return (
+        Bid.objects.filter(tender=tender, status=Bid.Status.SUBMITTED)
+        .select_related("supplier", "lot")
+        .order_by("lot__number", "submitted_at", "id")
+    )

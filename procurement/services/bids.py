@@ -1,0 +1,346 @@
+"""Bids: a supplier drafts, submits (server time), resubmits or withdraws before the deadline."""
+
+import hashlib
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit.chain import canonical, to_json_value
+from audit.services import record
+from procurement.errors import InvalidInput, NotAllowed, StateConflict
+from procurement.models import Bid, BidResponse, Lot, Role, Tender, User
+
+COST_FIELDS = (
+    "acquisition_cost",
+    "annual_operating_cost",
+    "annual_co2e_tonnes",
+    "end_of_life_cost",
+)
+
+
+def _require_bidder(actor: User, bid: Bid | None = None) -> None:
+    if actor.role != Role.BIDDER:
+        raise NotAllowed("Only suppliers' bidders may create and submit bids.")
+    if bid is not None and bid.supplier_id != actor.organization_id:
+        raise NotAllowed("This is not your organisation's bid.")
+
+
+def _open_for_bids(tender: Tender, *, now=None) -> None:
+    if tender.status != Tender.Status.PUBLISHED:
+        raise StateConflict(
+            f"The tender is {tender.effective_status}; bids are accepted only while it is "
+            "published and before the deadline.",
+            code="not_accepting_bids",
+            current_status=tender.effective_status,
+        )
+    if tender.deadline_passed(now):
+        raise StateConflict(
+            f"The submission deadline {tender.submission_deadline.isoformat()} has passed.",
+            code="deadline_passed",
+            current_status=tender.effective_status,
+            submission_deadline=tender.submission_deadline.isoformat(),
+        )
+
+
+def _resolve_lot(tender: Tender, lot: Lot | None) -> Lot:
+    lots = list(tender.lots.all())
+    if lot is None:
+        if len(lots) == 1:
+            return lots[0]
+        raise InvalidInput(
+            "The tender has several lots; say which lot the bid is for.",
+            errors=[
+                {"field": "/lot", "code": "required", "message": "Choose a lot of the tender."}
+            ],
+        )
+    if lot.tender_id != tender.pk:
+        raise InvalidInput(
+            "The lot does not belong to the tender.",
+            errors=[{"field": "/lot", "code": "invalid", "message": "Not a lot of this tender."}],
+        )
+    return lot
+
+
+def _check_currency(tender: Tender, currency: str | None) -> None:
+    if currency and currency != tender.currency:
+        raise InvalidInput(
+            f"Prices of this tender are in {tender.currency}.",
+            errors=[
+                {
+                    "field": "/price/currency",
+                    "code": "currency_mismatch",
+                    "message": f"Use {tender.currency}.",
+                }
+            ],
+        )
+
+
+def _set_responses(bid: Bid, responses: list[dict[str, Any]]) -> None:
+    from criteria.models import TenderCriterion  # criteria builds on procurement
+
+    applicable = {
+        str(tc.pk): tc
+        for tc in TenderCriterion.objects.filter(tender_id=bid.tender_id)
+        if tc.lot_id in (None, bid.lot_id)
+    }
+    errors = []
+    seen = set()
+    for i, item in enumerate(responses):
+        key = str(item["tender_criterion"])
+        if key not in applicable:
+            errors.append(
+                {
+                    "field": f"/responses/{i}/tender_criterion",
+                    "code": "unknown_criterion",
+                    "message": "Not a criterion of this tender and lot.",
+                }
+            )
+        elif key in seen:
+            errors.append(
+                {
+                    "field": f"/responses/{i}/tender_criterion",
+                    "code": "duplicate",
+                    "message": "Answered twice.",
+                }
+            )
+        seen.add(key)
+    if errors:
+        raise InvalidInput(
+            "Some responses do not fit the tender.", code="invalid_responses", errors=errors
+        )
+    BidResponse.objects.filter(bid=bid).delete()
+    BidResponse.objects.bulk_create(
+        [
+            BidResponse(
+                bid=bid,
+                tender_criterion=applicable[str(item["tender_criterion"])],
+                value=item.get("value"),
+            )
+            for item in responses
+        ]
+    )
+
+
+@transaction.atomic
+def create_bid(
+    *,
+    actor: User,
+    tender: Tender,
+    lot: Lot | None,
+    price_amount: Decimal,
+    currency: str | None = None,
+    cost: dict[str, Any] | None = None,
+    responses: list[dict[str, Any]] | None = None,
+) -> Bid:
+    """A supplier starts a draft bid for one lot of a published tender, before the deadline."""
+    _require_bidder(actor)
+    _open_for_bids(tender)
+    lot = _resolve_lot(tender, lot)
+    _check_currency(tender, currency)
+    bid = Bid.objects.create(
+        tender=tender,
+        lot=lot,
+        supplier_id=actor.organization_id,
+        price_amount=price_amount,
+        cost=to_json_value(cost) if cost else None,
+        created_by=actor,
+    )
+    if responses:
+        _set_responses(bid, responses)
+    record(
+        action="bid.created",
+        actor=actor,
+        obj=bid,
+        tender_id=tender.pk,
+        data={"lot": lot.pk},
+    )
+    return bid
+
+
+@transaction.atomic
+def update_bid(
+    *, bid: Bid, actor: User, changes: dict[str, Any], expected_version: int | None = None
+) -> Bid:
+    """Change a draft bid. A submitted bid is changed by submitting a new version."""
+    from procurement.services.common import check_version
+
+    _require_bidder(actor, bid)
+    bid = Bid.objects.select_for_update().select_related("tender").get(pk=bid.pk)
+    check_version(bid, expected_version)
+    if bid.status != Bid.Status.DRAFT:
+        raise StateConflict(
+            f"The bid is {bid.status}; only a draft can be changed. Create a new bid for the "
+            "same lot and submit it to replace this one before the deadline.",
+            current_status=bid.status,
+        )
+    _open_for_bids(bid.tender)
+    _check_currency(bid.tender, changes.pop("currency", None))
+    if "price_amount" in changes:
+        bid.price_amount = changes["price_amount"]
+    if "cost" in changes:
+        bid.cost = to_json_value(changes["cost"]) if changes["cost"] else None
+    if "responses" in changes:
+        _set_responses(bid, changes["responses"] or [])
+    bid.version += 1
+    bid.save()
+    record(
+        action="bid.updated",
+        actor=actor,
+        obj=bid,
+        tender_id=bid.tender_id,
+        data={"fields": sorted(changes)},
+    )
+    return bid
+
+
+def canonical_bid(bid: Bid) -> dict[str, Any]:
+    """What a supplier sent, as canonical JSON: the basis of the submission receipt."""
+    responses = sorted(
+        (
+            {"tender_criterion": str(r.tender_criterion_id), "value": r.value}
+            for r in bid.responses.all()
+        ),
+        key=lambda r: r["tender_criterion"],
+    )
+    documents = sorted(
+        (
+            {
+                "id": str(d.pk),
+                "filename": d.filename,
+                "sha256": d.sha256,
+                "size": d.size,
+                "version": d.version,
+            }
+            for d in bid.documents.all()
+        ),
+        key=lambda d: (d["filename"], d["version"]),
+    )
+    return to_json_value(
+        {
+            "bid": bid.pk,
+            "tender": bid.tender_id,
+            "lot": bid.lot_id,
+            "supplier": bid.supplier_id,
+            "price": {"amount": format(bid.price_amount, "f"), "currency": bid.tender.currency},
+            "cost": bid.cost,
+            "responses": responses,
+            "documents": documents,
+        }
+    )
+
+
+def _missing_answers(bid: Bid) -> list[dict[str, str]]:
+    from criteria.models import Kind, Source, TenderCriterion
+
+    answered = set(bid.responses.values_list("tender_criterion_id", flat=True))
+    missing = []
+    for tc in TenderCriterion.objects.filter(tender_id=bid.tender_id).order_by("position", "code"):
+        if tc.lot_id not in (None, bid.lot_id) or tc.source == Source.SUPPLIER_PROFILE:
+            continue
+        if tc.kind in (Kind.REQUIREMENT, Kind.AWARD) and tc.pk not in answered:
+            missing.append({"tender_criterion": str(tc.pk), "code": tc.code, "title": tc.title})
+    return missing
+
+
+@transaction.atomic
+def submit_bid(*, bid: Bid, actor: User) -> Bid:
+    """Submit before the deadline; the server's clock records the time of receipt (Annex IV).
+
+    A submission replaces the supplier's earlier submitted bid for the same lot, which is kept
+    and marked superseded. The receipt carries the SHA-256 of the canonical bid JSON and of each
+    file, so the supplier can later prove what it sent.
+    """
+    _require_bidder(actor, bid)
+    bid = Bid.objects.select_for_update().select_related("tender").get(pk=bid.pk)
+    tender = Tender.objects.select_for_update().get(pk=bid.tender_id)
+    now = timezone.now()
+    if bid.status != Bid.Status.DRAFT:
+        raise StateConflict(f"The bid is already {bid.status}.", current_status=bid.status)
+    _open_for_bids(tender, now=now)
+    missing = _missing_answers(bid)
+    if missing:
+        raise InvalidInput(
+            f"{len(missing)} criteria are not answered.",
+            code="responses_missing",
+            errors=[
+                {"field": "/responses", "code": "missing", "message": f"{m['code']}: {m['title']}"}
+                for m in missing
+            ],
+            missing=missing,
+        )
+    method = (tender.evaluation or {}).get("method")
+    if method == "lowest_cost":
+        absent = [
+            f for f in COST_FIELDS if not (bid.cost or {}).get(f) and (bid.cost or {}).get(f) != "0"
+        ]
+        if absent:
+            raise InvalidInput(
+                "A life-cycle cost tender needs every cost input.",
+                code="cost_missing",
+                errors=[
+                    {"field": f"/cost/{f}", "code": "required", "message": "Required."}
+                    for f in absent
+                ],
+            )
+    previous = (
+        Bid.objects.select_for_update()
+        .filter(lot_id=bid.lot_id, supplier_id=bid.supplier_id, status=Bid.Status.SUBMITTED)
+        .first()
+    )
+    if previous is not None:
+        previous.status = Bid.Status.SUPERSEDED
+        previous.save(update_fields=["status", "updated_at"])
+        bid.supersedes = previous
+    body = canonical_bid(bid)
+    digest = hashlib.sha256(canonical(body).encode("utf-8")).hexdigest()
+    bid.status = Bid.Status.SUBMITTED
+    bid.submitted_at = now
+    bid.sha256 = digest
+    bid.receipt = {
+        "bid": str(bid.pk),
+        "submitted_at": now.isoformat().replace("+00:00", "Z"),
+        "sha256": digest,
+        "files": [
+            {"filename": d["filename"], "sha256": d["sha256"], "size": d["size"]}
+            for d in body["documents"]
+        ],
+        "supersedes": str(previous.pk) if previous else None,
+    }
+    bid.version += 1
+    bid.save()
+    record(
+        action="bid.submitted",
+        actor=actor,
+        obj=bid,
+        tender_id=tender.pk,
+        data={
+            "sha256": digest,
+            "submitted_at": now,
+            "supersedes": previous.pk if previous else None,
+        },
+    )
+    return bid
+
+
+@transaction.atomic
+def withdraw_bid(*, bid: Bid, actor: User) -> Bid:
+    """Withdraw a submitted bid before the deadline (it is kept, marked withdrawn)."""
+    _require_bidder(actor, bid)
+    bid = Bid.objects.select_for_update().select_related("tender").get(pk=bid.pk)
+    if bid.status != Bid.Status.SUBMITTED:
+        raise StateConflict(
+            f"Only a submitted bid can be withdrawn; this one is {bid.status}.",
+            current_status=bid.status,
+        )
+    if bid.tender.deadline_passed():
+        raise StateConflict(
+            "The submission deadline has passed; the bid binds you.", code="deadline_passed"
+        )
+    bid.status = Bid.Status.WITHDRAWN
+    bid.withdrawn_at = timezone.now()
+    bid.version += 1
+    bid.save()
+    record(action="bid.withdrawn", actor=actor, obj=bid, tender_id=bid.tender_id, data={})
+    return bid

@@ -1,0 +1,33 @@
+from typing import Any
+
+from procurement.errors import NotAllowed, PreconditionFailed
+from procurement.models import Role, User
+
+OFFICER_ROLES = (Role.ADMIN, Role.OFFICER)
+
+
+def require_role(actor: User, roles, *, organization_id=None, action: str = "do this") -> None:
+    """Raise NotAllowed unless the actor has one of ``roles`` (in ``organization_id``)."""
+    if actor.role not in roles or (
+        organization_id is not None and actor.organization_id != organization_id
+    ):
+        raise NotAllowed(f"Your role may not {action}.", code="permission_denied")
+
+
+def check_version(obj: Any, expected_version: int | None) -> None:
+    """Optimistic locking: two officers cannot silently overwrite each other (If-Match)."""
+    if expected_version is not None and expected_version != obj.version:
+        raise PreconditionFailed(
+            "The object was changed by someone else since you read it; read it again and "
+            "re-apply your change.",
+            current_version=obj.version,
+        )
+
+
+def changed_fields(obj: Any, changes: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    diff = {}
+    for name, new in changes.items():
+        old = getattr(obj, name)
+        if old != new:
+            diff[name] = {"from": old, "to": new}
+    return diff

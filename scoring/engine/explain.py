@@ -1,0 +1,207 @@
+"""Explanations in words a lay reader understands, in Swedish and English.
+
+"Återvunnet material: 42 %; scale 0-60 %: 0.7000 of 10 points = 7.0000". Swedish text uses
+a decimal comma. Scores show 4 places, money the currency's minor unit, as in the results.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from scoring.engine.decimal_context import display_money, display_score, normalised, ratio_text
+from scoring.engine.inputs import Criterion
+from scoring.engine.results import Text
+from scoring.engine.rules import BooleanRule, ChoiceRule, LinearRule, ManualRule, ThresholdsRule
+
+AGGREGATION_WORDS = {
+    "consensus": ("consensus score", "konsensuspoäng"),
+    "mean": ("mean of {n} scores", "medelvärde av {n} bedömningar"),
+    "median": ("median of {n} scores", "median av {n} bedömningar"),
+}
+
+
+def sv_number(text: str) -> str:
+    return text.replace(".", ",")
+
+
+def _unit(unit: str) -> str:
+    return f" {unit}" if unit else ""
+
+
+class CriterionWords:
+    """The parts of a criterion's explanations that do not depend on the bid."""
+
+    __slots__ = ("rule_en", "rule_sv", "title_en", "title_sv", "unit", "weight_en", "weight_sv")
+
+    def __init__(self, criterion: Criterion) -> None:
+        self.title_sv = criterion.title
+        self.title_en = criterion.title_en or criterion.title
+        self.unit = _unit(criterion.unit)
+        self.rule_en, self.rule_sv = describe_rule(criterion.rule, self.unit)
+        factor = criterion.weight if criterion.weight is not None else criterion.value
+        self.weight_en = normalised(factor) if factor is not None else ""
+        self.weight_sv = sv_number(self.weight_en)
+
+    def value_text(self, value: bool | str | None, is_choice: bool) -> tuple[str, str]:
+        if value is None:
+            return "no answer", "inget svar"
+        if value is True:
+            return "yes", "ja"
+        if value is False:
+            return "no", "nej"
+        if is_choice:
+            return f'"{value}"', f"”{value}”"
+        return f"{value}{self.unit}", f"{sv_number(value)}{self.unit}"
+
+    def head(self, value_en: str, value_sv: str) -> tuple[str, str]:
+        return (
+            f"{self.title_en}: {value_en}; {self.rule_en}",
+            f"{self.title_sv}: {value_sv}; {self.rule_sv}",
+        )
+
+
+def describe_rule(
+    rule: BooleanRule | LinearRule | ThresholdsRule | ChoiceRule | ManualRule, unit: str
+) -> tuple[str, str]:
+    if isinstance(rule, BooleanRule):
+        return "yes = 1, no = 0", "ja = 1, nej = 0"
+    if isinstance(rule, LinearRule):
+        worst, best = normalised(rule.worst), normalised(rule.best)
+        en = f"scale {worst}-{best}{unit}"
+        sv = f"skala {sv_number(worst)}-{sv_number(best)}{unit}"
+        if rule.best < rule.worst:
+            en, sv = en + " (lower is better)", sv + " (lägre är bättre)"
+        return en, sv
+    if isinstance(rule, ThresholdsRule):
+        sign = "≤" if rule.lower_is_better else "≥"
+        parts = [(normalised(s.bound), ratio_text(s.fulfilment)) for s in rule.steps]
+        en = ", ".join(f"{sign} {b}{unit} → {f}" for b, f in parts)
+        sv = ", ".join(f"{sign} {sv_number(b)}{unit} → {sv_number(f)}" for b, f in parts)
+        return f"steps {en}, otherwise 0", f"steg {sv}, annars 0"
+    if isinstance(rule, ChoiceRule):
+        options = [(k, ratio_text(v)) for k, v in rule.options.items()]
+        en = ", ".join(f'"{k}" = {v}' for k, v in options)
+        sv = ", ".join(f"”{k}” = {sv_number(v)}" for k, v in options)
+        return f"options {en}", f"alternativ {sv}"
+    return f"scored 0-{rule.scale_max}", f"bedöms 0-{rule.scale_max}"
+
+
+def manual_value(
+    aggregation: str, count: int, aggregate: Decimal, scale_max: int
+) -> tuple[str, str]:
+    en, sv = AGGREGATION_WORDS[aggregation]
+    shown = normalised(aggregate) if aggregate == aggregate.to_integral_value() else None
+    figure = shown if shown is not None else display_score(aggregate)
+    return (
+        f"{en.format(n=count)} {figure} of {scale_max}",
+        f"{sv.format(n=count)} {sv_number(figure)} av {scale_max}",
+    )
+
+
+def points_text(
+    words: CriterionWords, head: tuple[str, str], fulfilment: Decimal, points: Decimal
+) -> Text:
+    f, p = display_score(fulfilment), display_score(points)
+    return Text(
+        en=f"{head[0]}: {f} of {words.weight_en} points = {p}",
+        sv=f"{head[1]}: {sv_number(f)} av {words.weight_sv} poäng = {sv_number(p)}",
+    )
+
+
+def deduction_text(
+    words: CriterionWords,
+    head: tuple[str, str],
+    fulfilment: Decimal,
+    money: Decimal,
+    currency: str,
+) -> Text:
+    f, m = display_score(fulfilment), display_money(money, currency)
+    return Text(
+        en=f"{head[0]}: {f} of {words.weight_en} {currency} = {m} {currency} deducted",
+        sv=(
+            f"{head[1]}: {sv_number(f)} av {words.weight_sv} {currency} = "
+            f"{sv_number(m)} {currency} avdrag"
+        ),
+    )
+
+
+def surcharge_text(
+    words: CriterionWords,
+    head: tuple[str, str],
+    fulfilment: Decimal,
+    money: Decimal,
+    currency: str,
+) -> Text:
+    f, m = display_score(fulfilment), display_money(money, currency)
+    return Text(
+        en=f"{head[0]}: (1 - {f}) x {words.weight_en} {currency} = {m} {currency} added",
+        sv=(
+            f"{head[1]}: (1 - {sv_number(f)}) x {words.weight_sv} {currency} = "
+            f"{sv_number(m)} {currency} påslag"
+        ),
+    )
+
+
+def percent_text(
+    head: tuple[str, str],
+    fulfilment: Decimal,
+    percent: Decimal,
+    price: Decimal,
+    money: Decimal,
+    currency: str,
+) -> Text:
+    f, m = display_score(fulfilment), display_money(money, currency)
+    p, price_text = normalised(percent), display_money(price, currency)
+    return Text(
+        en=(
+            f"{head[0]}: (1 - {f}) x {p} % of the price {price_text} {currency} = "
+            f"{m} {currency} added"
+        ),
+        sv=(
+            f"{head[1]}: (1 - {sv_number(f)}) x {sv_number(p)} % av priset "
+            f"{sv_number(price_text)} {currency} = {sv_number(m)} {currency} påslag"
+        ),
+    )
+
+
+def requirement_text(
+    head: tuple[str, str], fulfilment: Decimal, required: str, passed: bool
+) -> Text:
+    f = display_score(fulfilment)
+    return Text(
+        en=f"{head[0]}: fulfilment {f}, required {required}: {'met' if passed else 'NOT met'}",
+        sv=(
+            f"{head[1]}: uppfyllnad {sv_number(f)}, krav {sv_number(required)}: "
+            f"{'uppfyllt' if passed else 'EJ uppfyllt'}"
+        ),
+    )
+
+
+def not_answered_requirement(head: tuple[str, str]) -> Text:
+    return Text(
+        en=f"{head[0]}: no answer, so the requirement is NOT met",
+        sv=f"{head[1]}: inget svar, så kravet är EJ uppfyllt",
+    )
+
+
+def contract_condition_text(words: CriterionWords, value_en: str, value_sv: str) -> Text:
+    return Text(
+        en=f"{words.title_en}: {value_en}; contract condition: recorded, not scored",
+        sv=f"{words.title_sv}: {value_sv}; kontraktsvillkor: noteras, poängsätts inte",
+    )
+
+
+def unscored_text(head: tuple[str, str], fulfilment: Decimal) -> Text:
+    f = display_score(fulfilment)
+    return Text(
+        en=f"{head[0]}: fulfilment {f}; not scored: the method is lowest price",
+        sv=f"{head[1]}: uppfyllnad {sv_number(f)}; poängsätts inte: utvärderingsgrunden är "
+        "lägsta pris",
+    )
+
+
+def disqualified_unscored(words: CriterionWords) -> Text:
+    return Text(
+        en=f"{words.title_en}: not scored, the bid is disqualified",
+        sv=f"{words.title_sv}: inte bedömd, anbudet är diskvalificerat",
+    )

@@ -1,0 +1,649 @@
+"""The evaluation: criteria per bid, qualification, the method's figure, ranking per lot.
+
+Methods (DOMAIN.md, "Evaluation methods"), each figure unrounded until display:
+- lowest_price: the price, lowest first;
+- weighted_points: price weight x price score + sum(weight x fulfilment), highest first;
+- added_value: comparison price = price - sum(V x f) (deduction), price + sum(V x (1 - f))
+  (surcharge) or price x (1 + sum(p% x (1 - f))) (percent_surcharge), lowest first;
+- value_for_money: sum(weight x f) per million of price, highest first; price 0 refused;
+- lowest_cost: life-cycle cost - sum(V x f), lowest first.
+
+The hot loop reads each criterion's answer, and looks its outcome up in a per-criterion memo
+keyed by the answer (the outcome of a rule depends only on the answer), so most criterion
+scores cost a dict lookup and two Decimal additions; a new answer is scored once by the
+criterion's precompiled rule function.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from scoring.engine import explain
+from scoring.engine.decimal_context import HUNDRED, ONE, ZERO, engine_context
+from scoring.engine.fulfilment import (
+    NONE,
+    AnswerError,
+    Ratio,
+    compile_rule,
+    manual_ratio,
+    shown_value,
+)
+from scoring.engine.inputs import (
+    Bid,
+    Criterion,
+    EngineInputError,
+    EvaluationInput,
+    Lot,
+)
+from scoring.engine.price import RELATIVE, annuity_factor, price_scorer
+from scoring.engine.ranking import Contender, rank
+from scoring.engine.results import (
+    BidResult,
+    CriterionResult,
+    DisqualificationReason,
+    EvaluationResult,
+    LifeCycleCost,
+    LotResult,
+    ManualScoreShown,
+    Money,
+    SupplierRef,
+    Text,
+    UnresolvedTie,
+)
+from scoring.engine.rules import ChoiceRule, ManualRule
+
+ENGINE_VERSION = "1.0.0"
+
+HIGHER_IS_BETTER = {
+    "lowest_price": False,
+    "weighted_points": True,
+    "added_value": False,
+    "value_for_money": True,
+    "lowest_cost": False,
+}
+MILLION = Decimal(1_000_000)
+
+
+@dataclass(slots=True, frozen=True)
+class PercentPending:
+    """A percent_surcharge criterion result waiting for the bid's price."""
+
+    base: dict[str, Any]
+    head: tuple[str, str]
+    fulfilment: Decimal
+    rate: Decimal
+    percent: Decimal
+    currency: str
+
+    def finish(self, price: Decimal) -> tuple[CriterionResult, Decimal]:
+        money = price * self.rate
+        text = explain.percent_text(
+            self.head, self.fulfilment, self.percent, price, money, self.currency
+        )
+        result = CriterionResult(
+            **self.base, money=Money(amount=money, currency=self.currency), explanation=text
+        )
+        return result, money
+
+
+# (criterion result, contribution, disqualification reason, fulfilment)
+Outcome = tuple[
+    CriterionResult | PercentPending, Decimal | None, DisqualificationReason | None, Decimal
+]
+
+
+@dataclass(slots=True)
+class CompiledCriterion:
+    """A criterion prepared once per evaluation: its rule function, words and memo."""
+
+    criterion: Criterion
+    index: int
+    words: explain.CriterionWords
+    scorer: Callable[[Any], Ratio] | None
+    manual: ManualRule | None
+    contributes: str | None  # points | deduction | surcharge | percent | None
+    factor: Decimal
+    pass_ratio: tuple[Decimal, Decimal]
+    memo: dict[Any, Outcome] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class BidWork:
+    bid: Bid
+    results: list[CriterionResult]
+    reasons: list[DisqualificationReason]
+    quality: Decimal
+    categories: dict[str, Decimal]
+    fulfilment_by_code: dict[str, Decimal]
+    qualified: bool = True
+    figure: Decimal | None = None
+    price_score: Decimal | None = None
+    lcc: LifeCycleCost | None = None
+
+
+@dataclass(slots=True)
+class LotWork:
+    lot: Lot
+    criteria: list[CompiledCriterion]
+    bids: list[BidWork]
+    price_scorer: Callable[[Decimal], Decimal] | None = None
+    ranked: list[BidResult] = field(default_factory=list)
+
+
+def _contribution_kind(data: EvaluationInput, criterion: Criterion) -> str | None:
+    if criterion.kind != "award":
+        return None
+    method = data.method.method
+    if method in ("weighted_points", "value_for_money"):
+        return "points"
+    if method == "added_value":
+        return {"deduction": "deduction", "surcharge": "surcharge"}.get(
+            data.method.effective_mode, "percent"
+        )
+    if method == "lowest_cost":
+        return "deduction"
+    return None
+
+
+def _compile(data: EvaluationInput) -> list[CompiledCriterion]:
+    compiled = []
+    for index, criterion in enumerate(data.criteria):
+        rule = criterion.rule
+        kind = _contribution_kind(data, criterion)
+        factor = {
+            "points": criterion.weight,
+            "deduction": criterion.value,
+            "surcharge": criterion.value,
+            "percent": criterion.percent,
+        }.get(kind or "")
+        compiled.append(
+            CompiledCriterion(
+                criterion=criterion,
+                index=index,
+                words=explain.CriterionWords(criterion),
+                scorer=None if isinstance(rule, ManualRule) else compile_rule(rule),
+                manual=rule if isinstance(rule, ManualRule) else None,
+                contributes=kind,
+                factor=factor if factor is not None else ZERO,
+                pass_ratio=(
+                    Decimal(criterion.pass_fulfilment.numerator),
+                    Decimal(criterion.pass_fulfilment.denominator),
+                ),
+            )
+        )
+    return compiled
+
+
+class _Evaluation:
+    def __init__(self, data: EvaluationInput) -> None:
+        self.data = data
+        self.config = data.method
+        self.method = data.method.method
+        self.currency = data.currency
+        self.compiled = _compile(data)
+        self.tie_codes = {
+            rule.removeprefix("criterion:")
+            for rule in self.config.tie_break
+            if rule.startswith("criterion:")
+        }
+        self.scores: dict[tuple[str, str], list[tuple[str, Decimal]]] = defaultdict(list)
+        for item in data.scores:
+            self.scores[(item.bid, item.criterion)].append((item.evaluator, item.score))
+        for values in self.scores.values():
+            values.sort()
+        self.consensus = {(c.bid, c.criterion): c.score for c in data.consensus}
+        self.missing: list[dict[str, str]] = []
+        self.flagged: list[dict[str, str]] = []
+        if self.method == "lowest_cost":
+            assert self.config.discount_rate is not None and self.config.lifetime_years
+            self.annuity, self.final_discount = annuity_factor(
+                self.config.discount_rate, self.config.lifetime_years
+            )
+
+    # -- one criterion, one answer --------------------------------------------------------
+
+    def _outcome(self, cc: CompiledCriterion, answer: Any, bid: Bid) -> Outcome:
+        criterion, words = cc.criterion, cc.words
+        value = shown_value(answer)
+        value_en, value_sv = words.value_text(value, isinstance(criterion.rule, ChoiceRule))
+        if criterion.kind == "contract_condition":
+            result = CriterionResult(
+                criterion=criterion.id,
+                code=criterion.code,
+                kind=criterion.kind,
+                category=criterion.category,
+                value=value,
+                fulfilment=None,
+                explanation=explain.contract_condition_text(words, value_en, value_sv),
+            )
+            return result, None, None, ZERO
+        head = words.head(value_en, value_sv)
+        if answer is None:
+            ratio = NONE
+        else:
+            assert cc.scorer is not None
+            try:
+                ratio = cc.scorer(answer)
+            except AnswerError as exc:
+                raise EngineInputError(
+                    "invalid_response",
+                    f"bid {bid.id} answered criterion {criterion.code} with something its rule "
+                    f"cannot read: {exc.message}",
+                    {"bid": bid.id, "criterion": criterion.id, "code": criterion.code},
+                ) from None
+        return self._rated(cc, ratio, value, head, answer is None)
+
+    def _rated(
+        self,
+        cc: CompiledCriterion,
+        ratio: Ratio,
+        value: bool | str | None,
+        head: tuple[str, str],
+        unanswered: bool,
+        *,
+        manual: dict[str, Any] | None = None,
+    ) -> Outcome:
+        criterion, words = cc.criterion, cc.words
+        num, den = ratio
+        fulfilment = num / den
+        base: dict[str, Any] = {
+            "criterion": criterion.id,
+            "code": criterion.code,
+            "kind": criterion.kind,
+            "category": criterion.category,
+            "value": value,
+            "fulfilment": fulfilment,
+            **(manual or {}),
+        }
+        if criterion.kind == "requirement":
+            pass_num, pass_den = cc.pass_ratio
+            passed = not unanswered and num * pass_den >= pass_num * den
+            required = explain.ratio_text(criterion.pass_fulfilment)
+            if unanswered:
+                text = explain.not_answered_requirement(head)
+            else:
+                text = explain.requirement_text(head, fulfilment, required, passed)
+            reason = None
+            if not passed:
+                reason = DisqualificationReason(
+                    criterion=criterion.id,
+                    code="requirement_not_answered" if unanswered else "requirement_not_met",
+                    message=Text(
+                        en=f"Requirement {criterion.code} not met. {text.en}",
+                        sv=f"Kravet {criterion.code} är inte uppfyllt. {text.sv}",
+                    ),
+                )
+            result = CriterionResult(**base, passed=passed, explanation=text)
+            return result, None, reason, fulfilment
+        kind = cc.contributes
+        if kind == "points":
+            points = cc.factor * num / den
+            text = explain.points_text(words, head, fulfilment, points)
+            return (
+                CriterionResult(**base, points=points, explanation=text),
+                points,
+                None,
+                fulfilment,
+            )
+        if kind in ("deduction", "surcharge"):
+            money = cc.factor * (num if kind == "deduction" else den - num) / den
+            make = explain.deduction_text if kind == "deduction" else explain.surcharge_text
+            text = make(words, head, fulfilment, money, self.currency)
+            result = CriterionResult(
+                **base, money=Money(amount=money, currency=self.currency), explanation=text
+            )
+            return result, money, None, fulfilment
+        if kind == "percent":
+            rate = cc.factor * (den - num) / (den * HUNDRED)
+            # the money depends on the bid's price: finished per bid
+            pending = PercentPending(base, head, fulfilment, rate, cc.factor, self.currency)
+            return pending, rate, None, fulfilment
+        text = explain.unscored_text(head, fulfilment)
+        return CriterionResult(**base, explanation=text), None, None, fulfilment
+
+    def ratio_for(self, cc: CompiledCriterion, bid: Bid) -> Ratio | None:
+        """The exact fulfilment of one criterion for one bid (None: contract condition, or
+        manual scores missing). Used where exactness matters more than speed (sensitivity)."""
+        if cc.criterion.kind == "contract_condition":
+            return None
+        if cc.manual is not None:
+            return self._manual_ratio(cc, bid)
+        criterion = cc.criterion
+        if criterion.source == "bid":
+            answer = bid.responses.get(criterion.id)
+        else:
+            answer = bid.supplier.profile.get(criterion.profile_field or "")
+        if answer is None or cc.scorer is None:
+            return NONE
+        return cc.scorer(answer)
+
+    def _manual_ratio(self, cc: CompiledCriterion, bid: Bid) -> Ratio | None:
+        assert cc.manual is not None
+        key = (bid.id, cc.criterion.id)
+        if self.config.aggregation == "consensus":
+            consensus = self.consensus.get(key)
+            return None if consensus is None else (consensus, Decimal(cc.manual.scale_max))
+        scores = self.scores.get(key)
+        if not scores:
+            return None
+        return manual_ratio([s for _, s in scores], self.config.aggregation, cc.manual.scale_max)
+
+    def _manual(self, cc: CompiledCriterion, bid: Bid) -> Outcome | None:
+        """A manual criterion for one bid; None when its scores are missing."""
+        criterion, rule = cc.criterion, cc.manual
+        assert rule is not None
+        evaluator_scores = self.scores.get((bid.id, criterion.id), [])
+        aggregation = self.config.aggregation
+        ratio = self._manual_ratio(cc, bid)
+        if ratio is None:
+            return None
+        count = 1 if aggregation == "consensus" else len(evaluator_scores)
+        spread = None
+        flagged = False
+        if len(evaluator_scores) >= 2:
+            values = [s for _, s in evaluator_scores]
+            spread = (max(values) - min(values)) / Decimal(rule.scale_max)
+            flagged = spread > self.config.spread_threshold
+            if flagged:
+                self.flagged.append({"bid": bid.id, "criterion": criterion.id})
+        aggregate = ratio[0] * rule.scale_max / ratio[1]
+        value_en, value_sv = explain.manual_value(aggregation, count, aggregate, rule.scale_max)
+        head = cc.words.head(value_en, value_sv)
+        if flagged:
+            assert spread is not None
+            note = explain.display_score(spread)
+            head = (
+                head[0] + f" [scores spread {note} of the scale: moderate]",
+                head[1] + f" [spridning {explain.sv_number(note)} av skalan: moderera]",
+            )
+        extra = {
+            "flagged": flagged,
+            "spread": spread,
+            "evaluator_scores": tuple(
+                ManualScoreShown(evaluator=e, score=s) for e, s in evaluator_scores
+            ),
+        }
+        shown = explain.normalised(aggregate)
+        return self._rated(cc, ratio, shown, head, False, manual=extra)
+
+    # -- one lot --------------------------------------------------------------------------
+
+    def _score_bid(
+        self, bid: Bid, plain: list[CompiledCriterion], manual: list[CompiledCriterion]
+    ) -> BidWork:
+        results: list[Any] = [None] * len(self.compiled)
+        reasons: list[DisqualificationReason] = []
+        categories = dict.fromkeys(self._categories_of(plain + manual), ZERO)
+        by_code: dict[str, Decimal] = {}
+        quality = ZERO
+        responses = bid.responses
+        profile = bid.supplier.profile
+        tie_codes = self.tie_codes
+        for cc in plain:
+            criterion = cc.criterion
+            if criterion.source == "bid":
+                answer = responses.get(criterion.id)
+            else:
+                answer = profile.get(criterion.profile_field or "")
+            key = (answer.__class__, answer)
+            outcome = cc.memo.get(key)
+            if outcome is None:
+                outcome = self._outcome(cc, answer, bid)
+                cc.memo[key] = outcome
+            result, contribution, reason, fulfilment = outcome
+            if contribution is not None:
+                quality += contribution
+                if result.__class__ is PercentPending:  # the money depends on the price
+                    result, money = result.finish(bid.price)  # type: ignore[union-attr]
+                    categories[criterion.category] += money
+                else:
+                    categories[criterion.category] += contribution
+            results[cc.index] = result
+            if reason is not None:
+                reasons.append(reason)
+            if tie_codes and criterion.code in tie_codes:
+                by_code[criterion.code] = fulfilment
+        qualified_so_far = not reasons
+        for cc in manual:
+            criterion = cc.criterion
+            outcome = self._manual(cc, bid)
+            if outcome is None:
+                if qualified_so_far:
+                    self.missing.append(
+                        {"bid": bid.id, "criterion": criterion.id, "code": criterion.code}
+                    )
+                results[cc.index] = CriterionResult(
+                    criterion=criterion.id,
+                    code=criterion.code,
+                    kind=criterion.kind,
+                    category=criterion.category,
+                    value=None,
+                    fulfilment=None,
+                    explanation=explain.disqualified_unscored(cc.words),
+                )
+                continue
+            result, contribution, reason, fulfilment = outcome
+            if contribution is not None:
+                quality += contribution
+                if isinstance(result, PercentPending):
+                    result, money = result.finish(bid.price)
+                    categories[criterion.category] += money
+                else:
+                    categories[criterion.category] += contribution
+            results[cc.index] = result
+            if reason is not None:
+                reasons.append(reason)
+            if tie_codes and criterion.code in tie_codes:
+                by_code[criterion.code] = fulfilment
+        return BidWork(
+            bid=bid,
+            results=[r for r in results if r is not None],
+            reasons=reasons,
+            quality=quality,
+            categories=categories,
+            fulfilment_by_code=by_code,
+            qualified=not reasons,
+        )
+
+    def _categories_of(self, criteria: list[CompiledCriterion]) -> list[str]:
+        return sorted({cc.criterion.category for cc in criteria if cc.contributes})
+
+    def _lot(self, lot: Lot, bids: list[Bid]) -> LotWork:
+        criteria = [
+            cc for cc in self.compiled if cc.criterion.lot is None or cc.criterion.lot == lot.id
+        ]
+        plain = [cc for cc in criteria if cc.manual is None]
+        manual = [cc for cc in criteria if cc.manual is not None]
+        work = LotWork(lot=lot, criteria=criteria, bids=[])
+        work.bids = [self._score_bid(bid, plain, manual) for bid in bids]
+        qualified = [w for w in work.bids if w.qualified]
+        self._figures(work, qualified)
+        return work
+
+    def _figures(self, work: LotWork, qualified: list[BidWork]) -> None:
+        method = self.method
+        if method == "weighted_points":
+            assert self.config.price_weight is not None
+            weight = self.config.price_weight
+            scorer = price_scorer(
+                self.config, [w.bid.price for w in qualified], [w.bid.id for w in qualified]
+            )
+            work.price_scorer = scorer
+            for w in qualified:
+                w.price_score = scorer(w.bid.price)
+                points = weight * w.price_score
+                w.categories["price"] = points
+                w.figure = points + w.quality
+        elif method == "lowest_price":
+            for w in qualified:
+                w.figure = w.bid.price
+        elif method == "value_for_money":
+            for w in qualified:
+                if w.bid.price == 0:
+                    raise EngineInputError(
+                        "zero_price_value_for_money",
+                        f"bid {w.bid.id} has a price of 0: value for money (points per million "
+                        "of price) cannot divide by it",
+                        {"bid": w.bid.id},
+                    )
+                w.figure = w.quality * MILLION / w.bid.price
+        elif method == "added_value":
+            mode = self.config.effective_mode
+            for w in qualified:
+                price = w.bid.price
+                if mode == "deduction":
+                    w.figure = price - w.quality
+                elif mode == "surcharge":
+                    w.figure = price + w.quality
+                else:
+                    w.figure = price * (ONE + w.quality)
+        else:
+            co2_price = self.config.co2_price_per_tonne or ZERO
+            for w in qualified:
+                cost = w.bid.cost
+                assert cost is not None
+                operating = cost.annual_operating_cost * self.annuity
+                external = cost.annual_co2e_tonnes * co2_price * self.annuity
+                end_of_life = cost.end_of_life_cost * self.final_discount
+                internal = cost.acquisition_cost + operating + end_of_life
+                total = internal + external
+
+                def money(amount: Decimal) -> Money:
+                    return Money(amount=amount, currency=self.currency)
+
+                w.lcc = LifeCycleCost(
+                    acquisition=money(cost.acquisition_cost),
+                    operating=money(operating),
+                    end_of_life=money(end_of_life),
+                    internal=money(internal),
+                    external=money(external),
+                    total=money(total),
+                )
+                w.figure = total - w.quality
+
+    def _rank(self, work: LotWork) -> list[tuple[int, tuple[str, ...]]]:
+        qualified = [w for w in work.bids if w.qualified]
+        by_id = {w.bid.id: w for w in qualified}
+        draw = next((d.order for d in self.data.lottery if d.lot == work.lot.id), None)
+        ranking = rank(
+            [
+                Contender(
+                    bid_id=w.bid.id,
+                    figure=w.figure if w.figure is not None else ZERO,
+                    price=w.bid.price,
+                    submitted_at=w.bid.submitted_at,
+                    fulfilment_by_code=w.fulfilment_by_code,
+                )
+                for w in qualified
+            ],
+            higher_is_better=HIGHER_IS_BETTER[self.method],
+            chain=self.config.tie_break,
+            lottery_order=draw,
+        )
+        money_figure = not HIGHER_IS_BETTER[self.method]
+        for placement in ranking.placements:
+            w = by_id[placement.contender.bid_id]
+            work.ranked.append(
+                self._bid_result(w, placement.rank, placement.tie_break, money_figure)
+            )
+        for w in sorted((w for w in work.bids if not w.qualified), key=lambda w: w.bid.id):
+            work.ranked.append(self._bid_result(w, None, None, money_figure))
+        return ranking.unresolved
+
+    def _bid_result(self, w: BidWork, rank_: int | None, tie: Any, money_figure: bool) -> BidResult:
+        bid = w.bid
+        qualified = w.qualified
+        figure = w.figure if qualified else None
+        comparison = (
+            Money(amount=figure, currency=self.currency)
+            if money_figure and figure is not None
+            else None
+        )
+        return BidResult.model_construct(
+            bid=bid.id,
+            supplier=SupplierRef(id=bid.supplier.id, name=bid.supplier.name),
+            lot=bid.lot,
+            qualified=qualified,
+            disqualification_reasons=tuple(w.reasons),
+            price=Money(amount=bid.price, currency=self.currency),
+            comparison_price=comparison,
+            total_score=figure if not money_figure else None,
+            price_score=w.price_score,
+            rank=rank_,
+            tie_break=tie,
+            categories=w.categories if qualified else {},
+            categories_unit="money" if money_figure else "points",
+            lcc=w.lcc,
+            criteria=tuple(w.results),
+        )
+
+    def run(self) -> tuple[EvaluationResult, list[LotWork]]:
+        by_lot: dict[str, list[Bid]] = defaultdict(list)
+        for bid in sorted(self.data.bids, key=lambda b: b.id):
+            by_lot[bid.lot].append(bid)
+        lots = sorted(self.data.lots, key=lambda lot: (lot.number, lot.id))
+        works = [self._lot(lot, by_lot.get(lot.id, [])) for lot in lots]
+        if self.missing:
+            first = self.missing[0]
+            raise EngineInputError(
+                "missing_manual_scores",
+                f"bid {first['bid']} has no {self._needed_score()} on manual criterion "
+                f"{first['code']}"
+                + (f" (and {len(self.missing) - 1} more items)" if len(self.missing) > 1 else ""),
+                {"missing": self.missing},
+            )
+        unresolved: list[UnresolvedTie] = []
+        for work in works:
+            for shared_rank, ids in self._rank(work):
+                unresolved.append(UnresolvedTie(lot=work.lot.id, rank=shared_rank, bids=ids))
+        price_kind = None
+        if self.method == "weighted_points":
+            price_kind = (
+                "relative" if self.config.effective_price_scoring in RELATIVE else "absolute"
+            )
+        result = EvaluationResult(
+            engine_version=ENGINE_VERSION,
+            method=self.method,
+            mode=self.config.effective_mode if self.method == "added_value" else None,
+            price_scoring=(
+                self.config.effective_price_scoring if self.method == "weighted_points" else None
+            ),
+            price_scoring_kind=price_kind,
+            currency=self.currency,
+            lots=tuple(
+                LotResult(
+                    lot=w.lot.id, number=w.lot.number, title=w.lot.title, bids=tuple(w.ranked)
+                )
+                for w in works
+            ),
+            unresolved_ties=tuple(unresolved),
+        )
+        return result, works
+
+    def _needed_score(self) -> str:
+        if self.config.aggregation == "consensus":
+            return "consensus score"
+        return "evaluator score"
+
+
+def evaluate_core(data: EvaluationInput) -> tuple[EvaluationResult, list[LotWork], _Evaluation]:
+    """Score, qualify and rank (no warnings or sensitivity); inside the engine context."""
+    evaluation = _Evaluation(data)
+    result, works = evaluation.run()
+    return result, works, evaluation
+
+
+def evaluate(data: EvaluationInput) -> EvaluationResult:
+    """Evaluate one tender: pure, deterministic, exact. See the package docstring."""
+    from scoring.engine.checks import warnings_for
+    from scoring.engine.sensitivity import sensitivity_for
+
+    with engine_context():
+        result, works, evaluation = evaluate_core(data)
+        warnings = warnings_for(data, works, evaluation.flagged)
+        sensitivity = sensitivity_for(data, works, evaluation.ratio_for)
+        return result.model_copy(update={"warnings": warnings, "sensitivity": sensitivity})

@@ -1,0 +1,136 @@
+"""Ranking with ties: equal figures (at 6 places) at any rank, broken by the declared chain.
+
+The chain is the tender's ``tie_break`` (default lower price, then earlier submission; also
+``criterion:<code>``, higher fulfilment first, and ``lottery``, the drawn order). Bids the
+chain leaves equal share the rank (competition ranking: 1, 2, 2, 4) and are reported as
+needing a lottery. A tie is never broken by input order: within a group that is still tied
+the bids are listed by id, which does not depend on the order they were given in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from scoring.engine.decimal_context import tie_figure
+from scoring.engine.results import TieBreak
+
+
+@dataclass(slots=True)
+class Contender:
+    bid_id: str
+    figure: Decimal
+    price: Decimal
+    submitted_at: datetime
+    fulfilment_by_code: dict[str, Decimal] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Placement:
+    contender: Contender
+    rank: int
+    tie_break: TieBreak | None
+
+
+@dataclass(slots=True)
+class Ranking:
+    placements: list[Placement]
+    unresolved: list[tuple[int, tuple[str, ...]]]  # (shared rank, bid ids)
+
+
+def _key(rule: str, contender: Contender, lottery: dict[str, int]) -> Any:
+    if rule == "lower_price":
+        return contender.price
+    if rule == "earlier_submission":
+        return contender.submitted_at
+    if rule == "lottery":
+        return lottery.get(contender.bid_id)
+    fulfilment = contender.fulfilment_by_code.get(rule.removeprefix("criterion:"))
+    return None if fulfilment is None else -tie_figure(fulfilment)
+
+
+def _resolve(
+    members: list[Contender], rules: Sequence[str], decided_by: str | None, lottery: dict[str, int]
+) -> list[tuple[list[Contender], str | None]]:
+    """Split a tied group into ordered subgroups, each with the rule that set it apart."""
+    if len(members) == 1:
+        return [(members, decided_by)]
+    if not rules:
+        return [(sorted(members, key=lambda c: c.bid_id), None)]
+    rule, rest = rules[0], rules[1:]
+    keys = [_key(rule, c, lottery) for c in members]
+    if any(k is None for k in keys):  # the rule cannot compare these bids: go on
+        return _resolve(members, rest, decided_by, lottery)
+    keyed = sorted(zip(keys, members, strict=True), key=lambda kc: (kc[0], kc[1].bid_id))
+    runs: list[list[Contender]] = []
+    previous: Any = object()
+    for key, contender in keyed:
+        if runs and key == previous:
+            runs[-1].append(contender)
+        else:
+            runs.append([contender])
+        previous = key
+    if len(runs) == 1:
+        return _resolve(members, rest, decided_by, lottery)
+    result: list[tuple[list[Contender], str | None]] = []
+    for run in runs:
+        result.extend(_resolve(run, rest, rule, lottery))
+    return result
+
+
+def rank(
+    contenders: Sequence[Contender],
+    *,
+    higher_is_better: bool,
+    chain: Sequence[str],
+    lottery_order: Sequence[str] | None,
+) -> Ranking:
+    lottery = {bid_id: i for i, bid_id in enumerate(lottery_order or ())}
+    rules = list(chain)
+    if lottery_order and "lottery" not in rules:
+        rules.append("lottery")  # a drawn order settles what the chain left
+    if not lottery_order and "lottery" in rules:
+        rules.remove("lottery")
+
+    def order_key(c: Contender) -> tuple[Decimal, str]:
+        figure = tie_figure(c.figure)
+        return (-figure if higher_is_better else figure), c.bid_id
+
+    ordered = sorted(contenders, key=order_key)
+    groups: list[list[Contender]] = []
+    previous: Decimal | None = None
+    for contender in ordered:
+        figure = tie_figure(contender.figure)
+        if groups and figure == previous:
+            groups[-1].append(contender)
+        else:
+            groups.append([contender])
+        previous = figure
+
+    placements: list[Placement] = []
+    unresolved: list[tuple[int, tuple[str, ...]]] = []
+    position = 1
+    for group in groups:
+        if len(group) == 1:
+            placements.append(Placement(group[0], position, None))
+            position += 1
+            continue
+        ids = {c.bid_id for c in group}
+        for subgroup, rule in _resolve(group, rules, None, lottery):
+            sub_ids = tuple(c.bid_id for c in subgroup)
+            if len(subgroup) > 1:
+                unresolved.append((position, sub_ids))
+            for contender in subgroup:
+                others = tuple(sorted(ids - {contender.bid_id}))
+                still = tuple(i for i in sub_ids if i != contender.bid_id)
+                tie = TieBreak(
+                    rule=rule if not still and rule else "needs_lottery",
+                    tied_with=others,
+                    unresolved_with=still,
+                )
+                placements.append(Placement(contender, position, tie))
+            position += len(subgroup)
+    return Ranking(placements, unresolved)

@@ -1,0 +1,156 @@
+"""Strict scalar types for the engine's pydantic models.
+
+Numbers arrive as decimal strings (JSON integers are accepted where a whole number is meant);
+a float is refused everywhere, because a binary float cannot carry a price or a fraction
+exactly (STYLE.md, pitfall 15). Each type serialises to one canonical text, so the same input
+always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from decimal import Decimal
+from fractions import Fraction
+from typing import Annotated, Any
+
+from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+from scoring.engine.decimal_context import normalised, ratio_text
+
+DECIMAL_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_RATIO_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
+
+FLOAT_MESSAGE = (
+    'floats are not accepted: send the number as a decimal string, e.g. "0.5" or "1250.00"'
+)
+
+
+def _refuse_float(value: Any) -> None:
+    if isinstance(value, float):
+        raise PydanticCustomError("float_refused", FLOAT_MESSAGE)
+
+
+def parse_decimal(value: Any) -> Decimal:
+    """A decimal string, an int or a Decimal; never a float, a bool, NaN or an exponent."""
+    _refuse_float(value)
+    if isinstance(value, bool):
+        raise PydanticCustomError("decimal_type", "a number is expected, not true/false")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise PydanticCustomError("decimal_type", "the number must be finite")
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if DECIMAL_RE.match(text):
+            return Decimal(text)
+        raise PydanticCustomError(
+            "decimal_parsing",
+            'not a decimal number: "{text}" (write it like "12.5")',
+            {"text": value[:40]},
+        )
+    raise PydanticCustomError("decimal_type", "a decimal number as a string is expected")
+
+
+def parse_ratio(value: Any) -> Fraction:
+    """A fraction in [0, 1] written as a decimal ("0.5") or an exact ratio ("2/3")."""
+    _refuse_float(value)
+    if isinstance(value, Fraction):
+        result = value
+    elif isinstance(value, str) and (match := _RATIO_RE.match(value)):
+        numerator, denominator = int(match.group(1)), int(match.group(2))
+        if denominator == 0:
+            raise PydanticCustomError("ratio_zero_denominator", "a ratio cannot divide by 0")
+        result = Fraction(numerator, denominator)
+    else:
+        result = Fraction(parse_decimal(value))
+    if not 0 <= result <= 1:
+        raise PydanticCustomError(
+            "fraction_out_of_range",
+            "a fulfilment must lie between 0 and 1 (got {value})",
+            {"value": ratio_text(result)},
+        )
+    return result
+
+
+def parse_whole(value: Any) -> int:
+    """A whole number: a JSON integer, or a string of digits."""
+    _refuse_float(value)
+    if isinstance(value, bool):
+        raise PydanticCustomError("int_type", "a whole number is expected, not true/false")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"[+-]?\d+", value.strip()):
+        return int(value)
+    raise PydanticCustomError("int_type", "a whole number is expected")
+
+
+def parse_answer(value: Any) -> bool | int | str | None:
+    """A bid's answer or a supplier fact: true/false, a whole number, a string or null."""
+    _refuse_float(value)
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, Decimal):
+        return normalised(value)
+    raise PydanticCustomError(
+        "answer_type", "an answer must be true/false, a number as a string, or a text"
+    )
+
+
+def parse_timestamp(value: Any) -> datetime:
+    """An ISO 8601 time with a zone, kept in UTC."""
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise PydanticCustomError(
+                "datetime_parsing", "not an ISO 8601 time, e.g. 2026-12-01T12:00:00Z"
+            ) from None
+    else:
+        raise PydanticCustomError(
+            "datetime_type", "an ISO 8601 time as a string is expected, e.g. 2026-12-01T12:00:00Z"
+        )
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise PydanticCustomError("datetime_naive", "the time needs a zone, e.g. a final Z")
+    return parsed.astimezone(UTC)
+
+
+def timestamp_text(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+DecimalStr = Annotated[
+    Decimal,
+    PlainValidator(parse_decimal),
+    PlainSerializer(normalised, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^[+-]?\d+(\.\d+)?$", "examples": ["12.5"]}),
+]
+Ratio = Annotated[
+    Fraction,
+    PlainValidator(parse_ratio),
+    PlainSerializer(ratio_text, return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^(\d+(\.\d+)?|\d+/\d+)$",
+            "description": 'a fraction in [0, 1]: "0.5" or an exact ratio such as "2/3"',
+        }
+    ),
+]
+Whole = Annotated[int, PlainValidator(parse_whole), WithJsonSchema({"type": "integer"})]
+Answer = Annotated[
+    bool | int | str | None,
+    PlainValidator(parse_answer),
+    WithJsonSchema({"type": ["boolean", "integer", "string", "null"]}),
+]
+Timestamp = Annotated[
+    datetime,
+    PlainValidator(parse_timestamp),
+    PlainSerializer(timestamp_text, return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]

@@ -1,0 +1,1 @@
+"""Evaluations, evaluator scores and consensus live here (the evaluations issue)."""

@@ -1,0 +1,104 @@
+"""Who is calling: organisations x roles, and API clients logged in as them.
+
+Alice's region and Bob's region are two buyers; Charlie and Dana are suppliers. A test asks for
+``api("officer")`` (Alice's region) or ``api("officer", org=other_buyer)``.
+"""
+
+import datetime as dt
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def buyer(db):
+    from tests.factories import BuyerFactory
+
+    return BuyerFactory(name="Region Alice")
+
+
+@pytest.fixture
+def other_buyer(db):
+    from tests.factories import BuyerFactory
+
+    return BuyerFactory(name="Region Bob")
+
+
+@pytest.fixture
+def supplier(db):
+    from tests.factories import SupplierFactory
+
+    return SupplierFactory(name="Charlie Gård AB")
+
+
+@pytest.fixture
+def other_supplier(db):
+    from tests.factories import SupplierFactory
+
+    return SupplierFactory(name="Dana Livs AB")
+
+
+@pytest.fixture
+def make_user(db):
+    from tests.factories import UserFactory
+
+    def make(role: str, org, **kwargs):
+        return UserFactory(role=role, organization=org, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def superuser(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(
+        organization=None, role="", is_superuser=True, is_staff=True, username="operator"
+    )
+
+
+@pytest.fixture
+def client_for():
+    from rest_framework.test import APIClient
+
+    def make(user):
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api(make_user, client_for, buyer, supplier):
+    """api(role, org=None) -> (client, user). Buyer roles default to Alice's region,
+    bidders to Charlie's company."""
+    cache = {}
+
+    def make(role: str, org=None):
+        org = org or (supplier if role == "bidder" else buyer)
+        key = (role, org.pk)
+        if key not in cache:
+            user = make_user(role, org)
+            cache[key] = (client_for(user), user)
+        return cache[key]
+
+    return make
+
+
+@pytest.fixture
+def clock(time_machine):
+    """A controllable clock: clock.move_to(datetime), clock.shift(seconds)."""
+
+    class Clock:
+        def move_to(self, when):
+            time_machine.move_to(when, tick=False)
+
+        def shift(self, seconds: float):
+            time_machine.shift(dt.timedelta(seconds=seconds))
+
+    return Clock()

@@ -1,0 +1,219 @@
+"""Canonical JSON, hashing, strict inputs (no floats), and the engine's purity."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from scoring.engine import ENGINE_VERSION, EvaluationInput, canonical_json, evaluate, sha256_of
+from tests.scoring.engine import bid, criterion, make_input, points_criterion
+from tests.scoring.engine.test_worked_examples import WE6_BIDS, WE6_CRITERIA
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def _we6_payload() -> dict:
+    return {
+        "currency": "SEK",
+        "method": {"method": "added_value", "mode": "deduction"},
+        "lots": [{"id": "L1", "number": 1, "title": "Kött"}],
+        "criteria": WE6_CRITERIA,
+        "bids": WE6_BIDS,
+    }
+
+
+def test_canonical_json_has_one_text_per_value():
+    data = {
+        "b": Decimal("1.50"),
+        "a": [Decimal("1E+2"), Decimal("-0.00"), Decimal("0.000100")],
+        "ö": "Gård AB",
+    }
+
+    assert canonical_json(data) == '{"a":["100","0","0.0001"],"b":"1.5","ö":"Gård AB"}'.encode()
+
+
+def test_canonical_json_refuses_floats():
+    with pytest.raises(TypeError):
+        canonical_json({"price": 0.1})
+
+
+def test_equal_inputs_written_differently_hash_alike():
+    one = EvaluationInput.model_validate(_we6_payload())
+    other = _we6_payload()
+    other["bids"] = [dict(b, price=b["price"] + ".00") for b in WE6_BIDS]
+
+    assert sha256_of(one) == sha256_of(EvaluationInput.model_validate(other))
+    assert canonical_json(one) == canonical_json(json.loads(canonical_json(one)))
+
+
+def test_an_input_survives_a_canonical_round_trip():
+    data = EvaluationInput.model_validate(_we6_payload())
+
+    again = EvaluationInput.model_validate_json(canonical_json(data))
+
+    assert again == data
+    assert canonical_json(evaluate(again)) == canonical_json(evaluate(data))
+
+
+def test_the_result_carries_the_engine_version_and_display_figures():
+    result = json.loads(canonical_json(evaluate(EvaluationInput.model_validate(_we6_payload()))))
+
+    assert result["engine_version"] == ENGINE_VERSION
+    first = result["lots"][0]["bids"][0]
+    assert first["comparison_price"] == {"amount": "4630000.00", "currency": "SEK"}
+    d3 = first["criteria"][2]
+    assert (d3["fulfilment"], d3["value"]) == ("0.6667", "2")
+
+
+def test_results_are_byte_identical_in_a_fresh_process():
+    payloads = [_we6_payload(), _weighted_payload()]
+    here = [canonical_json(evaluate(EvaluationInput.model_validate(p))) for p in payloads]
+    script = (
+        "import json, sys\n"
+        "from scoring.engine import EvaluationInput, canonical_json, evaluate\n"
+        "for p in json.load(sys.stdin):\n"
+        "    r = evaluate(EvaluationInput.model_validate(p))\n"
+        "    sys.stdout.write(canonical_json(r).hex() + '\\n')\n"
+    )
+
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        input=json.dumps(payloads),
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={"PYTHONHASHSEED": "12345", "PATH": "/usr/bin:/bin"},
+        check=True,
+    )
+
+    assert [bytes.fromhex(line) for line in done.stdout.split()] == here
+
+
+def _weighted_payload() -> dict:
+    return make_input(
+        {"method": "weighted_points", "price_weight": "50"},
+        [points_criterion("ENV", "30", "environmental"), points_criterion("SOC", "20", "social")],
+        [
+            bid("A", "100000", {"ENV": "16", "SOC": "12"}),
+            bid("B", "120000", {"ENV": "20", "SOC": "14"}),
+            bid("C", "80000", {"ENV": "8", "SOC": "6"}),
+        ],
+    ).model_dump(mode="json")
+
+
+def test_the_engine_imports_no_django():
+    code = (
+        "import scoring.engine, sys; "
+        "assert not any(m == 'django' or m.startswith('django.') for m in sys.modules)"
+    )
+
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        pytest.param(("bids", 0, "price"), 5000000.0, id="price_case"),
+        pytest.param(("bids", 0, "responses", "c-D2"), 0.3, id="response_case"),
+        pytest.param(("criteria", 0, "value"), 150000.0, id="criterion_value_case"),
+        pytest.param(("criteria", 2, "rule", "options", "1"), 0.333, id="rule_fraction_case"),
+        pytest.param(("bids", 0, "supplier", "profile", "employees"), 12.0, id="profile_case"),
+    ],
+)
+def test_floats_are_refused_everywhere(path, value):
+    payload = json.loads(json.dumps(_we6_payload()))
+    target = payload
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+
+    with pytest.raises(ValidationError) as caught:
+        EvaluationInput.model_validate(payload)
+    with pytest.raises(ValidationError):
+        EvaluationInput.model_validate_json(json.dumps(payload))
+
+    assert "floats are not accepted" in str(caught.value)
+
+
+def test_floats_are_refused_in_method_parameters_and_scores():
+    method = {
+        "method": "lowest_cost",
+        "lifetime_years": 5.0,
+        "discount_rate": "0.04",
+        "co2_price_per_tonne": "1200",
+    }
+    with pytest.raises(ValidationError, match="floats are not accepted"):
+        make_input(method, [], [])
+    manual = [criterion("PLAN", {"type": "manual", "scale_max": 5}, weight="10")]
+    score = {"bid": "A", "criterion": "c-PLAN", "evaluator": "e1", "score": 4.0}
+    with pytest.raises(ValidationError, match="floats are not accepted"):
+        make_input(
+            {"method": "weighted_points", "price_weight": "90"},
+            manual,
+            [bid("A", "1", {"PLAN": "x"})],
+            scores=[score],
+        )
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        pytest.param(
+            {"bids": [bid("A", "1", {"NOPE": True})]},
+            "unknown criterion",
+            id="unknown_response_case",
+        ),
+        pytest.param(
+            {"method": {"method": "weighted_points", "price_weight": "50"}},
+            "needs a weight",
+            id="weight_missing_case",
+        ),
+        pytest.param(
+            {"method": {"method": "added_value", "tie_break": ["criterion:NOPE"]}},
+            "unknown criterion",
+            id="tie_break_code_case",
+        ),
+        pytest.param(
+            {"method": {"method": "added_value", "tie_break": ["coin_toss"]}},
+            "unknown tie-break rule",
+            id="tie_break_rule_case",
+        ),
+        pytest.param(
+            {"method": {"method": "added_value", "price_weight": "10"}},
+            "does not apply",
+            id="parameter_of_another_method_case",
+        ),
+        pytest.param(
+            {"bids": [bid("A", "-1", {}), bid("A", "1", {})]}, "negative", id="negative_price_case"
+        ),
+        pytest.param(
+            {"bids": [bid("A", "1", {}), bid("A", "2", {})]}, "unique", id="duplicate_bid_case"
+        ),
+        pytest.param({"bids": [bid("A", "1", {}, lot="L9")]}, "unknown lot", id="unknown_lot_case"),
+        pytest.param(
+            {"bids": [bid("A", "1", {}, submitted_at="2026-12-01T10:00:00")]},
+            "zone",
+            id="naive_time_case",
+        ),
+    ],
+)
+def test_inconsistent_inputs_are_refused(change, message):
+    payload = _we6_payload() | change
+
+    with pytest.raises(ValidationError, match=message):
+        EvaluationInput.model_validate(payload)
+
+
+def test_inputs_are_frozen():
+    data = EvaluationInput.model_validate(_we6_payload())
+
+    with pytest.raises(ValidationError):
+        data.currency = "EUR"  # type: ignore[misc]
