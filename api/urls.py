@@ -3,6 +3,7 @@ from rest_framework.routers import DefaultRouter
 
 from api.views.auth import TokenView
 from api.views.bids import BidViewSet
+from api.views.criteria import CriterionViewSet, TenderCriterionViewSet
 from api.views.organizations import OrganizationViewSet
 from api.views.tenders import LotViewSet, TenderDocumentViewSet, TenderViewSet
 
@@ -13,6 +14,10 @@ router.register(r"tenders/(?P<tender_pk>[^/.]+)/lots", LotViewSet, basename="ten
 router.register(
     r"tenders/(?P<tender_pk>[^/.]+)/documents", TenderDocumentViewSet, basename="tender-document"
 )
+router.register(
+    r"tenders/(?P<tender_pk>[^/.]+)/criteria", TenderCriterionViewSet, basename="tender-criterion"
+)
+router.register("criteria", CriterionViewSet, basename="criterion")
 router.register("bids", BidViewSet, basename="bid")
 
 urlpatterns = [

@@ -199,7 +199,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "OrganizationKindEnum": "procurement.models.Organization.Kind",
+        "TenderDocumentKindEnum": "procurement.models.TenderDocument.Kind",
+        "BidDocumentKindEnum": "procurement.models.BidDocument.Kind",
+        "CriterionKindEnum": "criteria.models.Kind",
+    },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
 }
 

@@ -149,3 +149,32 @@ class TenderCriterion(CriterionText):
 
     def __str__(self) -> str:
         return f"{self.code} on {self.tender_id}"
+
+
+class TenderAmendment(models.Model):
+    """A reasoned change of a published tender before its deadline (art. 67(5): the criteria
+    and weights suppliers rely on change only openly). The old configuration is kept."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tender = models.ForeignKey(
+        "procurement.Tender", on_delete=models.PROTECT, related_name="amendments"
+    )
+    number = models.PositiveIntegerField()
+    reason = models.TextField()
+    changes = models.JSONField()
+    configuration_before = models.JSONField()
+    configuration_after = models.JSONField()
+    configuration_sha256 = models.CharField(max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["tender", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["tender", "number"], name="amendment_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Amendment {self.number} of {self.tender_id}"

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from api.etags import etag_for, expected_version
 from api.permissions import OFFICERS, RolePermission
 from api.schema import READ, WRITE, problems
+from api.serializers.criteria import AmendInputSerializer, AmendmentSerializer, BurdenSerializer
 from api.serializers.documents import DocumentSerializer, TenderDocumentUploadSerializer
 from api.serializers.tenders import (
     CheckSerializer,
@@ -25,6 +26,9 @@ from api.serializers.tenders import (
     TenderInputSerializer,
     TenderSerializer,
 )
+from criteria import selectors as criteria_selectors
+from criteria import services as criteria_services
+from criteria.burden import supplier_burden
 from procurement import selectors
 from procurement.checks import all_checks
 from procurement.models import Lot, Tender, TenderDocument
@@ -89,6 +93,7 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         "publish": OFFICERS,
         "open": OFFICERS,
         "cancel": OFFICERS,
+        "amend": OFFICERS,
     }
     filterset_class = TenderFilter
     ordering_fields = ["submission_deadline", "created_at", "reference", "title"]
@@ -187,6 +192,57 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             tender=self.get_object(), actor=request.user, reason=serializer.validated_data["reason"]
         )
         return self._out(tender)
+
+    @extend_schema(
+        summary="Amend a published tender (before the deadline)",
+        description=(
+            "A reasoned change: `reason` and `changes` (evaluation, a later submission_deadline, "
+            "title, description, criteria weights/values). The old configuration is kept and every "
+            "amendment is visible to suppliers. 409 after the deadline or for a draft."
+        ),
+        request=AmendInputSerializer,
+        responses={200: TenderSerializer, **problems(*WRITE, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def amend(self, request, pk=None):
+        serializer = AmendInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        changes = dict(serializer.validated_data["changes"])
+        if "criteria" in changes:
+            changes["criteria"] = [dict(c) for c in changes["criteria"]]
+        criteria_services.amend_tender(
+            tender=self.get_object(),
+            actor=request.user,
+            reason=serializer.validated_data["reason"],
+            changes=changes,
+        )
+        return self._out(self.get_object())
+
+    @extend_schema(
+        summary="The tender's amendments, oldest first",
+        description="Reason, changes and the configuration before and after (with its SHA-256). Suppliers see them too.",
+        responses={200: AmendmentSerializer(many=True), **problems(*READ)},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def amendments(self, request, pk=None):
+        tender = self.get_object()
+        return Response(
+            AmendmentSerializer(
+                criteria_selectors.amendments_for(request.user, tender), many=True
+            ).data
+        )
+
+    @extend_schema(
+        summary="What a supplier must provide, per lot",
+        description=(
+            "Requirements, certificates and written answers a supplier must provide, the turnover "
+            "requirement against the lot's value, and flags where a small supplier is likely shut out."
+        ),
+        responses={200: BurdenSerializer(many=True), **problems(*READ)},
+    )
+    @action(detail=True, methods=["get"], url_path="supplier-burden")
+    def supplier_burden(self, request, pk=None):
+        return Response(supplier_burden(self.get_object()))
 
     @extend_schema(
         summary="Pre-publish checks",

@@ -78,7 +78,8 @@ def _check_currency(tender: Tender, currency: str | None) -> None:
 
 
 def _set_responses(bid: Bid, responses: list[dict[str, Any]]) -> None:
-    from criteria.models import TenderCriterion  # criteria builds on procurement
+    from criteria.models import Source, TenderCriterion  # criteria builds on procurement
+    from criteria.rules import answer_error
 
     applicable = {
         str(tc.pk): tc
@@ -105,6 +106,24 @@ def _set_responses(bid: Bid, responses: list[dict[str, Any]]) -> None:
                     "message": "Answered twice.",
                 }
             )
+        elif applicable[key].source == Source.SUPPLIER_PROFILE:
+            errors.append(
+                {
+                    "field": f"/responses/{i}/tender_criterion",
+                    "code": "read_from_profile",
+                    "message": f"{applicable[key].code} is read from your organisation's profile, not answered.",
+                }
+            )
+        else:
+            problem = answer_error(applicable[key].rule, item.get("value"))
+            if problem is not None:
+                errors.append(
+                    {
+                        "field": f"/responses/{i}/value",
+                        "code": problem["code"],
+                        "message": f"{applicable[key].code}: {problem['message']}",
+                    }
+                )
         seen.add(key)
     if errors:
         raise InvalidInput(

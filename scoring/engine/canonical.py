@@ -52,8 +52,11 @@ def _reject_floats(value: Any) -> None:
 
 def canonical_json(value: Any) -> bytes:
     """The canonical UTF-8 JSON bytes of an engine model or of plain JSON-like data."""
-    data = value.model_dump(mode="json") if isinstance(value, BaseModel) else value
-    _reject_floats(data)
+    if isinstance(value, BaseModel):
+        data = value.model_dump(mode="json")  # engine models hold no floats: inputs refuse them
+    else:
+        data = value
+        _reject_floats(data)
     return json.dumps(
         data,
         sort_keys=True,

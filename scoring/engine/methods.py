@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import add
 from typing import Any
 
 from scoring.engine import explain
@@ -79,6 +80,10 @@ class PercentPending:
     percent: Decimal
     currency: str
 
+    @property
+    def flagged(self) -> bool:
+        return bool(self.base.get("flagged"))
+
     def finish(self, price: Decimal) -> tuple[CriterionResult, Decimal]:
         money = price * self.rate
         text = explain.percent_text(
@@ -114,7 +119,7 @@ class CompiledCriterion:
 @dataclass(slots=True)
 class BidWork:
     bid: Bid
-    results: list[CriterionResult]
+    results: tuple[CriterionResult, ...]
     reasons: list[DisqualificationReason]
     quality: Decimal
     categories: dict[str, Decimal]
@@ -123,6 +128,17 @@ class BidWork:
     figure: Decimal | None = None
     price_score: Decimal | None = None
     lcc: LifeCycleCost | None = None
+
+
+@dataclass(slots=True)
+class _LotSpec:
+    """A lot's criteria laid out for the hot loop: (slot, criterion, answer from the bid?,
+    response key or profile field, category, code if a tie-break names it)."""
+
+    size: int
+    categories: dict[str, Decimal]
+    plain: list[tuple[int, CompiledCriterion, bool, str, str, str | None]]
+    manual: list[tuple[int, CompiledCriterion, bool, str, str, str | None]]
 
 
 @dataclass(slots=True)
@@ -336,7 +352,22 @@ class _Evaluation:
         """A manual criterion for one bid; None when its scores are missing."""
         criterion, rule = cc.criterion, cc.manual
         assert rule is not None
-        evaluator_scores = self.scores.get((bid.id, criterion.id), [])
+        item = (bid.id, criterion.id)
+        evaluator_scores = self.scores.get(item, [])
+        # the outcome depends only on the scores (and who gave them): share it between bids
+        key = ("manual", self.consensus.get(item), tuple(evaluator_scores))
+        outcome = cc.memo.get(key)
+        if outcome is None:
+            outcome = cc.memo[key] = self._manual_outcome(cc, bid, evaluator_scores)
+        if outcome is not None and outcome[0].flagged:
+            self.flagged.append({"bid": bid.id, "criterion": criterion.id})
+        return outcome
+
+    def _manual_outcome(
+        self, cc: CompiledCriterion, bid: Bid, evaluator_scores: list[tuple[str, Decimal]]
+    ) -> Outcome | None:
+        rule = cc.manual
+        assert rule is not None
         aggregation = self.config.aggregation
         ratio = self._manual_ratio(cc, bid)
         if ratio is None:
@@ -348,8 +379,6 @@ class _Evaluation:
             values = [s for _, s in evaluator_scores]
             spread = (max(values) - min(values)) / Decimal(rule.scale_max)
             flagged = spread > self.config.spread_threshold
-            if flagged:
-                self.flagged.append({"bid": bid.id, "criterion": criterion.id})
         aggregate = ratio[0] * rule.scale_max / ratio[1]
         value_en, value_sv = explain.manual_value(aggregation, count, aggregate, rule.scale_max)
         head = cc.words.head(value_en, value_sv)
@@ -372,94 +401,145 @@ class _Evaluation:
 
     # -- one lot --------------------------------------------------------------------------
 
-    def _score_bid(
-        self, bid: Bid, plain: list[CompiledCriterion], manual: list[CompiledCriterion]
-    ) -> BidWork:
-        results: list[Any] = [None] * len(self.compiled)
-        reasons: list[DisqualificationReason] = []
-        categories = dict.fromkeys(self._categories_of(plain + manual), ZERO)
-        by_code: dict[str, Decimal] = {}
-        quality = ZERO
-        responses = bid.responses
-        profile = bid.supplier.profile
-        tie_codes = self.tie_codes
-        for cc in plain:
-            criterion = cc.criterion
-            if criterion.source == "bid":
-                answer = responses.get(criterion.id)
-            else:
-                answer = profile.get(criterion.profile_field or "")
-            key = (answer.__class__, answer)
-            outcome = cc.memo.get(key)
-            if outcome is None:
-                outcome = self._outcome(cc, answer, bid)
-                cc.memo[key] = outcome
-            result, contribution, reason, fulfilment = outcome
-            if contribution is not None:
-                quality += contribution
-                if result.__class__ is PercentPending:  # the money depends on the price
-                    result, money = result.finish(bid.price)  # type: ignore[union-attr]
-                    categories[criterion.category] += money
-                else:
-                    categories[criterion.category] += contribution
-            results[cc.index] = result
-            if reason is not None:
-                reasons.append(reason)
-            if tie_codes and criterion.code in tie_codes:
-                by_code[criterion.code] = fulfilment
-        qualified_so_far = not reasons
-        for cc in manual:
-            criterion = cc.criterion
-            outcome = self._manual(cc, bid)
-            if outcome is None:
-                if qualified_so_far:
-                    self.missing.append(
-                        {"bid": bid.id, "criterion": criterion.id, "code": criterion.code}
-                    )
-                results[cc.index] = CriterionResult(
-                    criterion=criterion.id,
-                    code=criterion.code,
-                    kind=criterion.kind,
-                    category=criterion.category,
-                    value=None,
-                    fulfilment=None,
-                    explanation=explain.disqualified_unscored(cc.words),
-                )
-                continue
-            result, contribution, reason, fulfilment = outcome
-            if contribution is not None:
-                quality += contribution
-                if isinstance(result, PercentPending):
-                    result, money = result.finish(bid.price)
-                    categories[criterion.category] += money
-                else:
-                    categories[criterion.category] += contribution
-            results[cc.index] = result
-            if reason is not None:
-                reasons.append(reason)
-            if tie_codes and criterion.code in tie_codes:
-                by_code[criterion.code] = fulfilment
-        return BidWork(
-            bid=bid,
-            results=[r for r in results if r is not None],
-            reasons=reasons,
-            quality=quality,
-            categories=categories,
-            fulfilment_by_code=by_code,
-            qualified=not reasons,
-        )
+    def _score_lot(self, bids: list[Bid], spec: _LotSpec) -> list[BidWork]:
+        """Every criterion of the lot for every bid: the engine's hot loop.
 
-    def _categories_of(self, criteria: list[CompiledCriterion]) -> list[str]:
-        return sorted({cc.criterion.category for cc in criteria if cc.contributes})
+        It runs criterion by criterion over all bids (columns), so that most of the work is
+        list comprehensions and ``map`` over Decimals: a memo hit costs a dict lookup."""
+        count = len(bids)
+        responses = [bid.responses for bid in bids]
+        profiles = [bid.supplier.profile for bid in bids]
+        prices = [bid.price for bid in bids]
+        columns: list[list[Any]] = [[] for _ in range(spec.size)]
+        reasons: list[list[DisqualificationReason]] = [[] for _ in range(count)]
+        quality = [ZERO] * count
+        categories = {category: [ZERO] * count for category in spec.categories}
+        by_code: dict[str, list[Decimal]] = {}
+        for slot, cc, from_bid, field_name, category, tie_code in spec.plain:
+            answers = [r.get(field_name) for r in (responses if from_bid else profiles)]
+            keys = [(a.__class__, a) for a in answers]
+            memo = cc.memo
+            outcomes = [memo.get(k) for k in keys]
+            if None in outcomes:
+                for i, outcome in enumerate(outcomes):
+                    if outcome is None:
+                        key = keys[i]
+                        outcome = memo.get(key)
+                        if outcome is None:
+                            outcome = memo[key] = self._outcome(cc, answers[i], bids[i])
+                        outcomes[i] = outcome
+            self._collect(
+                cc, outcomes, slot, category, tie_code, prices, columns, reasons, quality,
+                categories, by_code,
+            )  # fmt: skip
+        qualified_so_far = [not r for r in reasons]
+        for slot, cc, _, _, category, tie_code in spec.manual:
+            outcomes = []
+            for i, bid in enumerate(bids):
+                outcome = self._manual(cc, bid)
+                if outcome is None:
+                    if qualified_so_far[i]:
+                        self.missing.append(
+                            {"bid": bid.id, "criterion": cc.criterion.id, "code": cc.criterion.code}
+                        )
+                    outcome = (self._unscored(cc), None, None, ZERO)
+                outcomes.append(outcome)
+            self._collect(
+                cc, outcomes, slot, category, tie_code, prices, columns, reasons, quality,
+                categories, by_code,
+            )  # fmt: skip
+        rows = list(zip(*columns, strict=True)) if columns else [() for _ in bids]
+        names = list(categories)
+        sums = list(zip(*categories.values(), strict=True)) if names else [() for _ in bids]
+        codes = list(by_code)
+        ties = list(zip(*by_code.values(), strict=True)) if codes else [() for _ in bids]
+        return [
+            BidWork(
+                bid=bid,
+                results=rows[i],
+                reasons=reasons[i],
+                quality=quality[i],
+                categories=dict(zip(names, sums[i], strict=True)),
+                fulfilment_by_code=dict(zip(codes, ties[i], strict=True)),
+                qualified=not reasons[i],
+            )
+            for i, bid in enumerate(bids)
+        ]
+
+    @staticmethod
+    def _collect(
+        cc: CompiledCriterion,
+        outcomes: list[Any],
+        slot: int,
+        category: str,
+        tie_code: str | None,
+        prices: list[Decimal],
+        columns: list[list[Any]],
+        reasons: list[list[DisqualificationReason]],
+        quality: list[Decimal],
+        categories: dict[str, list[Decimal]],
+        by_code: dict[str, list[Decimal]],
+    ) -> None:
+        """Fold one criterion's outcomes (one per bid) into the lot's running figures."""
+        results = [o[0] for o in outcomes]
+        if cc.contributes is not None:
+            contributions = [o[1] if o[1] is not None else ZERO for o in outcomes]
+            quality[:] = map(add, quality, contributions)
+            if cc.contributes == "percent":  # the money depends on each bid's price
+                money = []
+                for i, result in enumerate(results):
+                    if isinstance(result, PercentPending):
+                        results[i], amount = result.finish(prices[i])
+                        money.append(amount)
+                    else:
+                        money.append(ZERO)
+                contributions = money
+            categories[category] = list(map(add, categories[category], contributions))
+        elif cc.criterion.kind == "requirement":
+            for i, outcome in enumerate(outcomes):
+                if outcome[2] is not None:
+                    reasons[i].append(outcome[2])
+        columns[slot] = results
+        if tie_code is not None:
+            by_code[tie_code] = [o[3] for o in outcomes]
+
+    def _unscored(self, cc: CompiledCriterion) -> CriterionResult:
+        criterion = cc.criterion
+        return CriterionResult(
+            criterion=criterion.id,
+            code=criterion.code,
+            kind=criterion.kind,
+            category=criterion.category,
+            value=None,
+            fulfilment=None,
+            explanation=explain.disqualified_unscored(cc.words),
+        )
 
     def _lot(self, lot: Lot, bids: list[Bid]) -> LotWork:
         criteria = [
             cc for cc in self.compiled if cc.criterion.lot is None or cc.criterion.lot == lot.id
         ]
-        plain = [cc for cc in criteria if cc.manual is None]
-        manual = [cc for cc in criteria if cc.manual is not None]
+        spec = _LotSpec(
+            size=len(criteria),
+            categories=dict.fromkeys(
+                sorted({cc.criterion.category for cc in criteria if cc.contributes}), ZERO
+            ),
+            plain=[],
+            manual=[],
+        )
+        for slot, cc in enumerate(criteria):
+            c = cc.criterion
+            entry = (
+                slot,
+                cc,
+                c.source == "bid",
+                c.id if c.source == "bid" else (c.profile_field or ""),
+                c.category,
+                c.code if c.code in self.tie_codes else None,
+            )
+            (spec.manual if cc.manual is not None else spec.plain).append(entry)
         work = LotWork(lot=lot, criteria=criteria, bids=[])
-        work.bids = [self._score_bid(bid, plain, manual) for bid in bids]
+        work.bids = self._score_lot(bids, spec)
         qualified = [w for w in work.bids if w.qualified]
         self._figures(work, qualified)
         return work
@@ -563,7 +643,7 @@ class _Evaluation:
             if money_figure and figure is not None
             else None
         )
-        return BidResult.model_construct(
+        return BidResult(
             bid=bid.id,
             supplier=SupplierRef(id=bid.supplier.id, name=bid.supplier.name),
             lot=bid.lot,
@@ -578,7 +658,7 @@ class _Evaluation:
             categories=w.categories if qualified else {},
             categories_unit="money" if money_figure else "points",
             lcc=w.lcc,
-            criteria=tuple(w.results),
+            criteria=w.results,
         )
 
     def run(self) -> tuple[EvaluationResult, list[LotWork]]:
@@ -615,7 +695,7 @@ class _Evaluation:
             price_scoring_kind=price_kind,
             currency=self.currency,
             lots=tuple(
-                LotResult(
+                LotResult.model_construct(  # the records are built here, not parsed
                     lot=w.lot.id, number=w.lot.number, title=w.lot.title, bids=tuple(w.ranked)
                 )
                 for w in works

@@ -1,5 +1,6 @@
 """openapi.yaml is generated and committed; this fails when it drifts from the code."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +21,8 @@ def test_committed_openapi_matches_the_code(tmp_path):
             str(out),
         ],
         cwd=ROOT,
+        # The schema must not depend on the database (integer ranges differ per backend).
+        env={**os.environ, "DATABASE_URL": ""},
         check=True,
         capture_output=True,
     )

@@ -1,0 +1,78 @@
+"""Django-side helpers around the engine's rule union: field errors with JSON Pointers, answer
+checks against a frozen rule, and labels. The rule vocabulary itself lives in
+``scoring.engine.rules`` so that the engine can read frozen rules without Django."""
+
+from typing import Any
+
+from scoring.engine.fulfilment import AnswerError, compile_rule
+from scoring.engine.rules import ManualRule, parse_rule, rule_errors
+
+RULE_TYPES = ("boolean", "linear", "thresholds", "choice", "manual")
+
+# Supplier-profile facts about who the bidder *is*: scoring them is not allowed (equal
+# treatment; small-supplier measures are lots, proportionate requirements, subcontracting).
+IDENTITY_FIELDS = frozenset(
+    {
+        "sme_class",
+        "employees",
+        "annual_turnover",
+        "balance_sheet_total",
+        "country",
+        "non_profit",
+        "org_number",
+    }
+)
+PROFILE_FIELDS = IDENTITY_FIELDS
+
+
+def field_errors(rule: Any, *, base: str = "/rule") -> list[dict[str, str]]:
+    """Every problem of a rule as API field errors, e.g. field ``/rule/steps/1/fulfilment``."""
+    floats = [p for p, v in _walk_paths(rule, base) if isinstance(v, float)]
+    if floats:
+        return [
+            {
+                "field": p,
+                "code": "float_not_allowed",
+                "message": 'give numbers as decimal strings, e.g. "0.5"',
+            }
+            for p in floats
+        ]
+    return [
+        {"field": base + e.pointer, "code": e.code, "message": e.message} for e in rule_errors(rule)
+    ]
+
+
+def _walk_paths(value: Any, path: str):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _walk_paths(v, f"{path}/{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _walk_paths(v, f"{path}/{i}")
+    else:
+        yield path, value
+
+
+def answer_error(rule: dict, value: Any) -> dict[str, str] | None:
+    """None when ``value`` is a valid answer to the frozen ``rule``, else {code, message}."""
+    parsed = parse_rule(rule)
+    if isinstance(parsed, ManualRule):
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return {"code": "text_expected", "message": "describe your offer in text"}
+        if not isinstance(value, str):
+            return {"code": "text_expected", "message": "a text answer is expected"}
+        return None
+    if isinstance(value, float):
+        return {
+            "code": "float_not_allowed",
+            "message": 'give numbers as decimal strings, e.g. "80"',
+        }
+    try:
+        compile_rule(parsed)(value)
+    except AnswerError as exc:
+        return {"code": exc.code, "message": exc.message}
+    return None
+
+
+def rule_type(rule: dict) -> str:
+    return str(rule.get("type", "")) if isinstance(rule, dict) else ""

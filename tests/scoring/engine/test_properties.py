@@ -1,0 +1,213 @@
+"""Properties that hold for any tender, checked with Hypothesis on generated ones."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scoring.engine import EvaluationInput, canonical_json, evaluate
+from scoring.engine.decimal_context import engine_context, tie_figure
+
+PROPERTY = settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+)
+
+RULES: dict[str, dict[str, Any]] = {
+    "boolean": {"type": "boolean"},
+    "linear": {"type": "linear", "worst": "0", "best": "60"},
+    "falling": {"type": "linear", "worst": "120", "best": "30"},
+    "thresholds": {
+        "type": "thresholds",
+        "steps": [{"at_least": "10", "fulfilment": "1/3"}, {"at_least": "50", "fulfilment": "1"}],
+    },
+    "choice": {"type": "choice", "options": {"none": "0", "some": "2/3", "all": "1"}},
+}
+# answers in increasing fulfilment, so "a higher index" means "at least as much fulfilment"
+LADDERS: dict[str, list[Any]] = {
+    "boolean": [False, True],
+    "linear": ["0", "7.5", "30", "42", "59.99", "60", "75"],
+    "falling": ["150", "120", "100", "64.5", "30", "5"],
+    "thresholds": ["0", "9.99", "10", "49", "50", "80"],
+    "choice": ["none", "some", "all"],
+}
+
+METHODS = [
+    {"method": "weighted_points", "price_weight": "40", "price_scoring": "proportional"},
+    {"method": "weighted_points", "price_weight": "40", "price_scoring": "linear_range"},
+    {
+        "method": "weighted_points",
+        "price_weight": "40",
+        "price_scoring": "absolute",
+        "price_ceiling": "2000000",
+    },
+    {"method": "lowest_price"},
+    {"method": "added_value", "mode": "deduction"},
+    {"method": "added_value", "mode": "surcharge"},
+    {"method": "added_value", "mode": "percent_surcharge"},
+    {"method": "value_for_money"},
+    {
+        "method": "lowest_cost",
+        "lifetime_years": 4,
+        "discount_rate": "0.035",
+        "co2_price_per_tonne": "1200",
+    },
+]
+ABSOLUTE = [m for m in METHODS if m.get("price_scoring") not in ("proportional", "linear_range")]
+
+
+@st.composite
+def tenders(draw: st.DrawFn, methods: list[dict[str, Any]] = METHODS) -> dict[str, Any]:
+    method = draw(st.sampled_from(methods))
+    kinds = draw(st.lists(st.sampled_from(sorted(RULES)), min_size=1, max_size=4))
+    # integer weights that sum to 60, so with the price weight 40 the total is 100
+    cuts = sorted(
+        draw(st.lists(st.integers(0, 60), min_size=len(kinds) - 1, max_size=len(kinds) - 1))
+    )
+    weights = [b - a for a, b in zip([0, *cuts], [*cuts, 60], strict=True)]
+    criteria = []
+    for i, (kind, weight) in enumerate(zip(kinds, weights, strict=True)):
+        extra: dict[str, str] = {}
+        name = method["method"]
+        if name in ("weighted_points", "value_for_money"):
+            extra["weight"] = str(weight)
+        elif method.get("mode") == "percent_surcharge":
+            extra["percent"] = str(draw(st.integers(0, 30)))
+        elif name in ("added_value", "lowest_cost"):
+            extra["value"] = str(draw(st.integers(0, 300)) * 1000)
+        criteria.append(
+            {
+                "id": f"c{i}",
+                "code": f"K{i}",
+                "title": f"Criterion {i}",
+                "category": draw(st.sampled_from(["environmental", "social", "quality"])),
+                "kind": "award",
+                "rule": RULES[kind],
+                **extra,
+            }
+        )
+    count = draw(st.integers(2, 6))
+    bids = []
+    for n in range(count):
+        price = draw(st.integers(100_000, 1_500_000))
+        bids.append(
+            {
+                "id": f"bid-{n:02d}",
+                "lot": "L1",
+                "supplier": {"id": f"s{n}", "name": f"Supplier {n}"},
+                "price": f"{price}.{draw(st.integers(0, 99)):02d}",
+                "submitted_at": f"2026-11-{draw(st.integers(1, 3)):02d}T10:00:00Z",
+                "cost": {
+                    "acquisition_cost": str(price),
+                    "annual_operating_cost": str(draw(st.integers(0, 100_000))),
+                    "annual_co2e_tonnes": str(draw(st.integers(0, 50))),
+                },
+                "responses": {
+                    f"c{i}": draw(st.sampled_from(LADDERS[kind])) for i, kind in enumerate(kinds)
+                },
+            }
+        )
+    return {
+        "currency": "SEK",
+        "method": method,
+        "lots": [{"id": "L1", "number": 1}],
+        "criteria": criteria,
+        "bids": bids,
+    }
+
+
+def _run(payload: dict[str, Any]):
+    return evaluate(EvaluationInput.model_validate(payload))
+
+
+def _figure(bid_result) -> Decimal:
+    if bid_result.total_score is not None:
+        return bid_result.total_score
+    return bid_result.comparison_price.amount
+
+
+def _ranks(result) -> dict[str, int | None]:
+    return {b.bid: b.rank for b in result.lots[0].bids}
+
+
+@PROPERTY
+@given(tenders())
+def test_same_input_same_bytes(payload):
+    assert canonical_json(_run(payload)) == canonical_json(_run(payload))
+
+
+@PROPERTY
+@given(tenders(), st.randoms(use_true_random=False))
+def test_bid_order_does_not_matter(payload, random):
+    shuffled = dict(payload, bids=list(payload["bids"]))
+    random.shuffle(shuffled["bids"])
+
+    assert canonical_json(_run(shuffled)) == canonical_json(_run(payload))
+
+
+@PROPERTY
+@given(tenders(ABSOLUTE), st.data())
+def test_absolute_methods_a_bid_never_changes_another_bids_figure(payload, data):
+    removed = data.draw(st.integers(0, len(payload["bids"]) - 1))
+    fewer = dict(payload, bids=[b for i, b in enumerate(payload["bids"]) if i != removed])
+
+    before = {b.bid: _figure(b) for b in _run(payload).lots[0].bids}
+    after = {b.bid: _figure(b) for b in _run(fewer).lots[0].bids}
+
+    assert after == {k: v for k, v in before.items() if k in after}
+
+
+@PROPERTY
+@given(tenders(), st.data())
+def test_a_lower_price_never_lowers_standing(payload, data):
+    index = data.draw(st.integers(0, len(payload["bids"]) - 1))
+    target = payload["bids"][index]
+    cut = Decimal(target["price"]) * Decimal(data.draw(st.sampled_from(["0.5", "0.9", "0.99"])))
+    cheaper = dict(payload, bids=list(payload["bids"]))
+    cheaper["bids"][index] = dict(target, price=str(cut.quantize(Decimal("0.01"))))
+
+    before, after = _ranks(_run(payload))[target["id"]], _ranks(_run(cheaper))[target["id"]]
+
+    assert before is not None and after is not None
+    assert after <= before
+
+
+@PROPERTY
+@given(tenders(), st.data())
+def test_more_fulfilment_never_lowers_a_total(payload, data):
+    index = data.draw(st.integers(0, len(payload["bids"]) - 1))
+    criterion = data.draw(st.integers(0, len(payload["criteria"]) - 1))
+    target = payload["bids"][index]
+    kind = next(k for k, r in RULES.items() if r == payload["criteria"][criterion]["rule"])
+    ladder = LADDERS[kind]
+    answer = target["responses"][f"c{criterion}"]
+    better = data.draw(st.sampled_from(ladder[ladder.index(answer) :]))
+    improved = dict(payload, bids=list(payload["bids"]))
+    improved["bids"][index] = dict(
+        target, responses=target["responses"] | {f"c{criterion}": better}
+    )
+
+    before = next(b for b in _run(payload).lots[0].bids if b.bid == target["id"])
+    after = next(b for b in _run(improved).lots[0].bids if b.bid == target["id"])
+
+    if before.total_score is not None:  # points: more is better
+        assert after.total_score >= before.total_score
+    else:  # money: less is better
+        assert _figure(after) <= _figure(before)
+    assert after.rank <= before.rank
+
+
+@PROPERTY
+@given(tenders(METHODS[:3]))
+def test_weighted_totals_never_exceed_100(payload):
+    result = _run(payload)
+
+    with engine_context():  # sums of 50-digit figures need the engine's precision
+        for b in result.lots[0].bids:
+            assert 0 <= b.total_score <= 100
+            others = sum((v for k, v in b.categories.items() if k != "price"), Decimal(0))
+            assert b.categories["price"] + others == b.total_score
+            points = sum((c.points for c in b.criteria), Decimal(0))
+            assert tie_figure(points) == tie_figure(b.total_score - b.categories["price"])
