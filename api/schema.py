@@ -17,11 +17,16 @@ _DESCRIPTIONS = {
 }
 
 
-def problems(*codes: int) -> dict[int, OpenApiResponse]:
+def problems(*codes: int) -> dict:
     return {
-        code: OpenApiResponse(ProblemSerializer, description=_DESCRIPTIONS[code]) for code in codes
+        (code, "application/problem+json"): OpenApiResponse(
+            ProblemSerializer, description=_DESCRIPTIONS[code]
+        )
+        for code in codes
     }
 
 
 READ = (401, 404)
 WRITE = (400, 401, 403, 404)
+# Lists: 400 for an invalid filter value, 404 for a page beyond the end.
+LIST = (400, 401, 404)

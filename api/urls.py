@@ -1,9 +1,21 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from api.views.audit import AuditEventViewSet
 from api.views.auth import TokenView
 from api.views.bids import BidViewSet
 from api.views.criteria import CriterionViewSet, TenderCriterionViewSet
+from api.views.evaluations import (
+    AwardView,
+    BidEvaluationView,
+    ConsensusView,
+    DeclarationsView,
+    EvaluationViewSet,
+    MeasureView,
+    ScoresView,
+    SimulationsView,
+    TenderEvaluationsView,
+)
 from api.views.organizations import OrganizationViewSet
 from api.views.tenders import LotViewSet, TenderDocumentViewSet, TenderViewSet
 
@@ -19,8 +31,28 @@ router.register(
 )
 router.register("criteria", CriterionViewSet, basename="criterion")
 router.register("bids", BidViewSet, basename="bid")
+router.register("evaluations", EvaluationViewSet, basename="evaluation")
+router.register("audit-events", AuditEventViewSet, basename="audit-event")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
+    path(
+        "tenders/<uuid:pk>/evaluations/", TenderEvaluationsView.as_view(), name="tender-evaluations"
+    ),
+    path(
+        "tenders/<uuid:pk>/conflict-declarations/",
+        DeclarationsView.as_view(),
+        name="tender-declarations",
+    ),
+    path(
+        "tenders/<uuid:pk>/conflict-declarations/<uuid:declaration>/measure/",
+        MeasureView.as_view(),
+        name="tender-declaration-measure",
+    ),
+    path("tenders/<uuid:pk>/scores/", ScoresView.as_view(), name="tender-scores"),
+    path("tenders/<uuid:pk>/consensus/", ConsensusView.as_view(), name="tender-consensus"),
+    path("tenders/<uuid:pk>/award/", AwardView.as_view(), name="tender-award"),
+    path("tenders/<uuid:pk>/simulations/", SimulationsView.as_view(), name="tender-simulations"),
+    path("bids/<uuid:pk>/evaluation/", BidEvaluationView.as_view(), name="bid-evaluation"),
     path("", include(router.urls)),
 ]

@@ -4,7 +4,7 @@ import datetime
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -51,34 +51,160 @@ def hashed_payload(event: Mapping[str, Any]) -> dict[str, Any]:
     return {name: event.get(name) for name in HASHED_FIELDS}
 
 
-def verify_events(events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """Walk events of one chain in sequence order; report the first broken link and why."""
-    expected_prev = GENESIS_HASH
-    expected_seq = 1
+REASONS = ("changed content", "missing event", "reordered events", "wrong previous hash")
+
+
+def _invalid(checked: int, event: Mapping[str, Any], reason: str, detail: str) -> dict[str, Any]:
+    return {
+        "valid": False,
+        "events_checked": checked,
+        "first_invalid": {
+            "chain": event.get("chain"),
+            "sequence": event.get("sequence"),
+            "id": str(event.get("id") or ""),
+            "reason": reason,
+            "detail": detail,
+        },
+    }
+
+
+def _appears_later(rest: Iterator[Mapping[str, Any]], chain: Any, wanted) -> bool:
+    """Scan the rest of the stream (only after a failure) for evidence of a reordering."""
+    return any(e.get("chain") == chain and wanted(e) for e in rest)
+
+
+def verify_events(
+    events: Iterable[Mapping[str, Any]],
+    *,
+    heads: Mapping[str, tuple[int, str]] | None = None,
+    from_genesis: bool = True,
+) -> dict[str, Any]:
+    """Walk events in (chain, sequence) order; report the first broken link and why.
+
+    Reasons, checked in this order for each event:
+
+    - ``missing event``: the sequence jumps (an event was deleted), or the chain head
+      (``heads``: chain -> (sequence, hash), the newest link the database remembers) is
+      ahead of the last event;
+    - ``reordered events``: the sequence goes backwards, a chain appears twice, or the event
+      that should come here (by sequence, or the one whose hash this event names as its
+      predecessor) appears further on;
+    - ``wrong previous hash``: ``prev_hash`` is not the previous event's ``hash``;
+    - ``changed content``: the event's own hash does not match its content (or, for the last
+      event, the chain head remembers another hash).
+
+    An event whose content was changed *and* rehashed shows up as a ``wrong previous hash``
+    of its successor: the successor committed to the old hash.
+
+    ``from_genesis=False`` verifies a segment (an export filtered by time): each chain's first
+    event is taken as the anchor and the linkage from there on is checked. Runs in constant
+    memory; only after a failure is the rest of the stream read, to tell a reordering from a
+    gap.
+    """
+    stream = iter(events)
     checked = 0
-    for event in events:
+    seen: set[Any] = set()
+    chains: list[dict[str, Any]] = []
+    current: dict[str, Any] | None = None
+    expected_seq = 1
+    expected_prev = GENESIS_HASH
+
+    def close(summary: dict[str, Any] | None) -> dict[str, Any] | None:
+        if summary is None or heads is None or summary["chain"] not in heads:
+            return None
+        head_seq, head_hash = heads[summary["chain"]]
+        last = summary["last_event"]
+        if head_seq > last["sequence"]:
+            return _invalid(
+                checked,
+                {"chain": summary["chain"], "sequence": last["sequence"] + 1},
+                "missing event",
+                f"the chain head is at {head_seq} but the last event is {last['sequence']}",
+            )
+        if head_seq == last["sequence"] and head_hash != last["hash"]:
+            return _invalid(
+                checked,
+                last,
+                "changed content",
+                "the chain head remembers another hash for the last event",
+            )
+        return None
+
+    for event in stream:
         checked += 1
-        reason = None
-        if event["sequence"] != expected_seq:
-            reason = "missing event" if event["sequence"] > expected_seq else "reordered events"
+        chain = event.get("chain")
+        sequence = event["sequence"]
+        if current is None or chain != current["chain"]:
+            failure = close(current)
+            if failure:
+                failure["events_checked"] = checked - 1
+                return failure
+            if chain in seen:
+                return _invalid(
+                    checked, event, "reordered events", "the chain's events are not together"
+                )
+            seen.add(chain)
+            current = {"chain": chain, "first_sequence": sequence, "last_event": event}
+            chains.append(current)
+            if from_genesis:
+                expected_seq, expected_prev = 1, GENESIS_HASH
+            else:
+                expected_seq, expected_prev = sequence, event["prev_hash"]
+        reason = detail = None
+        if sequence != expected_seq:
+            if sequence > expected_seq and not _appears_later(
+                stream, chain, lambda e, s=expected_seq: e["sequence"] == s
+            ):
+                reason = "missing event"
+                detail = f"expected sequence {expected_seq}, found {sequence}"
+            else:
+                reason = "reordered events"
+                detail = f"expected sequence {expected_seq}, found {sequence}"
         elif event["prev_hash"] != expected_prev:
-            reason = "wrong previous hash"
+            if _appears_later(stream, chain, lambda e, h=event["prev_hash"]: e["hash"] == h):
+                reason = "reordered events"
+                detail = "its predecessor comes after it"
+            else:
+                reason = "wrong previous hash"
+                detail = "prev_hash is not the hash of the event before it"
         elif event_hash(hashed_payload(event)) != event["hash"]:
             reason = "changed content"
+            detail = "the hash does not match the event's content"
         if reason:
-            return {
-                "valid": False,
-                "events_checked": checked,
-                "first_invalid": {
-                    "chain": event.get("chain"),
-                    "sequence": event["sequence"],
-                    "id": str(event.get("id", "")),
-                    "reason": reason,
-                },
-            }
+            return _invalid(checked, event, reason, detail or "")
         expected_prev = event["hash"]
-        expected_seq += 1
-    return {"valid": True, "events_checked": checked, "first_invalid": None}
+        expected_seq = sequence + 1
+        current["last_event"] = event
+    failure = close(current)
+    if failure:
+        return failure
+    for chain, (head_seq, _hash) in (heads or {}).items():
+        if chain not in seen and head_seq > 0:
+            return _invalid(
+                checked,
+                {"chain": chain, "sequence": 1},
+                "missing event",
+                f"the chain head is at {head_seq} but the chain has no events",
+            )
+    return {
+        "valid": True,
+        "events_checked": checked,
+        "first_invalid": None,
+        "chains": [
+            {
+                "chain": c["chain"],
+                "first_sequence": c["first_sequence"],
+                "last_sequence": c["last_event"]["sequence"],
+                "last_hash": c["last_event"]["hash"],
+            }
+            for c in chains
+        ],
+    }
+
+
+def iso_time(value: datetime.datetime) -> str:
+    """The hashed form of ``created_at``: microseconds, UTC as ``Z``."""
+    return value.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def to_json_value(value: Any) -> Any:

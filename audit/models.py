@@ -27,8 +27,16 @@ class AuditEvent(models.Model):
     sequence = models.PositiveBigIntegerField()
     created_at = models.DateTimeField()
     organization_id = models.UUIDField(null=True, blank=True, db_index=True)
+    # The trail outlives accounts: deleting a user must not touch their events (the triggers
+    # refuse every UPDATE, so SET_NULL would make users undeletable by accident). No database
+    # constraint and DO_NOTHING: the event keeps the id, username and role it was recorded with.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     actor_username = models.CharField(max_length=150, blank=True)
     actor_role = models.CharField(max_length=32, blank=True)
@@ -44,6 +52,9 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["chain", "sequence"]
+        indexes = [
+            models.Index(fields=["organization_id", "created_at"], name="audit_event_org_time")
+        ]
         constraints = [
             models.UniqueConstraint(fields=["chain", "sequence"], name="audit_event_chain_seq"),
         ]

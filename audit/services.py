@@ -1,5 +1,6 @@
 """Recording audit events, in the same transaction as the change they describe."""
 
+import uuid
 from typing import Any
 
 from django.db import transaction
@@ -11,9 +12,30 @@ from audit.models import AuditEvent, ChainHead
 
 PLATFORM_CHAIN = "platform"
 
+# Milestones of a procurement carry the chain head of that moment in their data, so a printed
+# protocol or an exported evidence package pins the whole history before it.
+MILESTONE_ACTIONS = frozenset(
+    {
+        "tender.published",
+        "tender.deadline_passed",
+        "tender.opened",
+        "evaluation.completed",
+        "tender.awarded",
+    }
+)
+
 
 def _chain_for(organization_id: Any) -> str:
     return str(organization_id) if organization_id else PLATFORM_CHAIN
+
+
+def _role_of(actor: Any) -> str:
+    if actor is None:
+        return "system"
+    role = getattr(actor, "role", "") or ""
+    if not role and getattr(actor, "is_superuser", False):
+        return "superuser"
+    return role
 
 
 def record(
@@ -27,6 +49,7 @@ def record(
     tender_id: Any = None,
     data: dict[str, Any] | None = None,
     system: str = "",
+    milestone: bool | None = None,
 ) -> AuditEvent:
     """Append one event to the organisation's chain.
 
@@ -34,7 +57,13 @@ def record(
     holds the write lock) before the previous hash is read, so concurrent writers can never
     fork the chain. Call it inside the service's transaction: the event and the change commit
     or roll back together.
+
+    ``milestone`` (by default: the action is one of ``MILESTONE_ACTIONS``) adds
+    ``data["chain_head"] = {"sequence", "hash"}``, the newest link before this event.
+    ``system`` names the task or clock that acted when there is no user (``actor=None``).
     """
+    if milestone is None:
+        milestone = action in MILESTONE_ACTIONS
     if obj is not None:
         object_type = object_type or obj._meta.label_lower.split(".")[-1]
         object_id = object_id or obj.pk
@@ -49,18 +78,22 @@ def record(
         )
         head = ChainHead.objects.select_for_update().get(chain=chain)
         now = timezone.now()
+        content = dict(data or {})
+        if milestone:
+            content["chain_head"] = {"sequence": head.sequence, "hash": head.hash}
+        actor_id = str(actor.pk) if actor is not None and actor.pk else None
         payload = {
             "chain": chain,
             "sequence": head.sequence + 1,
-            "created_at": now.isoformat(timespec="microseconds").replace("+00:00", "Z"),
-            "actor_id": str(actor.pk) if actor is not None else None,
+            "created_at": chain_math.iso_time(now),
+            "actor_id": actor_id,
             "actor_username": actor.get_username() if actor is not None else f"system:{system}",
-            "actor_role": (getattr(actor, "role", "") or "") if actor is not None else "system",
+            "actor_role": _role_of(actor),
             "action": action,
             "object_type": object_type,
             "object_id": str(object_id) if object_id else "",
-            "tender_id": str(tender_id) if tender_id else None,
-            "data": chain_math.to_json_value(data or {}),
+            "tender_id": str(uuid.UUID(str(tender_id))) if tender_id else None,
+            "data": chain_math.to_json_value(content),
             "request_id": ctx.request_id,
             "client_address": ctx.client_address,
             "prev_hash": head.hash,
@@ -71,13 +104,13 @@ def record(
             sequence=payload["sequence"],
             created_at=now,
             organization_id=organization_id,
-            actor=actor if actor is not None and actor.pk else None,
+            actor_id=actor_id,
             actor_username=payload["actor_username"],
             actor_role=payload["actor_role"],
             action=action,
             object_type=object_type,
             object_id=payload["object_id"],
-            tender_id=tender_id,
+            tender_id=payload["tender_id"],
             data=payload["data"],
             request_id=ctx.request_id,
             client_address=ctx.client_address,
@@ -86,3 +119,14 @@ def record(
         )
         ChainHead.objects.filter(chain=chain).update(sequence=payload["sequence"], hash=digest)
     return event
+
+
+def record_export(*, actor: Any, file_format: str, filters: dict[str, Any]) -> AuditEvent:
+    """Each export of the trail is itself an event: who took which part of the history."""
+    with transaction.atomic():
+        return record(
+            action="audit.exported",
+            actor=actor,
+            object_type="audit_export",
+            data={"format": file_format, "filters": filters},
+        )

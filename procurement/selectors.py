@@ -100,7 +100,26 @@ def bids_for(user: User) -> QuerySet[Bid]:
             tender__organization_id=user.organization_id,
             tender__status__in=UNSEALED_STATUSES,
         ).exclude(status=Bid.Status.DRAFT)
+    if user.role == Role.EVALUATOR:
+        from scoring.models import ConflictDeclaration  # scoring builds on procurement
+
+        declared = ConflictDeclaration.objects.filter(evaluator=user, has_conflict=False).values(
+            "tender_id"
+        )
+        return qs.filter(
+            tender__organization_id=user.organization_id,
+            tender__status__in=UNSEALED_STATUSES,
+            tender_id__in=declared,
+            status=Bid.Status.SUBMITTED,
+        )
     return qs.none()
+
+
+def prices_hidden_from(user: User, bid: Bid) -> bool:
+    """Evaluators are blind to prices unless the tender says otherwise."""
+    return user.role == Role.EVALUATOR and not (bid.tender.evaluation or {}).get(
+        "evaluators_see_prices", False
+    )
 
 
 def is_sealed_bid_of_users_org(user: User, bid_id) -> Bid | None:

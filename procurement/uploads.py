@@ -135,9 +135,12 @@ def check_upload(uploaded) -> CheckedFile:
     size = 0
     head = b""
     uploaded.seek(0)
+    nul_in_text = False
     for chunk in uploaded.chunks():
         if len(head) < 8192:
             head += chunk[: 8192 - len(head)]
+        if family == "text" and b"\x00" in chunk:
+            nul_in_text = True  # text files are checked whole: binary data may hide past the head
         size += len(chunk)
         if size > limit:
             raise FileTooLarge(f"The file is larger than the limit of {limit} bytes.", limit=limit)
@@ -150,7 +153,11 @@ def check_upload(uploaded) -> CheckedFile:
             errors=[{"field": "/file", "code": "empty", "message": "The file is empty."}],
         )
     found = _family(head)
-    ok = (found == family) if family != "text" else (found == "unknown" and _looks_like_text(head))
+    ok = (
+        (found == family)
+        if family != "text"
+        else (found == "unknown" and not nul_in_text and _looks_like_text(head))
+    )
     if not ok:
         raise UnsupportedFileType(
             f"The content of '{filename}' is not a valid .{ext} file "

@@ -1,1 +1,214 @@
-"""Evaluations, evaluator scores and consensus live here (the evaluations issue)."""
+"""Evaluations (immutable snapshots), evaluators' scores, consensus, lottery, award, simulation."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class ConflictDeclaration(models.Model):
+    """An evaluator's declaration of (no) conflict of interest for one tender (art. 24), made
+    before the evaluator sees any bid. A declared conflict keeps the evaluator out; the officer
+    records the measure taken (art. 84(1)(i))."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tender = models.ForeignKey(
+        "procurement.Tender", on_delete=models.PROTECT, related_name="conflict_declarations"
+    )
+    evaluator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    has_conflict = models.BooleanField()
+    statement = models.TextField()
+    declared_at = models.DateTimeField(default=timezone.now)
+    measure = models.TextField(blank=True)
+    measure_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    measure_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["tender", "declared_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tender", "evaluator"], name="one_declaration_per_evaluator"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evaluator_id} on {self.tender_id}: {'conflict' if self.has_conflict else 'none'}"
+
+
+class ScoreBase(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tender = models.ForeignKey("procurement.Tender", on_delete=models.PROTECT, related_name="+")
+    bid = models.ForeignKey("procurement.Bid", on_delete=models.PROTECT, related_name="+")
+    tender_criterion = models.ForeignKey(
+        "criteria.TenderCriterion", on_delete=models.PROTECT, related_name="+"
+    )
+    score = models.DecimalField(max_digits=9, decimal_places=4)
+    version = models.PositiveIntegerField(default=1)
+    is_current = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+
+class EvaluatorScore(ScoreBase):
+    """One evaluator's score of one bid on one manual criterion. Never overwritten: a change
+    adds a new version and the old one stays, with its time."""
+
+    evaluator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["bid", "tender_criterion", "evaluator", "version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bid", "tender_criterion", "evaluator"],
+                condition=models.Q(is_current=True),
+                name="one_current_score_per_evaluator_item",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evaluator_id}: {self.score} on {self.bid_id}/{self.tender_criterion_id} v{self.version}"
+
+
+class ConsensusScore(ScoreBase):
+    """The settled score of one bid on one manual criterion, with its written justification."""
+
+    justification = models.TextField()
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["bid", "tender_criterion", "version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bid", "tender_criterion"],
+                condition=models.Q(is_current=True),
+                name="one_current_consensus_per_item",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"consensus {self.score} on {self.bid_id}/{self.tender_criterion_id} v{self.version}"
+
+
+class Evaluation(models.Model):
+    """One scoring run over a tender's opened bids: an immutable snapshot of the inputs, the
+    engine version, the results and their hashes. A new run makes a new evaluation."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tender = models.ForeignKey(
+        "procurement.Tender", on_delete=models.PROTECT, related_name="evaluations"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    method = models.CharField(max_length=32)
+    engine_version = models.CharField(max_length=32, blank=True)
+    input_json = models.TextField(blank=True)
+    input_sha256 = models.CharField(max_length=64, blank=True)
+    result_json = models.TextField(blank=True)
+    result_sha256 = models.CharField(max_length=64, blank=True)
+    error = models.JSONField(null=True, blank=True)
+    derived_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="derived",
+        help_text="The evaluation whose tie a lottery resolved",
+    )
+    task_id = models.CharField(max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Evaluation {self.id} ({self.status})"
+
+
+class LotteryDraw(models.Model):
+    """A tie the chain could not break, drawn by lot: seed, witnesses and order are kept."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    evaluation = models.ForeignKey(
+        Evaluation, on_delete=models.PROTECT, related_name="lottery_draws"
+    )
+    result_evaluation = models.ForeignKey(
+        Evaluation, null=True, on_delete=models.PROTECT, related_name="lottery_results"
+    )
+    lot = models.ForeignKey("procurement.Lot", on_delete=models.PROTECT, related_name="+")
+    tied_bids = models.JSONField()
+    order = models.JSONField()
+    seed = models.CharField(max_length=64)
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    witness = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    drawn_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["drawn_at"]
+
+    def __str__(self) -> str:
+        return f"Lottery {self.id} for lot {self.lot_id}"
+
+
+class Award(models.Model):
+    """The decision naming the winning bid(s) per lot, referring to one completed evaluation."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tender = models.OneToOneField(
+        "procurement.Tender", on_delete=models.PROTECT, related_name="award"
+    )
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.PROTECT, related_name="+")
+    lots = models.JSONField(help_text='[{"lot": id, "bids": [id, ...], "follows_ranking": bool}]')
+    justification = models.TextField()
+    deviates_from_ranking = models.BooleanField(default=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+    standstill_ends_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Award of {self.tender_id}"
+
+
+class Simulation(models.Model):
+    """The tender's configuration run against fictitious bids. Never touches real bids."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tender = models.ForeignKey(
+        "procurement.Tender", on_delete=models.CASCADE, related_name="simulations"
+    )
+    input_json = models.TextField()
+    result_json = models.TextField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Simulation {self.id}"

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from api.serializers.common import MoneySerializer, OrgRefSerializer, money
 from api.serializers.documents import DocumentSerializer
+from procurement.selectors import prices_hidden_from
 
 
 def _no_float(value):
@@ -104,6 +105,16 @@ class BidUpdateSerializer(serializers.Serializer):
     responses = ResponseSerializer(many=True, required=False)
 
 
+@extend_schema_field(
+    {
+        "type": ["object", "null"],
+        "description": "Server time, bid SHA-256 and each file's SHA-256; null until submitted",
+    }
+)
+class ReceiptField(serializers.JSONField):
+    pass
+
+
 class BidSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     tender = serializers.UUIDField(source="tender_id")
@@ -111,23 +122,35 @@ class BidSerializer(serializers.Serializer):
     supplier = OrgRefSerializer()
     status = serializers.CharField(help_text="draft, submitted, superseded or withdrawn")
     price = serializers.SerializerMethodField()
-    cost = serializers.JSONField(allow_null=True)
+    cost = serializers.SerializerMethodField(
+        help_text="Hidden (null) from evaluators who are blind to prices"
+    )
     responses = serializers.SerializerMethodField()
     documents = serializers.SerializerMethodField()
     submitted_at = serializers.DateTimeField(allow_null=True, help_text="Set by the server's clock")
     withdrawn_at = serializers.DateTimeField(allow_null=True)
     sha256 = serializers.CharField(help_text="SHA-256 of the canonical bid JSON at submission")
-    receipt = serializers.JSONField(
-        allow_null=True, help_text="Server time, bid SHA-256 and each file's SHA-256"
-    )
+    receipt = ReceiptField(allow_null=True)
     supersedes = serializers.UUIDField(source="supersedes_id", allow_null=True)
     version = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
-    @extend_schema_field(MoneySerializer)
+    @extend_schema_field(
+        MoneySerializer(allow_null=True, help_text="null for evaluators blind to prices")
+    )
     def get_price(self, bid):
+        if self._blind(bid):
+            return None
         return money(bid.price_amount, bid.tender.currency)
+
+    @extend_schema_field(CostSerializer(allow_null=True))
+    def get_cost(self, bid):
+        return None if self._blind(bid) else bid.cost
+
+    def _blind(self, bid) -> bool:
+        request = self.context.get("request")
+        return request is not None and prices_hidden_from(request.user, bid)
 
     @extend_schema_field(ResponseSerializer(many=True))
     def get_responses(self, bid):

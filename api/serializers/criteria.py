@@ -35,8 +35,19 @@ class RuleField(serializers.JSONField):
     pass
 
 
+@extend_schema_field(
+    {
+        "type": ["object", "null"],
+        "description": 'OCDS sustainability mapping, e.g. {"goal": "environmental", "strategies": ["awardCriteria"]}',
+    }
+)
+class OcdsField(serializers.JSONField):
+    pass
+
+
 class CriterionSerializer(serializers.ModelSerializer):
     rule = RuleField()
+    ocds = OcdsField(required=False, allow_null=True)
     shared = serializers.BooleanField(
         source="is_shared", read_only=True, help_text="Part of the shared, read-only library"
     )
@@ -116,7 +127,7 @@ class CriterionInputSerializer(serializers.Serializer):
     profile_field = serializers.CharField(
         max_length=32, required=False, allow_blank=True, default=""
     )
-    ocds = serializers.JSONField(required=False, allow_null=True, default=None)
+    ocds = OcdsField(required=False, allow_null=True, default=None)
     source_reference = serializers.CharField(
         max_length=300, required=False, allow_blank=True, default=""
     )

@@ -79,7 +79,7 @@ class LotSerializer(serializers.ModelSerializer):
 
 class LotInputSerializer(serializers.Serializer):
     number = serializers.IntegerField(
-        min_value=1, required=False, help_text="Next free number when left out"
+        min_value=1, max_value=9999, required=False, help_text="Next free number when left out"
     )
     title = serializers.CharField(max_length=300)
     description = serializers.CharField(required=False, allow_blank=True, default="")

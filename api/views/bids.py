@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from api.etags import etag_for, expected_version
 from api.permissions import BIDDERS, RolePermission
-from api.schema import READ, WRITE, problems
+from api.schema import LIST, READ, WRITE, problems
 from api.serializers.bids import BidInputSerializer, BidSerializer, BidUpdateSerializer
 from api.serializers.documents import BidDocumentUploadSerializer, DocumentSerializer
 from api.views.tenders import file_response
@@ -58,7 +58,7 @@ def _record_sealed_attempt(request, bid_id, what: str) -> None:
             "Suppliers see their own bids at all times. Buyers see the bids of their tenders only "
             "after opening; before it, nothing (only `bids_received` on the tender)."
         ),
-        responses={200: BidSerializer(many=True), **problems(401)},
+        responses={200: BidSerializer(many=True), **problems(*LIST)},
     ),
 )
 class BidViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -69,6 +69,7 @@ class BidViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         "partial_update": BIDDERS,
         "submit": BIDDERS,
         "withdraw": BIDDERS,
+        "documents": BIDDERS,
     }
     filterset_class = BidFilter
     ordering_fields = ["submitted_at", "created_at", "price_amount"]
@@ -110,7 +111,7 @@ class BidViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def _out(self, bid, code=status.HTTP_200_OK):
         bid = self.get_queryset().get(pk=bid.pk)
-        response = Response(BidSerializer(bid).data, status=code)
+        response = Response(BidSerializer(bid, context={"request": self.request}).data, status=code)
         response["ETag"] = etag_for(bid)
         return response
 
@@ -216,6 +217,7 @@ class BidViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         detail=True,
         methods=["get", "post"],
         parser_classes=[MultiPartParser, FormParser, JSONParser],
+        pagination_class=None,
     )
     def documents(self, request, pk=None):
         bid = self.get_object()
@@ -245,9 +247,7 @@ class BidViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         ],
         summary="Download a bid document",
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(
-                OpenApiTypes.BINARY, description="The file"
-            ),
+            (200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The file"),
             **problems(*READ),
         },
     )

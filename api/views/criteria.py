@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from api.etags import etag_for, expected_version
 from api.permissions import OFFICERS, RolePermission
-from api.schema import READ, WRITE, problems
+from api.schema import LIST, READ, WRITE, problems
 from api.serializers.criteria import (
     CopySerializer,
     CriterionInputSerializer,
@@ -58,7 +58,7 @@ class CriterionFilter(django_filters.FilterSet):
             "The shared sustainability library (read-only) and your organisation's own criteria. "
             "Filter by category, level, kind, rule_type, shared, lang; `search` looks in code, titles and descriptions."
         ),
-        responses={200: CriterionSerializer(many=True), **problems(401)},
+        responses={200: CriterionSerializer(many=True), **problems(*LIST)},
     ),
 )
 class CriterionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

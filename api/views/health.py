@@ -20,9 +20,9 @@ def readyz(request):
         checks["database"] = f"down: {exc.__class__.__name__}"
     if settings.CELERY_BROKER_URL:
         try:
-            from config.celery import app
+            from kombu import Connection
 
-            with app.connection_for_write() as conn:
+            with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as conn:
                 conn.ensure_connection(max_retries=1, timeout=2)
             checks["broker"] = "ok"
         except Exception as exc:

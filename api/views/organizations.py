@@ -5,7 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.permissions import RolePermission
-from api.schema import READ, WRITE, problems
+from api.schema import LIST, READ, WRITE, problems
 from api.serializers.organizations import MemberSerializer, OrganizationSerializer
 from procurement import selectors
 from procurement.models import Role
@@ -17,7 +17,7 @@ from procurement.services.opening import set_opening_quorum
     list=extend_schema(
         summary="List organisations",
         description="Members see their own organisation; bidders also the buyers of published tenders; superusers all.",
-        responses={200: OrganizationSerializer(many=True), **problems(401)},
+        responses={200: OrganizationSerializer(many=True), **problems(*LIST)},
     ),
     retrieve=extend_schema(
         summary="Read an organisation", responses={200: OrganizationSerializer, **problems(*READ)}
@@ -71,7 +71,7 @@ class OrganizationViewSet(
     @extend_schema(
         methods=["GET"],
         summary="List the organisation's members",
-        responses={200: MemberSerializer(many=True), **problems(*READ)},
+        responses={200: MemberSerializer(many=True), **problems(*LIST)},
     )
     @extend_schema(
         methods=["POST"],

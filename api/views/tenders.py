@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from api.etags import etag_for, expected_version
 from api.permissions import OFFICERS, RolePermission
-from api.schema import READ, WRITE, problems
+from api.schema import LIST, READ, WRITE, problems
 from api.serializers.criteria import AmendInputSerializer, AmendmentSerializer, BurdenSerializer
 from api.serializers.documents import DocumentSerializer, TenderDocumentUploadSerializer
 from api.serializers.tenders import (
@@ -76,7 +76,7 @@ def _with_etag(response: Response, obj) -> Response:
     list=extend_schema(
         summary="List tenders",
         description="Buyers see their organisation's tenders (evaluators only opened ones); bidders see published tenders of every buyer.",
-        responses={200: TenderSerializer(many=True), **problems(401)},
+        responses={200: TenderSerializer(many=True), **problems(*LIST)},
     ),
     retrieve=extend_schema(
         summary="Read a tender",
@@ -240,7 +240,7 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         ),
         responses={200: BurdenSerializer(many=True), **problems(*READ)},
     )
-    @action(detail=True, methods=["get"], url_path="supplier-burden")
+    @action(detail=True, methods=["get"], url_path="supplier-burden", pagination_class=None)
     def supplier_burden(self, request, pk=None):
         return Response(supplier_burden(self.get_object()))
 
@@ -249,7 +249,7 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         description="Every check with severity (error blocks publishing, warning informs), a stable code, the object and a message in Swedish and English.",
         responses={200: CheckSerializer(many=True), **problems(*READ)},
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def checks(self, request, pk=None):
         return Response(all_checks(self.get_object()))
 
@@ -354,7 +354,7 @@ class TenderDocumentViewSet(TenderChildMixin, mixins.ListModelMixin, viewsets.Ge
     @extend_schema(
         summary="Download a tender document",
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(
+            (200, "*/*"): OpenApiResponse(
                 OpenApiTypes.BINARY, description="The file, as an attachment"
             ),
             **problems(*READ),

@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from scoring.engine.decimal_context import normalised, ratio_text
+from scoring.engine.results import EvaluationResult
 from scoring.engine.scalars import timestamp_text
 
 
@@ -52,7 +53,9 @@ def _reject_floats(value: Any) -> None:
 
 def canonical_json(value: Any) -> bytes:
     """The canonical UTF-8 JSON bytes of an engine model or of plain JSON-like data."""
-    if isinstance(value, BaseModel):
+    if isinstance(value, EvaluationResult):
+        data = value.to_json_data()
+    elif isinstance(value, BaseModel):
         data = value.model_dump(mode="json")  # engine models hold no floats: inputs refuse them
     else:
         data = value

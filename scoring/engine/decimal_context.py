@@ -49,6 +49,10 @@ MINOR_UNITS: dict[str, int] = {
 }
 
 
+_CENT = Decimal("0.01")
+_QUANTA = {code: Decimal(1).scaleb(-places) for code, places in MINOR_UNITS.items()}
+
+
 def engine_context() -> AbstractContextManager[Context]:
     """A fresh local copy of the engine context: ``with engine_context(): ...``."""
     return localcontext(ENGINE_CONTEXT)
@@ -64,13 +68,18 @@ def money_quantum(currency: str) -> Decimal:
 
 def display_score(value: Decimal) -> str:
     """A score or fulfilment as shown: 4 places, ROUND_HALF_UP ("0.7000")."""
-    return _plain(value.quantize(SCORE_PLACES, rounding=ROUND_HALF_UP, context=ENGINE_CONTEXT))
+    text = format(value.quantize(SCORE_PLACES, ROUND_HALF_UP, ENGINE_CONTEXT), "f")
+    if text[0] == "-" and not text.strip("-0."):
+        return text[1:]  # a tiny negative shows as 0.0000, not -0.0000
+    return text
 
 
 def display_money(value: Decimal, currency: str) -> str:
     """Money as shown: the currency's minor unit, ROUND_HALF_UP ("4630000.00")."""
-    quantum = money_quantum(currency)
-    return _plain(value.quantize(quantum, rounding=ROUND_HALF_UP, context=ENGINE_CONTEXT))
+    text = format(value.quantize(_QUANTA.get(currency, _CENT), ROUND_HALF_UP, ENGINE_CONTEXT), "f")
+    if text[0] == "-" and not text.strip("-0."):
+        return text[1:]
+    return text
 
 
 def tie_figure(value: Decimal) -> Decimal:
@@ -100,10 +109,3 @@ def ratio_text(value: Fraction) -> str:
         with localcontext(ENGINE_CONTEXT):
             return normalised(Decimal(value.numerator) / Decimal(value.denominator))
     return f"{value.numerator}/{value.denominator}"
-
-
-def _plain(value: Decimal) -> str:
-    text = format(value, "f")
-    if text.startswith("-") and not value.is_zero():
-        return text
-    return text.lstrip("-")

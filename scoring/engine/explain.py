@@ -6,6 +6,8 @@ a decimal comma. Scores show 4 places, money the currency's minor unit, as in th
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from decimal import Decimal
 
 from scoring.engine.decimal_context import display_money, display_score, normalised, ratio_text
@@ -18,6 +20,35 @@ AGGREGATION_WORDS = {
     "mean": ("mean of {n} scores", "medelvärde av {n} bedömningar"),
     "median": ("median of {n} scores", "median av {n} bedömningar"),
 }
+
+
+def _deferred[**P](render: Callable[P, Text]) -> Callable[P, Text]:
+    """Make a builder return a Text that is written when first read (see ``Text``)."""
+
+    @functools.wraps(render)
+    def build(*args: P.args, **kwargs: P.kwargs) -> Text:
+        assert not kwargs
+        return Text.deferred(render, *args)
+
+    return build
+
+
+class Head:
+    """ "Title: answer; rule", written when first needed (``head[0]`` en, ``head[1]`` sv)."""
+
+    __slots__ = ("_text", "is_choice", "value", "words")
+
+    def __init__(self, words: CriterionWords, value: bool | str | None, is_choice: bool) -> None:
+        self.words, self.value, self.is_choice = words, value, is_choice
+        self._text: tuple[str, str] | None = None
+
+    def __getitem__(self, index: int) -> str:
+        if self._text is None:
+            self._text = self.words.head(*self.words.value_text(self.value, self.is_choice))
+        return self._text[index]
+
+
+HeadText = tuple[str, str] | Head
 
 
 def sv_number(text: str) -> str:
@@ -98,8 +129,9 @@ def manual_value(
     )
 
 
+@_deferred
 def points_text(
-    words: CriterionWords, head: tuple[str, str], fulfilment: Decimal, points: Decimal
+    words: CriterionWords, head: HeadText, fulfilment: Decimal, points: Decimal
 ) -> Text:
     f, p = display_score(fulfilment), display_score(points)
     return Text(
@@ -108,9 +140,10 @@ def points_text(
     )
 
 
+@_deferred
 def deduction_text(
     words: CriterionWords,
-    head: tuple[str, str],
+    head: HeadText,
     fulfilment: Decimal,
     money: Decimal,
     currency: str,
@@ -125,9 +158,10 @@ def deduction_text(
     )
 
 
+@_deferred
 def surcharge_text(
     words: CriterionWords,
-    head: tuple[str, str],
+    head: HeadText,
     fulfilment: Decimal,
     money: Decimal,
     currency: str,
@@ -142,8 +176,9 @@ def surcharge_text(
     )
 
 
+@_deferred
 def percent_text(
-    head: tuple[str, str],
+    head: HeadText,
     fulfilment: Decimal,
     percent: Decimal,
     price: Decimal,
@@ -164,9 +199,8 @@ def percent_text(
     )
 
 
-def requirement_text(
-    head: tuple[str, str], fulfilment: Decimal, required: str, passed: bool
-) -> Text:
+@_deferred
+def requirement_text(head: HeadText, fulfilment: Decimal, required: str, passed: bool) -> Text:
     f = display_score(fulfilment)
     return Text(
         en=f"{head[0]}: fulfilment {f}, required {required}: {'met' if passed else 'NOT met'}",
@@ -177,7 +211,7 @@ def requirement_text(
     )
 
 
-def not_answered_requirement(head: tuple[str, str]) -> Text:
+def not_answered_requirement(head: HeadText) -> Text:
     return Text(
         en=f"{head[0]}: no answer, so the requirement is NOT met",
         sv=f"{head[1]}: inget svar, så kravet är EJ uppfyllt",
@@ -191,7 +225,8 @@ def contract_condition_text(words: CriterionWords, value_en: str, value_sv: str)
     )
 
 
-def unscored_text(head: tuple[str, str], fulfilment: Decimal) -> Text:
+@_deferred
+def unscored_text(head: HeadText, fulfilment: Decimal) -> Text:
     f = display_score(fulfilment)
     return Text(
         en=f"{head[0]}: fulfilment {f}; not scored: the method is lowest price",

@@ -9,10 +9,9 @@ bids runs no pydantic validation and no dispatch on the rule type.
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
-from scoring.engine.decimal_context import normalised
 from scoring.engine.rules import (
     BooleanRule,
     ChoiceRule,
@@ -20,7 +19,6 @@ from scoring.engine.rules import (
     ManualRule,
     ThresholdsRule,
 )
-from scoring.engine.scalars import DECIMAL_RE
 
 Ratio = tuple[Decimal, Decimal]
 Answer = bool | int | str | None
@@ -45,25 +43,24 @@ def ratio_of(value: Fraction) -> Ratio:
 
 
 def number_of(answer: Answer) -> Decimal:
-    if isinstance(answer, bool) or answer is None:
-        raise AnswerError("number_expected", "a number is expected")
-    if isinstance(answer, int):
-        return Decimal(answer)
-    text = answer.strip()
-    if not DECIMAL_RE.match(text):
-        raise AnswerError("number_expected", f'a number is expected, not "{answer[:40]}"')
-    return Decimal(text)
+    if answer.__class__ is str:
+        try:
+            value = Decimal(answer)  # type: ignore[arg-type]
+        except InvalidOperation:
+            value = None
+        if value is not None and value.is_finite() and "_" not in answer:  # type: ignore[operator]
+            return value
+        raise AnswerError("number_expected", f'a number is expected, not "{answer[:40]}"')  # type: ignore[index]
+    if answer.__class__ is int:
+        return Decimal(answer)  # type: ignore[arg-type]
+    raise AnswerError("number_expected", "a number is expected")
 
 
 def shown_value(answer: Answer) -> bool | str | None:
-    """The answer as a result shows it: numbers in their canonical text."""
-    if isinstance(answer, bool) or answer is None:
-        return answer
-    if isinstance(answer, int):
+    """The answer as a result shows it: as given, whole numbers as text."""
+    if answer.__class__ is int:
         return str(answer)
-    if DECIMAL_RE.match(answer.strip()):
-        return normalised(Decimal(answer.strip()))
-    return answer
+    return answer  # type: ignore[return-value]
 
 
 Scorer = Callable[[Answer], Ratio]

@@ -14,11 +14,18 @@ What is stored where (decided):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer, WithJsonSchema, field_serializer
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    PlainSerializer,
+    PlainValidator,
+    WithJsonSchema,
+    field_serializer,
+)
 
 from scoring.engine.decimal_context import display_money, display_score, normalised
 
@@ -33,42 +40,110 @@ class _Out(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-# Per-bid and per-criterion records are frozen slotted dataclasses, not pydantic models:
-# 2,000 bids x 25 criteria make 50,000 of them, and a dataclass is built several times faster
-# than a validated model. They are written to JSON by the functions below (attached with
-# PlainSerializer), which render figures in their display form.
-_record = dataclass(frozen=True, slots=True, kw_only=True)
+# Per-bid and per-criterion records are NamedTuples, not pydantic models: 2,000 bids x 25
+# criteria make 50,000 of them, and a NamedTuple is immutable and built several times faster
+# than a validated model (or a frozen dataclass). They are written to JSON by the functions
+# below (attached with PlainSerializer), which render figures in their display form.
 
 
-@_record
 class Text:
-    """A sentence in Swedish and English."""
+    """A sentence in Swedish and English.
 
-    sv: str
-    en: str
+    ``Text(sv=..., en=...)``, or ``Text.deferred(render, *args)``: the sentence is written
+    the first time it is read (``render(*args)`` returns a ``Text``) and then kept. The
+    evaluation creates 50,000 explanations for a large tender; writing them only when a
+    result is read or serialised keeps the scoring loop lean, and a record shared by many
+    bids is written once. Immutable from the outside: it reads the same every time.
+    """
+
+    __slots__ = ("_en", "_render", "_sv")
+
+    def __init__(self, *, sv: str, en: str) -> None:
+        self._sv: str | None = sv
+        self._en: str | None = en
+        self._render: tuple[Callable[..., Text], tuple[Any, ...]] | None = None
+
+    @classmethod
+    def deferred(cls, render: Callable[..., Text], *args: Any) -> Text:
+        text = cls.__new__(cls)
+        text._sv = text._en = None
+        text._render = (render, args)
+        return text
+
+    def _write(self) -> None:
+        if self._render is not None:
+            render, args = self._render
+            written = render(*args)
+            self._sv, self._en = written.sv, written.en
+            self._render = None
+
+    @property
+    def sv(self) -> str:
+        if self._sv is None:
+            self._write()
+        assert self._sv is not None
+        return self._sv
+
+    @property
+    def en(self) -> str:
+        if self._en is None:
+            self._write()
+        assert self._en is not None
+        return self._en
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Text) and (self.sv, self.en) == (other.sv, other.en)
+
+    def __hash__(self) -> int:
+        return hash((self.sv, self.en))
+
+    def __repr__(self) -> str:
+        return f"Text(sv={self.sv!r}, en={self.en!r})"
 
 
-@_record
-class Money:
+def _text_from(value: Any) -> Text:
+    if isinstance(value, Text):
+        return value
+    if (
+        isinstance(value, dict)
+        and isinstance(value.get("sv"), str)
+        and isinstance(value.get("en"), str)
+    ):
+        return Text(sv=value["sv"], en=value["en"])
+    raise ValueError("a text needs sv and en")
+
+
+def text_json(text: Text) -> dict[str, str]:
+    return {"sv": text.sv, "en": text.en}
+
+
+TextField = Annotated[
+    Text,
+    PlainValidator(_text_from),
+    PlainSerializer(text_json),
+    WithJsonSchema(
+        {"type": "object", "properties": {"sv": {"type": "string"}, "en": {"type": "string"}}}
+    ),
+]
+
+
+class Money(NamedTuple):
     amount: Decimal
     currency: str
 
 
-@_record
-class SupplierRef:
+class SupplierRef(NamedTuple):
     id: str
     name: str
 
 
-@_record
-class DisqualificationReason:
+class DisqualificationReason(NamedTuple):
     criterion: str
     code: str
-    message: Text
+    message: TextField
 
 
-@_record
-class TieBreak:
+class TieBreak(NamedTuple):
     """How a tie at 6 places was settled.
 
     ``rule`` is the tie-break rule that decided this bid's place (``lower_price``,
@@ -82,14 +157,12 @@ class TieBreak:
     unresolved_with: tuple[str, ...] = ()
 
 
-@_record
-class ManualScoreShown:
+class ManualScoreShown(NamedTuple):
     evaluator: str
     score: Decimal
 
 
-@_record
-class CriterionResult:
+class CriterionResult(NamedTuple):
     """One criterion for one bid: the answer, the fulfilment, what it earned, and why.
 
     ``points`` is set under weighted_points and value_for_money, ``money`` under added_value
@@ -104,17 +177,16 @@ class CriterionResult:
     category: str
     value: bool | str | None
     fulfilment: Decimal | None
+    explanation: TextField
     points: Decimal | None = None
     money: Money | None = None
     passed: bool | None = None
-    explanation: Text
     flagged: bool = False
     spread: Decimal | None = None
     evaluator_scores: tuple[ManualScoreShown, ...] = ()
 
 
-@_record
-class LifeCycleCost:
+class LifeCycleCost(NamedTuple):
     """lowest_cost: present values over the lifetime; ``external`` is the priced CO2e."""
 
     acquisition: Money
@@ -125,31 +197,34 @@ class LifeCycleCost:
     total: Money
 
 
-@_record
-class BidResult:
+class BidResult(NamedTuple):
+    """One bid in one lot. Qualified bids carry ``total_score`` (weighted_points,
+    value_for_money: points, or points per million) or ``comparison_price`` (lowest_price,
+    added_value, lowest_cost), a ``rank`` and ``categories`` (points or money per category,
+    ``"price"`` included under weighted_points, see ``categories_unit``). A disqualified
+    bid has ``rank``, totals and ``categories`` empty, its ``disqualification_reasons``, and
+    its criteria as scored, for the record. ``price_score`` (0..1) is set under
+    weighted_points."""
+
     bid: str
     supplier: SupplierRef
     lot: str
     qualified: bool
-    disqualification_reasons: tuple[DisqualificationReason, ...] = ()
     price: Money
+    categories: dict[str, Decimal]
+    categories_unit: Literal["points", "money"]
+    criteria: tuple[CriterionResult, ...]
+    disqualification_reasons: tuple[DisqualificationReason, ...] = ()
     comparison_price: Money | None = None
     total_score: Decimal | None = None
     price_score: Decimal | None = None
     rank: int | None = None
     tie_break: TieBreak | None = None
-    categories: dict[str, Decimal]
-    categories_unit: Literal["points", "money"]
     lcc: LifeCycleCost | None = None
-    criteria: tuple[CriterionResult, ...]
 
 
 def _score(value: Decimal | None) -> str | None:
     return None if value is None else display_score(value)
-
-
-def text_json(text: Text) -> dict[str, str]:
-    return {"sv": text.sv, "en": text.en}
 
 
 def money_json(money: Money | None) -> dict[str, str] | None:
@@ -158,27 +233,48 @@ def money_json(money: Money | None) -> dict[str, str] | None:
     return {"amount": display_money(money.amount, money.currency), "currency": money.currency}
 
 
-def criterion_json(c: CriterionResult) -> dict[str, Any]:
+_Shown = tuple[
+    str | None, str | None, str | None, str, str, str | None, tuple[tuple[str, str], ...]
+]
+
+
+def _shown(c: CriterionResult) -> _Shown:
+    """The display texts of a criterion record (the costly part of writing it)."""
+    money = c.money
+    return (
+        _score(c.fulfilment),
+        _score(c.points),
+        None if money is None else display_money(money.amount, money.currency),
+        c.explanation.sv,
+        c.explanation.en,
+        _score(c.spread),
+        tuple((s.evaluator, normalised(s.score)) for s in c.evaluator_scores),
+    )
+
+
+def criterion_json(c: CriterionResult, shown: _Shown | None = None) -> dict[str, Any]:
+    fulfilment, points, amount, sv, en, spread, scores = shown or _shown(c)
+    money = c.money
     return {
         "criterion": c.criterion,
         "code": c.code,
         "kind": c.kind,
         "category": c.category,
         "value": c.value,
-        "fulfilment": _score(c.fulfilment),
-        "points": _score(c.points),
-        "money": money_json(c.money),
+        "fulfilment": fulfilment,
+        "points": points,
+        "money": None if money is None else {"amount": amount, "currency": money.currency},
         "passed": c.passed,
-        "explanation": text_json(c.explanation),
+        "explanation": {"sv": sv, "en": en},
         "flagged": c.flagged,
-        "spread": _score(c.spread),
-        "evaluator_scores": [
-            {"evaluator": s.evaluator, "score": normalised(s.score)} for s in c.evaluator_scores
-        ],
+        "spread": spread,
+        "evaluator_scores": [{"evaluator": e, "score": score} for e, score in scores],
     }
 
 
-def bid_json(b: BidResult) -> dict[str, Any]:
+def bid_json(b: BidResult, memo: dict[int, _Shown] | None = None) -> dict[str, Any]:
+    """One bid's result as JSON. ``memo`` (by record id, for one call only) lets the records
+    that many bids share be rendered once; every dict returned is new."""
     if b.categories_unit == "money":
         currency = b.price.currency
         categories = {k: display_money(v, currency) for k, v in b.categories.items()}
@@ -215,15 +311,19 @@ def bid_json(b: BidResult) -> dict[str, Any]:
             name: money_json(getattr(lcc, name))
             for name in ("acquisition", "operating", "end_of_life", "internal", "external", "total")
         },
-        "criteria": [criterion_json(c) for c in b.criteria],
+        "criteria": [_criterion_memo(c, memo) for c in b.criteria]
+        if memo is not None
+        else [criterion_json(c) for c in b.criteria],
     }
 
 
-TextField = Annotated[
-    Text,
-    PlainSerializer(text_json),
-    WithJsonSchema({"type": "object", "properties": {"sv": {}, "en": {}}}),
-]
+def _criterion_memo(c: CriterionResult, memo: dict[int, _Shown]) -> dict[str, Any]:
+    shown = memo.get(id(c))
+    if shown is None:
+        shown = memo[id(c)] = _shown(c)
+    return criterion_json(c, shown)
+
+
 BidResultField = Annotated[
     BidResult,
     PlainSerializer(bid_json),
@@ -298,3 +398,23 @@ class EvaluationResult(_Out):
     lots: tuple[LotResult, ...]
     sensitivity: tuple[LotSensitivity, ...] = ()
     unresolved_ties: tuple[UnresolvedTie, ...] = ()
+
+    def to_json_data(self) -> dict[str, Any]:
+        """The same data as ``model_dump(mode="json")``, built faster (``canonical_json``)."""
+        data = self.model_dump(mode="json", exclude={"lots"})
+        data["lots"] = self._lots(self.lots)
+        return data
+
+    @field_serializer("lots")
+    def _lots(self, lots: tuple[LotResult, ...]) -> list[dict[str, Any]]:
+        # the records stay alive during this call, so their ids are a safe memo key
+        memo: dict[int, _Shown] = {}
+        return [
+            {
+                "lot": lot.lot,
+                "number": lot.number,
+                "title": lot.title,
+                "bids": [bid_json(b, memo) for b in lot.bids],
+            }
+            for lot in lots
+        ]

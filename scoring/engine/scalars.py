@@ -88,11 +88,16 @@ def parse_whole(value: Any) -> int:
     raise PydanticCustomError("int_type", "a whole number is expected")
 
 
-def parse_answer(value: Any) -> bool | int | str | None:
-    """A bid's answer or a supplier fact: true/false, a whole number, a string or null."""
+def parse_answer(value: Any) -> bool | str | None:
+    """A bid's answer or a supplier fact: true/false, a text or null.
+
+    A whole number is kept as its decimal text (12 -> "12"), so that every number reads the
+    same however it was sent, and an answer's type alone tells a yes/no from a text."""
     _refuse_float(value)
-    if value is None or isinstance(value, bool | int | str):
+    if value is None or isinstance(value, bool | str):
         return value
+    if isinstance(value, int):
+        return str(value)
     if isinstance(value, Decimal):
         return normalised(value)
     raise PydanticCustomError(
@@ -144,7 +149,7 @@ Ratio = Annotated[
 ]
 Whole = Annotated[int, PlainValidator(parse_whole), WithJsonSchema({"type": "integer"})]
 Answer = Annotated[
-    bool | int | str | None,
+    bool | str | None,
     PlainValidator(parse_answer),
     WithJsonSchema({"type": ["boolean", "integer", "string", "null"]}),
 ]

@@ -142,7 +142,14 @@ class Command(BaseCommand):
                 email=f"{username}@example.org",
                 role=role,
             )
+        updates = []
         if first and not user.first_name:
             user.first_name, user.last_name = first, last
-            user.save(update_fields=["first_name", "last_name"])
+            updates += ["first_name", "last_name"]
+        if role in ("admin", "officer", "evaluator", "auditor") and not user.is_staff:
+            # May log in to the admin; what they see and may change follows the role.
+            user.is_staff = True
+            updates.append("is_staff")
+        if updates:
+            user.save(update_fields=updates)
         return user

@@ -217,3 +217,32 @@ def test_inputs_are_frozen():
 
     with pytest.raises(ValidationError):
         data.currency = "EUR"  # type: ignore[misc]
+
+
+def test_the_fast_result_writer_matches_pydantic():
+    result = evaluate(EvaluationInput.model_validate(_we6_payload()))
+
+    assert result.to_json_data() == json.loads(json.dumps(result.model_dump(mode="json")))
+    assert json.loads(canonical_json(result)) == result.model_dump(mode="json")
+
+
+def test_whole_number_answers_are_kept_as_decimal_text():
+    data = make_input(
+        {"method": "lowest_price"},
+        [criterion("STAFF", {"type": "boolean"}, kind="contract_condition")],
+        [bid("A", "1", {"STAFF": 12}, profile={"employees": 12})],
+    )
+
+    assert data.bids[0].responses == {"c-STAFF": "12"}
+    assert data.bids[0].supplier.profile == {"employees": "12"}
+
+
+def test_an_explanation_is_written_when_first_read_and_then_fixed():
+    result = evaluate(EvaluationInput.model_validate(_we6_payload()))
+    text = result.lots[0].bids[0].criteria[0].explanation
+
+    assert text.en == text.en and text == type(text)(sv=text.sv, en=text.en)
+    assert "150000.00 SEK deducted" in text.en
+    assert "avdrag" in text.sv
+    with pytest.raises(AttributeError):
+        text.en = "changed"  # type: ignore[misc]

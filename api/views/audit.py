@@ -1,0 +1,199 @@
+"""The audit trail: read, export and verify. Nothing here writes, except the export's own event."""
+
+import tempfile
+
+import django_filters
+from django.http import FileResponse, StreamingHttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import filters, mixins, pagination, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from api.permissions import RolePermission
+from api.schema import problems
+from api.serializers.audit import AuditEventSerializer, ChainVerificationSerializer
+from audit import exports, selectors, services
+from audit.models import AuditEvent
+from procurement.models import Role
+
+
+class AuditEventFilter(django_filters.FilterSet):
+    tender = django_filters.UUIDFilter(field_name="tender_id", help_text="The tender's id")
+    actor = django_filters.UUIDFilter(field_name="actor_id", help_text="The acting user's id")
+    action = django_filters.CharFilter(
+        method="filter_action",
+        help_text="A dotted verb, e.g. `tender.published`; `tender.*` for every tender action",
+    )
+    object_type = django_filters.CharFilter(help_text="e.g. tender, bid, tender_criterion")
+    object_id = django_filters.CharFilter(help_text="The object's id")
+    since = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", help_text="From this time (inclusive)"
+    )
+    until = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="lt", help_text="Before this time (exclusive)"
+    )
+
+    class Meta:
+        model = AuditEvent
+        fields = ["tender", "actor", "action", "object_type", "object_id", "since", "until"]
+
+    def filter_action(self, queryset, name, value):
+        if value.endswith(".*"):
+            return queryset.filter(action__startswith=value[:-1])
+        return queryset.filter(action=value)
+
+
+class AuditEventPagination(pagination.CursorPagination):
+    """Cursor pagination: stable while events are appended; newest first unless asked."""
+
+    ordering = "-created_at"
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+FILTER_NAMES = ("tender", "actor", "action", "object_type", "object_id", "since", "until")
+EXPORT_PARAMETERS = [
+    OpenApiParameter(
+        "format",
+        OpenApiTypes.STR,
+        OpenApiParameter.QUERY,
+        required=True,
+        enum=list(exports.FORMATS),
+        description="csv, jsonl (verifiable offline with `python -m audit.verify`) or xlsx",
+    ),
+    OpenApiParameter("tender", OpenApiTypes.UUID, description="The tender's id"),
+    OpenApiParameter("actor", OpenApiTypes.UUID, description="The acting user's id"),
+    OpenApiParameter("action", OpenApiTypes.STR, description="A dotted verb, or `tender.*`"),
+    OpenApiParameter("object_type", OpenApiTypes.STR, description="e.g. tender, bid"),
+    OpenApiParameter("object_id", OpenApiTypes.STR, description="The object's id"),
+    OpenApiParameter("since", OpenApiTypes.DATETIME, description="From this time (inclusive)"),
+    OpenApiParameter("until", OpenApiTypes.DATETIME, description="Before this time (exclusive)"),
+]
+
+
+class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = AuditEventSerializer
+    permission_classes = [RolePermission]
+    read_roles = {
+        "export": frozenset({Role.ADMIN, Role.AUDITOR}),
+        "verify": frozenset({Role.ADMIN, Role.AUDITOR, Role.OFFICER}),
+    }
+    superuser_actions = ("export", "verify")
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, filters.OrderingFilter]
+    filterset_class = AuditEventFilter
+    ordering_fields = ["created_at"]
+    ordering = ["-created_at"]
+    pagination_class = AuditEventPagination
+    queryset = AuditEvent.objects.none()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return AuditEvent.objects.none()
+        return selectors.events_for(self.request.user)
+
+    def perform_content_negotiation(self, request, force=False):
+        # `?format=` is the export's own parameter here, not DRF's renderer override: answer
+        # errors as JSON problem details and let the view pick the file type.
+        if self.action == "export":
+            renderer = JSONRenderer()
+            return renderer, renderer.media_type
+        return super().perform_content_negotiation(request, force)
+
+    @extend_schema(
+        summary="List audit events",
+        description=(
+            "Admins and auditors read their organisation's whole chain; officers the events of "
+            "their organisation's tenders and their own; evaluators and bidders their own "
+            "actions; nobody another organisation's. Cursor pagination (`next`, `previous`): "
+            "`?ordering=-created_at` newest first (the default) or `created_at` oldest first; "
+            "`page_size` up to 500."
+        ),
+        responses={200: AuditEventSerializer(many=True), **problems(400, 401, 404)},
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Export audit events (streamed)",
+        description=(
+            "CSV, JSON Lines or XLSX with the same filters as the list, in chain order (chain, "
+            "then sequence). Streamed: memory does not grow with the number of rows. Every "
+            "hashed field is included, so a JSON Lines export can be verified offline with "
+            "`python -m audit.verify FILE`. Each export is itself recorded (`audit.exported`). "
+            "Admins, auditors and the platform operator only."
+        ),
+        parameters=EXPORT_PARAMETERS,
+        filters=False,
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV with a header"),
+            (200, "application/jsonl"): OpenApiResponse(
+                OpenApiTypes.STR, description="One canonical JSON event per line"
+            ),
+            (
+                200,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ): OpenApiResponse(OpenApiTypes.BINARY, description="XLSX workbook"),
+            **problems(400, 401, 403),
+        },
+    )
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def export(self, request):
+        file_format = request.query_params.get("format", "")
+        if file_format not in exports.FORMATS:
+            raise ValidationError(
+                {"format": [f"Choose one of {', '.join(exports.FORMATS)}."]}, code="invalid"
+            )
+        queryset = self.filter_queryset(self.get_queryset()).order_by("chain", "sequence")
+        used = {
+            name: request.query_params[name]
+            for name in FILTER_NAMES
+            if request.query_params.get(name)
+        }
+        services.record_export(actor=request.user, file_format=file_format, filters=used)
+        content_type, suffix = exports.FORMATS[file_format]
+        filename = f"audit-events-{timezone.now():%Y%m%dT%H%M%SZ}.{suffix}"
+        if file_format == "xlsx":
+            # The workbook is assembled in a temporary file (a ZIP needs its end written
+            # last) and then streamed from it; openpyxl's write-only mode keeps memory flat.
+            handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+            exports.write_xlsx(queryset, handle)
+            handle.seek(0)
+            response = FileResponse(
+                handle, as_attachment=True, filename=filename, content_type=content_type
+            )
+        else:
+            generator = (
+                exports.csv_chunks(queryset)
+                if file_format == "csv"
+                else exports.jsonl_chunks(queryset)
+            )
+            response = StreamingHttpResponse(
+                (chunk.encode("utf-8") for chunk in generator), content_type=content_type
+            )
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @extend_schema(
+        summary="Verify the hash chain",
+        description=(
+            "Walks your organisation's chain (the platform operator: every chain) from the "
+            "first event, recomputing each SHA-256 and checking each link and the chain head. "
+            "`first_invalid` names the first broken link and why: `changed content`, `missing "
+            "event`, `reordered events` or `wrong previous hash`. `chains` gives each chain's "
+            "last sequence and hash, to compare with a later verification or export. Admins, "
+            "auditors, officers and the platform operator."
+        ),
+        filters=False,
+        responses={200: ChainVerificationSerializer, **problems(401, 403)},
+    )
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def verify(self, request):
+        result = selectors.verify_chains(selectors.chains_for(request.user))
+        return Response(ChainVerificationSerializer(result).data)

@@ -1,0 +1,545 @@
+import json
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.permissions import OFFICERS, RolePermission
+from api.schema import READ, WRITE, problems
+from api.serializers.evaluations import (
+    AwardInputSerializer,
+    AwardSerializer,
+    ConsensusInputSerializer,
+    ConsensusSerializer,
+    DeclarationInputSerializer,
+    DeclarationSerializer,
+    EvaluationSerializer,
+    LotteryInputSerializer,
+    MeasureSerializer,
+    ScoreSerializer,
+    ScoresInputSerializer,
+    SimulationInputSerializer,
+    SimulationSerializer,
+    VerifySerializer,
+)
+from procurement import selectors as procurement_selectors
+from procurement.errors import NotAllowed
+from procurement.models import Role, User
+from scoring import selectors, services
+from scoring.models import Evaluation
+
+TENDER_ID = OpenApiParameter(
+    "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The tender's id"
+)
+LANG = OpenApiParameter(
+    "lang", str, enum=["sv", "en"], description="Language of explanations (default en)"
+)
+
+
+def _tender(request, pk):
+    return get_object_or_404(procurement_selectors.tenders_for(request.user), pk=pk)
+
+
+def result_items(evaluation: Evaluation, lang: str = "en") -> list[dict]:
+    """The stored result as API.md's result items, ordered by lot, then rank (disqualified last)."""
+    result = json.loads(evaluation.result_json) if evaluation.result_json else {}
+    items = []
+    for lot in result.get("lots", []):
+        for bid in lot["bids"]:
+            money_unit = bid.get("categories_unit") == "money"
+            items.append(
+                {
+                    "bid": bid["bid"],
+                    "supplier": bid["supplier"],
+                    "lot": bid["lot"],
+                    "lot_number": lot.get("number"),
+                    "qualified": bid["qualified"],
+                    "disqualification_reasons": [
+                        {**r, "message": r["message"].get(lang, r["message"].get("en"))}
+                        for r in bid.get("disqualification_reasons", [])
+                    ],
+                    "price": bid["price"],
+                    "total_score": bid.get("total_score"),
+                    "comparison_price": bid.get("comparison_price"),
+                    "rank": bid.get("rank"),
+                    "tie_break": bid.get("tie_break"),
+                    "categories": bid.get("categories", {}),
+                    "categories_unit": "money" if money_unit else "points",
+                    "lcc": bid.get("lcc"),
+                    "criteria": [
+                        {
+                            "tender_criterion": c["criterion"],
+                            "code": c["code"],
+                            "kind": c.get("kind"),
+                            "value": c.get("value"),
+                            "fulfilment": c.get("fulfilment"),
+                            "points": c.get("points"),
+                            "money": c.get("money"),
+                            "passed": c.get("passed"),
+                            "flagged": c.get("flagged", False),
+                            "explanation": (c.get("explanation") or {}).get(lang)
+                            or (c.get("explanation") or {}).get("en"),
+                        }
+                        for c in bid.get("criteria", [])
+                    ],
+                }
+            )
+    return items
+
+
+class ResultsResponseSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    method = serializers.CharField()
+    price_scoring_kind = serializers.CharField(allow_null=True)
+    warnings = serializers.ListField(child=serializers.DictField())
+    sensitivity = serializers.ListField(child=serializers.DictField())
+    unresolved_ties = serializers.ListField(child=serializers.DictField())
+    results = serializers.ListField(
+        child=serializers.DictField(), help_text="Per bid, as API.md's result item"
+    )
+
+
+class EvaluationViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = EvaluationSerializer
+    permission_classes = [RolePermission]
+    write_roles = {"lottery": OFFICERS, "verify": {Role.ADMIN, Role.OFFICER, Role.AUDITOR}}
+
+    def get_queryset(self):
+        return selectors.evaluations_for(self.request.user)
+
+    @extend_schema(
+        summary="Status of an evaluation run",
+        description="`status` queued, running, done or failed (with `error`), and `progress` 0-100; hashes of the stored input and result.",
+        responses={200: EvaluationSerializer, **problems(*READ)},
+    )
+    def retrieve(self, request, pk=None):
+        evaluation = self.get_object()
+        if evaluation.status == Evaluation.Status.RUNNING:
+            services.sweep_stuck_evaluations()
+            evaluation.refresh_from_db()
+        return Response(EvaluationSerializer(evaluation).data)
+
+    @extend_schema(
+        summary="Results per bid",
+        description=(
+            "Ordered by lot and rank, the disqualified last (rank null). Per bid: qualified, reasons, price, "
+            "total_score or comparison_price, rank, tie_break, categories, and per criterion value, "
+            "fulfilment, points (or money) and an explanation. Also warnings, sensitivity and unresolved ties."
+        ),
+        parameters=[LANG],
+        responses={200: ResultsResponseSerializer, **problems(*READ, 409)},
+    )
+    @action(detail=True, methods=["get"])
+    def results(self, request, pk=None):
+        evaluation = self.get_object()
+        if evaluation.status != Evaluation.Status.DONE:
+            from procurement.errors import StateConflict
+
+            raise StateConflict(
+                f"The evaluation is {evaluation.status}; results come when it is done.",
+                current_status=evaluation.status,
+            )
+        lang = request.query_params.get("lang", "en")
+        lang = lang if lang in ("sv", "en") else "en"
+        result = json.loads(evaluation.result_json)
+        items = result_items(evaluation, lang)
+
+        def localise(entries):
+            return [
+                {**e, "message": e["message"].get(lang)}
+                if isinstance(e.get("message"), dict)
+                else e
+                for e in entries
+            ]
+
+        return Response(
+            {
+                "count": len(items),
+                "method": result.get("method"),
+                "price_scoring_kind": result.get("price_scoring_kind"),
+                "warnings": localise(result.get("warnings", [])),
+                "sensitivity": result.get("sensitivity", []),
+                "unresolved_ties": result.get("unresolved_ties", []),
+                "results": items,
+            }
+        )
+
+    @extend_schema(
+        summary="Verify an evaluation by replaying it",
+        description="Recomputes the result from the stored input snapshot and compares SHA-256 hashes.",
+        request=None,
+        responses={200: VerifySerializer, **problems(*READ, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def verify(self, request, pk=None):
+        return Response(
+            services.verify_evaluation(evaluation=self.get_object(), actor=request.user)
+        )
+
+    @extend_schema(
+        summary="Draw lots for an unresolved tie",
+        description="An officer draws with a second officer as witness; the seed, witnesses and order are recorded and a new evaluation applies the order (202 + Location).",
+        request=LotteryInputSerializer,
+        responses={202: EvaluationSerializer, **problems(*WRITE, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def lottery(self, request, pk=None):
+        evaluation = self.get_object()
+        serializer = LotteryInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        witness = User.objects.filter(pk=serializer.validated_data["witness"]).first()
+        if witness is None:
+            from procurement.errors import InvalidInput
+
+            raise InvalidInput(
+                "Unknown witness.",
+                errors=[{"field": "/witness", "code": "unknown", "message": "no such user"}],
+            )
+        draws, new = services.draw_lottery(
+            evaluation=evaluation, actor=request.user, witness=witness
+        )
+        new.refresh_from_db()
+        body = EvaluationSerializer(new).data
+        body["draws"] = [
+            {"lot": str(d.lot_id), "seed": d.seed, "order": d.order, "witness": str(d.witness_id)}
+            for d in draws
+        ]
+        return Response(
+            body,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": f"/api/v1/evaluations/{new.pk}/"},
+        )
+
+
+class TenderEvaluationsView(APIView):
+    permission_classes = [RolePermission]
+    write_roles = {None: OFFICERS}
+
+    def get_permissions(self):
+        self.action = None
+        return super().get_permissions()
+
+    @extend_schema(
+        operation_id="tender_evaluations_list",
+        summary="A tender's evaluation runs",
+        parameters=[TENDER_ID],
+        responses={200: EvaluationSerializer(many=True), **problems(*READ)},
+    )
+    def get(self, request, pk):
+        tender = _tender(request, pk)
+        qs = selectors.evaluations_for(request.user).filter(tender=tender)
+        return Response(EvaluationSerializer(qs, many=True).data)
+
+    @extend_schema(
+        operation_id="tender_evaluations_create",
+        summary="Start an evaluation run",
+        description=(
+            "202 Accepted with a Location of the evaluation, which reports status and progress. 409 on a tender "
+            "that is not opened, or with `missing`: every missing declaration, score or consensus (bid and criterion)."
+        ),
+        parameters=[TENDER_ID],
+        request=None,
+        responses={202: EvaluationSerializer, **problems(*WRITE, 409)},
+    )
+    def post(self, request, pk):
+        tender = _tender(request, pk)
+        evaluation = services.start_evaluation(tender=tender, actor=request.user)
+        evaluation.refresh_from_db()
+        return Response(
+            EvaluationSerializer(evaluation).data,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": f"/api/v1/evaluations/{evaluation.pk}/"},
+        )
+
+
+class DeclarationsView(APIView):
+    permission_classes = [RolePermission]
+    write_roles = {None: {Role.EVALUATOR}}
+
+    def get_permissions(self):
+        self.action = None
+        return super().get_permissions()
+
+    @extend_schema(
+        operation_id="conflict_declarations_list",
+        summary="Conflict-of-interest declarations",
+        description="Officers, admins and auditors see every declaration of the tender; an evaluator their own.",
+        parameters=[TENDER_ID],
+        responses={200: DeclarationSerializer(many=True), **problems(*READ)},
+    )
+    def get(self, request, pk):
+        tender = _declarable_tender(request, pk)
+        return Response(
+            DeclarationSerializer(selectors.declarations_for(request.user, tender), many=True).data
+        )
+
+    @extend_schema(
+        operation_id="conflict_declarations_create",
+        summary="Declare a conflict of interest (or none)",
+        description="An evaluator declares before seeing any bid (art. 24). With a conflict, the evaluator stays out of the tender.",
+        parameters=[TENDER_ID],
+        request=DeclarationInputSerializer,
+        responses={201: DeclarationSerializer, **problems(*WRITE, 409)},
+    )
+    def post(self, request, pk):
+        tender = _declarable_tender(request, pk)
+        serializer = DeclarationInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        declaration = services.declare_conflict(
+            tender=tender, actor=request.user, **serializer.validated_data
+        )
+        return Response(DeclarationSerializer(declaration).data, status=status.HTTP_201_CREATED)
+
+
+def _declarable_tender(request, pk):
+    return _tender(request, pk)
+
+
+class MeasureView(APIView):
+    permission_classes = [RolePermission]
+    write_roles = {None: OFFICERS}
+
+    def get_permissions(self):
+        self.action = None
+        return super().get_permissions()
+
+    @extend_schema(
+        operation_id="conflict_declarations_measure",
+        summary="Record the measure taken for a declared conflict",
+        parameters=[
+            TENDER_ID,
+            OpenApiParameter("declaration", OpenApiTypes.UUID, OpenApiParameter.PATH),
+        ],
+        request=MeasureSerializer,
+        responses={200: DeclarationSerializer, **problems(*WRITE, 409)},
+    )
+    def post(self, request, pk, declaration):
+        tender = _tender(request, pk)
+        obj = get_object_or_404(selectors.declarations_for(request.user, tender), pk=declaration)
+        serializer = MeasureSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        obj = services.record_conflict_measure(
+            declaration=obj, actor=request.user, measure=serializer.validated_data["measure"]
+        )
+        return Response(DeclarationSerializer(obj).data)
+
+
+class ScoresView(APIView):
+    permission_classes = [RolePermission]
+    write_roles = {None: {Role.EVALUATOR}}
+
+    def get_permissions(self):
+        self.action = None
+        return super().get_permissions()
+
+    @extend_schema(
+        operation_id="evaluator_scores_list",
+        summary="Your own manual scores",
+        description="Blind: an evaluator sees only their own scores (`?history=true` adds earlier versions); other evaluators' scores are never shown here.",
+        parameters=[TENDER_ID, OpenApiParameter("history", bool)],
+        responses={200: ScoreSerializer(many=True), **problems(*READ)},
+    )
+    def get(self, request, pk):
+        tender = _tender(request, pk)
+        history = request.query_params.get("history") in ("1", "true")
+        return Response(
+            ScoreSerializer(
+                selectors.own_scores(request.user, tender, history=history).order_by("created_at"),
+                many=True,
+            ).data
+        )
+
+    @extend_schema(
+        operation_id="evaluator_scores_put",
+        summary="Submit your scores",
+        description="Scores within 0..scale_max of each manual criterion; a changed score becomes a new version and the old one is kept. 409 before declaring no conflict.",
+        parameters=[TENDER_ID],
+        request=ScoresInputSerializer,
+        responses={200: ScoreSerializer(many=True), **problems(*WRITE, 409)},
+    )
+    def put(self, request, pk):
+        tender = _tender(request, pk)
+        serializer = ScoresInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        saved = services.submit_scores(
+            tender=tender,
+            actor=request.user,
+            items=[dict(i) for i in serializer.validated_data["scores"]],
+        )
+        return Response(ScoreSerializer(saved, many=True).data)
+
+
+class ConsensusView(APIView):
+    permission_classes = [RolePermission]
+    write_roles = {None: OFFICERS}
+
+    def get_permissions(self):
+        self.action = None
+        return super().get_permissions()
+
+    @extend_schema(
+        operation_id="consensus_list",
+        summary="Consensus scores and items needing moderation",
+        description="The current consensus per bid and manual criterion, every evaluator's current score, and the items whose scores spread more than the threshold.",
+        parameters=[TENDER_ID],
+        responses={
+            200: OpenApiResponse(description="{consensus, evaluator_scores, moderation, missing}"),
+            **problems(*READ),
+        },
+    )
+    def get(self, request, pk):
+        tender = _tender(request, pk)
+        if request.user.role not in selectors.RESULT_READERS:
+            raise NotAllowed(
+                "Only officers, admins and auditors see consensus and everyone's scores."
+            )
+        scores = selectors.all_scores(request.user, tender).filter(is_current=True)
+        return Response(
+            {
+                "consensus": ConsensusSerializer(
+                    selectors.consensus_for(request.user, tender), many=True
+                ).data,
+                "evaluator_scores": [
+                    {
+                        **ScoreSerializer(s).data,
+                        "evaluator": {"id": str(s.evaluator_id), "username": s.evaluator.username},
+                    }
+                    for s in scores
+                ],
+                "moderation": services.moderation_items(tender),
+                "missing": services.missing_items(tender)
+                if tender.status in services.EVALUABLE
+                else [],
+            }
+        )
+
+    @extend_schema(
+        operation_id="consensus_put",
+        summary="Set consensus scores",
+        description="An officer settles each item with a written justification; earlier versions are kept.",
+        parameters=[TENDER_ID],
+        request=ConsensusInputSerializer,
+        responses={200: ConsensusSerializer(many=True), **problems(*WRITE, 409)},
+    )
+    def put(self, request, pk):
+        tender = _tender(request, pk)
+        serializer = ConsensusInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        saved = services.set_consensus(
+            tender=tender,
+            actor=request.user,
+            items=[dict(i) for i in serializer.validated_data["scores"]],
+        )
+        return Response(ConsensusSerializer(saved, many=True).data)
+
+
+class AwardView(APIView):
+    permission_classes = [RolePermission]
+    write_roles = {None: OFFICERS}
+
+    def get_permissions(self):
+        self.action = None
+        return super().get_permissions()
+
+    @extend_schema(
+        operation_id="tender_award",
+        summary="Award the tender",
+        description=(
+            "Names the completed evaluation and per lot the winning bid(s) (a ranked framework may name several), "
+            "with a justification. Winners that deviate from the ranking need the deviation explained. "
+            "The tender becomes `awarded` and the standstill period starts."
+        ),
+        parameters=[TENDER_ID],
+        request=AwardInputSerializer,
+        responses={200: AwardSerializer, **problems(*WRITE, 409)},
+    )
+    def post(self, request, pk):
+        tender = _tender(request, pk)
+        serializer = AwardInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        evaluation = get_object_or_404(
+            selectors.evaluations_for(request.user), pk=data["evaluation"]
+        )
+        award = services.award_tender(
+            tender=tender,
+            actor=request.user,
+            evaluation=evaluation,
+            lots=[
+                {"lot": str(item["lot"]), "bids": [str(b) for b in item["bids"]]}
+                for item in data["lots"]
+            ],
+            justification=data["justification"],
+        )
+        return Response(AwardSerializer(award).data)
+
+
+class SimulationsView(APIView):
+    permission_classes = [RolePermission]
+    write_roles = {None: OFFICERS}
+
+    def get_permissions(self):
+        self.action = None
+        return super().get_permissions()
+
+    @extend_schema(
+        operation_id="tender_simulations_create",
+        summary="Simulate the configuration with fictitious bids",
+        description=(
+            "Runs the tender's draft or frozen configuration against bids you type in (responses by criterion code), "
+            "before or after publishing, to test for rank reversal and surprises. Never touches real bids."
+        ),
+        parameters=[TENDER_ID],
+        request=SimulationInputSerializer,
+        responses={201: SimulationSerializer, **problems(*WRITE)},
+    )
+    def post(self, request, pk):
+        tender = _tender(request, pk)
+        serializer = SimulationInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        bids = []
+        for item in serializer.validated_data["bids"]:
+            bid = dict(item)
+            if bid.get("submitted_at"):
+                bid["submitted_at"] = bid["submitted_at"].isoformat().replace("+00:00", "Z")
+            bids.append(bid)
+        simulation = services.simulate(
+            tender=tender,
+            actor=request.user,
+            bids=bids,
+            scores=[dict(s) for s in serializer.validated_data["scores"]],
+        )
+        return Response(
+            {
+                "id": str(simulation.pk),
+                "created_at": simulation.created_at,
+                "result": json.loads(simulation.result_json),
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class BidEvaluationView(APIView):
+    @extend_schema(
+        operation_id="bid_evaluation",
+        summary="A supplier's own evaluation, after award",
+        description="Your bid's ranking, points and explanations, and the winner's total and category profile; never other losers' details. 409 before the award.",
+        parameters=[
+            OpenApiParameter(
+                "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The bid's id"
+            )
+        ],
+        responses={
+            200: OpenApiResponse(
+                description="{bid, evaluation, awarded, own, winners, standstill_ends_at}"
+            ),
+            **problems(*READ, 409),
+        },
+    )
+    def get(self, request, pk):
+        bid = get_object_or_404(procurement_selectors.bids_for(request.user), pk=pk)
+        return Response(services.supplier_view(bid=bid))

@@ -1,0 +1,168 @@
+"""Exports of the audit trail: CSV, JSON Lines and XLSX, in constant memory.
+
+Each generator reads the queryset through ``audit.selectors.event_rows`` (``values_list`` and
+``iterator(chunk_size=2000)``) and yields text in blocks, so a streamed response's memory does
+not grow with the number of rows. Exports come in chain order (chain, then sequence), oldest
+first: the order in which a chain can be verified.
+
+JSON Lines carry every hashed field plus ``id``, ``organization_id`` and ``hash``: the file can
+be verified offline with ``python -m audit.verify FILE``. ``data`` is written as stored (valid
+JSON; the verifier hashes its canonical form). Text that a spreadsheet would run as a formula
+gets a leading apostrophe in CSV (OWASP) and is stored as text in XLSX.
+"""
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from typing import IO, Any
+
+from audit.chain import canonical
+from audit.selectors import EVENT_FIELDS, event_rows, event_values
+
+FORMATS = {
+    "csv": ("text/csv; charset=utf-8", "csv"),
+    "jsonl": ("application/jsonl; charset=utf-8", "jsonl"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+}
+BLOCK_ROWS = 1000
+# A spreadsheet would run text starting with these as a formula (CSV injection, OWASP).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+XLSX_MAX_ROWS = 1_048_576
+XLSX_MAX_CELL = 32_767
+XLSX_WIDTHS = {
+    "id": 38,
+    "chain": 38,
+    "sequence": 10,
+    "created_at": 28,
+    "organization_id": 38,
+    "actor_id": 38,
+    "actor_username": 20,
+    "actor_role": 12,
+    "action": 30,
+    "object_type": 18,
+    "object_id": 38,
+    "tender_id": 38,
+    "data": 80,
+    "request_id": 34,
+    "client_address": 16,
+    "prev_hash": 66,
+    "hash": 66,
+}
+
+
+_TEXT_COLUMNS = tuple(
+    i
+    for i, name in enumerate(EVENT_FIELDS)
+    if name in ("actor_username", "object_type", "object_id", "action", "request_id")
+)
+
+
+def _defused(values: list[Any]) -> list[Any]:
+    for index in _TEXT_COLUMNS:
+        value = values[index]
+        if value and value.startswith(_FORMULA_START):
+            values[index] = "'" + value
+    return values
+
+
+def csv_chunks(queryset) -> Iterator[str]:
+    """A header row, then one row per event; ``data`` as the stored JSON text."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(EVENT_FIELDS)
+    block: list[list[Any]] = []
+    for values in event_values(queryset):
+        block.append(_defused(values))
+        if len(block) == BLOCK_ROWS:
+            writer.writerows(block)
+            block = []
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    writer.writerows(block)
+    yield buffer.getvalue()
+
+
+def jsonl_chunks(queryset) -> Iterator[str]:
+    """One JSON object per line: every hashed field, ``id``, ``organization_id``, ``hash``.
+
+    ``data`` is spliced in as the stored JSON text (first key); the other keys follow sorted.
+    """
+    lines: list[str] = []
+    for event in event_rows(queryset, parse_data=False):
+        data = event.pop("data")
+        lines.append('{"data":' + data + "," + canonical(event)[1:])
+        if len(lines) == BLOCK_ROWS:
+            lines.append("")
+            yield "\n".join(lines)
+            lines = []
+    if lines:
+        lines.append("")
+        yield "\n".join(lines)
+
+
+def write_xlsx(queryset, target: IO[bytes]) -> int:
+    """Write the events into ``target`` as an XLSX workbook in write-only mode.
+
+    A bold header row, the pane frozen below it, column widths a person can read; a new sheet
+    after Excel's row limit. Returns the number of events written.
+    """
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook(write_only=True)
+    bold = Font(bold=True)
+
+    def new_sheet(number: int):
+        sheet = workbook.create_sheet(
+            title="audit events" if number == 1 else f"audit events {number}"
+        )
+        for index, name in enumerate(EVENT_FIELDS, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = XLSX_WIDTHS[name]
+        sheet.freeze_panes = "A2"
+        header = []
+        for name in EVENT_FIELDS:
+            cell = WriteOnlyCell(sheet, value=name)
+            cell.font = bold
+            header.append(cell)
+        sheet.append(header)
+        return sheet
+
+    def cell_value(sheet, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+        if len(value) > XLSX_MAX_CELL:
+            value = value[: XLSX_MAX_CELL - 1] + "\u2026"
+        if value.startswith("="):
+            # Text, never a formula.
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"
+            return cell
+        return value
+
+    sheets = 1
+    sheet = new_sheet(sheets)
+    rows_in_sheet = 1
+    written = 0
+    for values in event_values(queryset):
+        if rows_in_sheet == XLSX_MAX_ROWS:
+            sheets += 1
+            sheet = new_sheet(sheets)
+            rows_in_sheet = 1
+        sheet.append([cell_value(sheet, v) for v in values])
+        rows_in_sheet += 1
+        written += 1
+    workbook.save(target)
+    return written
+
+
+def file_chunks(handle: IO[bytes], size: int = 64 * 1024) -> Iterable[bytes]:
+    try:
+        while block := handle.read(size):
+            yield block
+    finally:
+        handle.close()

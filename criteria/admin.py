@@ -1,0 +1,252 @@
+"""Criteria in the admin: the library and the criteria applied to tenders, through services.
+
+The shared library is read-only (copy a criterion to adapt it); criteria on a tender change
+only while it is a draft; amendments are read-only records. See procurement/admin.py for the
+rules every ModelAdmin here follows.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import ActionLocation
+
+from criteria.models import Criterion, TenderAmendment, TenderCriterion
+from criteria.selectors import criteria_for
+from criteria.services import (
+    LIBRARY_FIELDS,
+    attach_criterion,
+    copy_criterion,
+    create_criterion,
+    delete_criterion,
+    detach_criterion,
+    update_criterion,
+    update_tender_criterion,
+)
+from procurement.admin import (
+    AuditHistoryMixin,
+    ScopedAdmin,
+    ServiceFormsMixin,
+    adopt,
+    describe,
+    is_officer_of,
+    may_edit_draft,
+)
+from procurement.errors import DomainError
+from procurement.models import Lot, Tender
+from procurement.selectors import tenders_for
+
+AMOUNT_FIELDS = ("weight", "value", "percent")
+
+
+class CriterionForm(forms.ModelForm):
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Criterion
+        fields = LIBRARY_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "expected_version" in self.fields:
+            self.fields["expected_version"].initial = self.instance.version
+
+
+@admin.register(Criterion)
+class CriterionAdmin(AuditHistoryMixin, ServiceFormsMixin, ScopedAdmin):
+    form = CriterionForm
+    list_display = ("code", "title", "category", "level", "kind", "library", "version")
+    list_filter = ("category", "level", "kind")
+    search_fields = ("code", "title", "title_en")
+    ordering = ("code",)
+    actions = ["copy_to_library"]
+    state_fields = (
+        "organization",
+        "version",
+        "copied_from",
+        "copied_from_version",
+        "created_at",
+        "updated_at",
+    )
+
+    def scoped_queryset(self, request):
+        return criteria_for(request.user).select_related("organization")
+
+    @admin.display(description="library")
+    def library(self, obj):
+        return "shared" if obj.organization_id is None else obj.organization.name
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return ((None, {"fields": LIBRARY_FIELDS}),)
+        editable = self.has_change_permission(request, obj)
+        main = (*LIBRARY_FIELDS, "expected_version") if editable else LIBRARY_FIELDS
+        return ((None, {"fields": main}), ("State", {"fields": self.state_fields}))
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.state_fields
+
+    def _may_change(self, user, obj) -> bool:
+        if obj is None:
+            return is_officer_of(user)
+        # The shared library (no organisation) is read-only for everyone.
+        return bool(obj.organization_id) and is_officer_of(user, obj.organization_id)
+
+    def has_add_permission(self, request):
+        return is_officer_of(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_change(request.user, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is not None and self._may_change(request.user, obj)
+
+    def has_copy_permission(self, request):
+        return is_officer_of(request.user)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            saved = update_criterion(
+                criterion=obj,
+                actor=request.user,
+                changes={name: data[name] for name in form.changed_data if name in LIBRARY_FIELDS},
+                expected_version=data.get("expected_version"),
+            )
+        else:
+            saved = create_criterion(
+                actor=request.user, **{name: data[name] for name in LIBRARY_FIELDS if name in data}
+            )
+        adopt(obj, saved)
+
+    def delete_model(self, request, obj):
+        delete_criterion(criterion=obj, actor=request.user)
+
+    @admin.action(
+        description="Copy to my organisation's library",
+        permissions=["copy"],
+        location=[ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM],
+    )
+    def copy_to_library(self, request, queryset):
+        for criterion in queryset:
+            try:
+                copy = copy_criterion(criterion=criterion, actor=request.user)
+            except DomainError as error:
+                self.message_user(request, f"{criterion.code}: {describe(error)}", messages.ERROR)
+            else:
+                self.message_user(request, f"{criterion.code}: copied as {copy}.", messages.SUCCESS)
+
+
+class TenderCriterionForm(forms.ModelForm):
+    class Meta:
+        model = TenderCriterion
+        fields = ("tender", "lot", "criterion", *AMOUNT_FIELDS)
+
+
+@admin.register(TenderCriterion)
+class TenderCriterionAdmin(AuditHistoryMixin, ServiceFormsMixin, ScopedAdmin):
+    """Attached from the library to a draft tender (attach_criterion): a frozen copy of the
+    text and rule; while the tender is a draft its weight, value, percent and lot can change."""
+
+    form = TenderCriterionForm
+    list_display = ("code", "title", "tender", "lot", "kind", "weight", "value", "percent")
+    list_filter = ("kind", "category")
+    search_fields = ("code", "title", "tender__reference")
+    ordering = ("tender", "position", "created_at")
+    frozen_fields = (
+        "tender",
+        "code",
+        "title",
+        "category",
+        "level",
+        "kind",
+        "rule",
+        "unit",
+        "source",
+        "profile_field",
+        "criterion",
+        "criterion_version",
+        "position",
+        "created_by",
+        "created_at",
+    )
+
+    def scoped_queryset(self, request):
+        return TenderCriterion.objects.filter(
+            tender__in=tenders_for(request.user).values("pk")
+        ).select_related("tender", "lot", "criterion")
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("tender", "lot", "criterion", *AMOUNT_FIELDS)
+        return (*self.frozen_fields, "lot", *AMOUNT_FIELDS)
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.frozen_fields
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        user = request.user
+        if db_field.name == "tender":
+            kwargs["queryset"] = tenders_for(user).filter(status=Tender.Status.DRAFT)
+        elif db_field.name == "lot":
+            kwargs["queryset"] = Lot.objects.filter(
+                tender__in=tenders_for(user).filter(status=Tender.Status.DRAFT).values("pk")
+            ).select_related("tender")
+        elif db_field.name == "criterion":
+            kwargs["queryset"] = criteria_for(user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_add_permission(self, request):
+        return is_officer_of(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is None:
+            return is_officer_of(request.user)
+        return may_edit_draft(request.user, obj.tender)
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is not None and may_edit_draft(request.user, obj.tender)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            stored = TenderCriterion.objects.select_related("tender").get(pk=obj.pk)
+            changed = [name for name in form.changed_data if name in ("lot", *AMOUNT_FIELDS)]
+            saved = update_tender_criterion(
+                tc=stored, actor=request.user, changes={name: data[name] for name in changed}
+            )
+        else:
+            saved = attach_criterion(
+                tender=data["tender"],
+                actor=request.user,
+                criterion=data.get("criterion"),
+                lot=data.get("lot"),
+                **{name: data.get(name) for name in AMOUNT_FIELDS},
+            )
+        adopt(obj, saved)
+
+    def delete_model(self, request, obj):
+        detach_criterion(tc=obj, actor=request.user)
+
+
+@admin.register(TenderAmendment)
+class TenderAmendmentAdmin(AuditHistoryMixin, ScopedAdmin):
+    """Made by the amend service (a reasoned change of a published tender); a record only."""
+
+    list_display = ("tender", "number", "reason", "created_by", "created_at")
+    search_fields = ("tender__reference", "reason")
+    ordering = ("tender", "number")
+    fields = (
+        "tender",
+        "number",
+        "reason",
+        "changes",
+        "configuration_before",
+        "configuration_after",
+        "configuration_sha256",
+        "created_by",
+        "created_at",
+    )
+
+    def scoped_queryset(self, request):
+        return TenderAmendment.objects.filter(
+            tender__in=tenders_for(request.user).values("pk")
+        ).select_related("tender", "created_by")

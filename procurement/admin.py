@@ -1,0 +1,752 @@
+"""The admin: the procurement officers' screens, held to the same rules as the API.
+
+- What a user sees comes from ``procurement.selectors``: a member sees their organisation's
+  objects, and bids stay sealed until the opening, for the platform operator too. An object
+  outside that scope is a 404, as in the API.
+- Every change goes through a service (``procurement.services``, ``criteria.services``), so
+  the admin is audited exactly like the API; a domain error becomes a message on the form.
+  A model that no service changes is read-only here, and nothing of legal weight (tenders,
+  bids, documents, audit events) can be deleted.
+- Permissions follow the member's role, not Django permission rows: a staff officer may do
+  what an officer may do through the API, nothing more.
+- The history page of an object lists its audit events, newest first.
+- Nothing here sees more of the audit trail than the objects it may see.
+"""
+
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import ActionLocation
+from django.contrib.admin.templatetags.admin_urls import admin_urlname
+from django.contrib.admin.utils import quote, unquote
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserCreationForm
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.text import capfirst
+
+from audit.models import AuditEvent
+from procurement.errors import DomainError
+from procurement.models import (
+    Bid,
+    BidDocument,
+    BidResponse,
+    Lot,
+    Organization,
+    Role,
+    Tender,
+    TenderDocument,
+    User,
+)
+from procurement.selectors import (
+    bids_for,
+    members_for,
+    organizations_for,
+    tenders_for,
+)
+from procurement.services.documents import OPEN_FOR_DOCUMENTS, upload_tender_document
+from procurement.services.opening import open_tender, set_opening_quorum
+from procurement.services.organizations import (
+    ORG_FIELDS,
+    add_member,
+    create_organization,
+    update_organization,
+)
+from procurement.services.tenders import (
+    TENDER_FIELDS,
+    add_lot,
+    cancel_tender,
+    create_tender,
+    publish_tender,
+    update_lot,
+    update_tender,
+)
+
+OFFICER_ROLES = (Role.ADMIN, Role.OFFICER)
+LOT_FIELDS = ("title", "description", "estimated_value", "minimum_turnover")
+HISTORY_LIMIT = 500
+BOTH_LOCATIONS = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
+
+
+# --- who may do what -------------------------------------------------------------------------
+
+
+def is_platform_operator(user) -> bool:
+    return bool(user.is_superuser and not user.organization_id)
+
+
+def is_member(user) -> bool:
+    return bool(user.organization_id and user.role)
+
+
+def may_use_admin(user) -> bool:
+    """Staff (checked by the admin site) who are operators or members of an organisation."""
+    return bool(user.is_active and (user.is_superuser or is_member(user)))
+
+
+def is_officer_of(user, organization_id=None) -> bool:
+    """An officer or admin, of ``organization_id`` when one is given (services check again)."""
+    if user.role not in OFFICER_ROLES or not user.organization_id:
+        return False
+    return organization_id is None or user.organization_id == organization_id
+
+
+def describe(error: DomainError) -> str:
+    details = [item.get("message", "") for item in error.errors if item.get("message")]
+    return f"{error.message} {'; '.join(details)}".strip() if details else error.message
+
+
+def adopt(target, saved) -> None:
+    """Make the admin's unsaved instance the object a service saved (for logs and redirects)."""
+    for field in saved._meta.concrete_fields:
+        setattr(target, field.attname, getattr(saved, field.attname))
+    target._state.adding = False
+    target._state.db = saved._state.db
+
+
+# --- base classes ----------------------------------------------------------------------------
+
+
+class ScopedAdmin(admin.ModelAdmin):
+    """Read-only by default; the queryset comes from a selector; out of scope is a 404."""
+
+    def scoped_queryset(self, request) -> QuerySet:
+        raise NotImplementedError
+
+    def get_queryset(self, request):
+        qs = self.scoped_queryset(request)
+        ordering = self.get_ordering(request)
+        return qs.order_by(*ordering) if ordering else qs
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            # Never reveal that an object of another organisation (or a sealed bid) exists.
+            raise Http404("No such object.")
+        return obj
+
+    def has_module_permission(self, request):
+        return may_use_admin(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return may_use_admin(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location=action_location)
+        actions.pop("delete_selected", None)
+        return actions
+
+
+class ServiceFormsMixin:
+    """Saves go through services; a DomainError re-renders the form with the error on it.
+
+    The whole POST runs in one transaction (the admin's), so a service that refuses leaves
+    nothing half-done: the form is shown again with the user's input, the error as a message
+    and, where the error names a field, on that field.
+    """
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as error:
+            if request.method != "POST" or getattr(request, "_domain_error", None):
+                raise
+            self.message_user(request, describe(error), messages.ERROR)
+            request._domain_error = error
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        error = getattr(request, "_domain_error", None)
+        if error is None:
+            return form_class
+
+        class FormWithDomainError(form_class):
+            def clean(self):
+                cleaned = super().clean()
+                placed = False
+                for item in error.errors:
+                    name = item.get("field", "").lstrip("/").split("/")[0]
+                    if name in self.fields and name not in self.errors:
+                        self.add_error(name, item.get("message") or error.message)
+                        placed = True
+                if not placed:
+                    self.add_error(None, error.message)
+                return cleaned
+
+        return FormWithDomainError
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except DomainError as error:
+            self.message_user(request, describe(error), messages.ERROR)
+            return HttpResponseRedirect(
+                reverse(admin_urlname(self.opts, "change"), args=[quote(unquote(object_id))])
+            )
+
+
+def events_about_visible_object(user, events: QuerySet) -> QuerySet:
+    """Audit events about an object the user may already see (the admin checked the scope).
+
+    The buyer side and the operator read the whole story of such an object; a supplier only
+    what its own organisation did, never the buyer's internal trail.
+    """
+    if user.role == Role.BIDDER:
+        return events.filter(organization_id=user.organization_id)
+    if user.is_superuser or is_member(user):
+        return events
+    return events.none()
+
+
+class AuditHistoryMixin:
+    """The history page lists the object's audit events (newest first), not LogEntry rows."""
+
+    def history_events(self, request, obj) -> QuerySet:
+        events = AuditEvent.objects.filter(object_id=str(obj.pk))
+        return events_about_visible_object(request.user, events)
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        events = list(
+            self.history_events(request, obj).order_by("-created_at", "-sequence")[:HISTORY_LIMIT]
+        )
+        for event in events:
+            event.data_json = json.dumps(event.data, indent=2, ensure_ascii=False, sort_keys=True)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Audit history: {obj}",
+            "subtitle": None,
+            "object": obj,
+            "opts": self.opts,
+            "module_name": str(capfirst(self.opts.verbose_name_plural)),
+            "events": events,
+            "limit": HISTORY_LIMIT,
+            "preserved_filters": self.get_preserved_filters(request),
+            **(extra_context or {}),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/audit_history.html", context)
+
+
+# --- organisations and members ---------------------------------------------------------------
+
+
+@admin.register(Organization)
+class OrganizationAdmin(AuditHistoryMixin, ServiceFormsMixin, ScopedAdmin):
+    list_display = ("name", "kind", "org_number", "country", "sme_class", "opening_quorum")
+    list_filter = ("kind",)
+    search_fields = ("name", "org_number")
+    ordering = ("name",)
+
+    def scoped_queryset(self, request):
+        return organizations_for(request.user)
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        user = request.user
+        if user.is_superuser:
+            return True
+        # update_organization: the organisation's own admin (and a supplier's bidder).
+        if user.role not in (Role.ADMIN, Role.BIDDER):
+            return False
+        return obj is None or obj.pk == user.organization_id
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ORG_FIELDS
+        return (*ORG_FIELDS, "opening_quorum", "sme_class", "created_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        readonly = ["kind", "sme_class", "created_at"]
+        if not (request.user.is_superuser or request.user.role == Role.ADMIN):
+            readonly.append("opening_quorum")
+        return readonly
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if not change:
+            saved = create_organization(
+                actor=request.user, **{name: data[name] for name in ORG_FIELDS if name in data}
+            )
+            adopt(obj, saved)
+            return
+        changed = set(form.changed_data)
+        fresh = Organization.objects.get(pk=obj.pk)
+        if "opening_quorum" in changed:
+            fresh = set_opening_quorum(
+                organization=fresh, actor=request.user, quorum=data["opening_quorum"]
+            )
+        changes = {name: data[name] for name in changed if name in ORG_FIELDS}
+        if changes:
+            fresh = update_organization(organization=fresh, actor=request.user, changes=changes)
+        adopt(obj, fresh)
+
+
+class MemberCreationForm(UserCreationForm):
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ("username", "email", "organization", "role")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].required = True
+        self.fields["role"].required = True
+
+
+@admin.register(User)
+class MemberAdmin(AuditHistoryMixin, ServiceFormsMixin, ScopedAdmin, UserAdmin):
+    """Members are added by ``add_member``; no service changes a member yet, so the change
+    page is read-only (roles, staff flags and passwords are set outside the admin)."""
+
+    add_form = MemberCreationForm
+    list_display = ("username", "email", "organization", "role", "is_staff", "is_active")
+    list_filter = ("role", "is_staff", "is_superuser", "is_active")
+    search_fields = ("username", "first_name", "last_name", "email")
+    ordering = ("username",)
+    fieldsets = (
+        *UserAdmin.fieldsets,
+        ("Membership", {"fields": ("organization", "role")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "email", "organization", "role", "password1", "password2"),
+            },
+        ),
+    )
+
+    def scoped_queryset(self, request):
+        user = request.user
+        if is_platform_operator(user):
+            return User.objects.select_related("organization")
+        if is_member(user):
+            return members_for(user, user.organization).select_related("organization")
+        return User.objects.none()
+
+    def _may_add_members(self, user) -> bool:
+        return bool(user.is_superuser or (user.role == Role.ADMIN and user.organization_id))
+
+    def has_add_permission(self, request):
+        return self._may_add_members(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        # UserAdmin's add view asks for change permission without an object; no member
+        # itself can be changed here until an audited service for it exists.
+        return obj is None and self._may_add_members(request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "organization":
+            user = request.user
+            kwargs["queryset"] = (
+                Organization.objects.all()
+                if user.is_superuser
+                else Organization.objects.filter(pk=user.organization_id)
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if change:  # unreachable: the change page is read-only
+            raise PermissionDenied
+        data = form.cleaned_data
+        saved = add_member(
+            organization=data["organization"],
+            actor=request.user,
+            username=data["username"],
+            password=data["password1"],
+            email=data.get("email", ""),
+            role=data["role"],
+        )
+        adopt(obj, saved)
+
+
+# --- tenders ---------------------------------------------------------------------------------
+
+
+def may_edit_draft(user, tender) -> bool:
+    return bool(
+        tender is not None
+        and tender.status == Tender.Status.DRAFT
+        and is_officer_of(user, tender.organization_id)
+    )
+
+
+class LotInline(admin.TabularInline):
+    """Lots of a draft are added and changed through add_lot / update_lot; never deleted."""
+
+    model = Lot
+    extra = 0
+    can_delete = False
+    fields = ("number", "title", "description", "estimated_value", "minimum_turnover")
+    readonly_fields = ("number",)
+    show_change_link = False
+
+    def has_view_permission(self, request, obj=None):
+        return may_use_admin(request.user)
+
+    def has_add_permission(self, request, obj):
+        return may_edit_draft(request.user, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return may_edit_draft(request.user, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class TenderForm(forms.ModelForm):
+    # Optimistic locking as in the API's If-Match: two officers cannot silently overwrite
+    # each other's changes.
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Tender
+        fields = TENDER_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "expected_version" in self.fields:
+            self.fields["expected_version"].initial = self.instance.version
+
+    def has_changed(self):
+        return bool([name for name in self.changed_data if name != "expected_version"])
+
+
+@admin.register(Tender)
+class TenderAdmin(AuditHistoryMixin, ServiceFormsMixin, ScopedAdmin):
+    form = TenderForm
+    list_display = (
+        "reference",
+        "title",
+        "organization",
+        "status_now",
+        "procedure",
+        "submission_deadline",
+        "bids_received",
+    )
+    list_filter = ("status", "procedure")
+    search_fields = ("reference", "title")
+    date_hierarchy = "submission_deadline"
+    ordering = ("-created_at",)
+    inlines = [LotInline]
+    actions = ["publish", "open_bids", "cancel"]
+    state_fields = (
+        "organization",
+        "status_now",
+        "bids_received",
+        "version",
+        "published_at",
+        "publish_warnings",
+        "cancel_reason",
+        "opening_requested_by",
+        "opening_requested_at",
+        "opened_at",
+        "opening_protocol",
+        "created_by",
+        "created_at",
+        "updated_at",
+    )
+
+    def scoped_queryset(self, request):
+        return tenders_for(request.user)
+
+    @admin.display(description="status", ordering="status")
+    def status_now(self, obj):
+        return Tender.Status(obj.effective_status).label
+
+    @admin.display(description="bids received")
+    def bids_received(self, obj):
+        # The count is all that buyers see before the opening.
+        return getattr(obj, "bids_received_count", None)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return ((None, {"fields": TENDER_FIELDS}),)
+        editable = self.has_change_permission(request, obj)
+        main = (*TENDER_FIELDS, "expected_version") if editable else TENDER_FIELDS
+        return ((None, {"fields": main}), ("State", {"fields": self.state_fields}))
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.state_fields
+
+    def get_inlines(self, request, obj):
+        # A new tender gets lot 1 from create_tender; more lots are added once it exists.
+        return self.inlines if obj is not None else []
+
+    def get_changeform_initial_data(self, request):
+        return {
+            "evaluation": {"method": "lowest_price"},
+            **super().get_changeform_initial_data(request),
+        }
+
+    def has_add_permission(self, request):
+        return is_officer_of(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is None:
+            return is_officer_of(request.user)
+        return may_edit_draft(request.user, obj)
+
+    def has_lifecycle_permission(self, request):
+        return is_officer_of(request.user)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            changes = {name: data[name] for name in form.changed_data if name in TENDER_FIELDS}
+            saved = update_tender(
+                tender=obj,
+                actor=request.user,
+                changes=changes,
+                expected_version=data.get("expected_version"),
+            )
+        else:
+            saved = create_tender(
+                actor=request.user, **{name: data[name] for name in TENDER_FIELDS if name in data}
+            )
+        adopt(obj, saved)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Lot:
+            raise PermissionDenied
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for lot_form in formset.forms:
+            if not lot_form.has_changed() or not hasattr(lot_form, "cleaned_data"):
+                continue
+            data = {name: lot_form.cleaned_data.get(name) for name in LOT_FIELDS}
+            if lot_form.instance._state.adding:
+                lot = add_lot(tender=form.instance, actor=request.user, **data)
+                formset.new_objects.append(lot)
+            else:
+                # The form has already written the new values onto its instance: give the
+                # service the stored lot, so that it sees (and audits) the real difference.
+                stored = Lot.objects.select_related("tender").get(pk=lot_form.instance.pk)
+                changed = [name for name in lot_form.changed_data if name in LOT_FIELDS]
+                lot = update_lot(
+                    lot=stored,
+                    actor=request.user,
+                    changes={name: data[name] for name in changed},
+                )
+                formset.changed_objects.append((lot, changed))
+
+    # Lifecycle actions, on the list and on a tender's page.
+
+    def _run(self, request, queryset, verb, service, **kwargs):
+        for tender in queryset:
+            try:
+                result = service(tender=tender, actor=request.user, **kwargs)
+            except DomainError as error:
+                self.message_user(request, f"{tender.reference}: {describe(error)}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    f"{tender.reference}: {verb}; the tender is now {result.get_status_display().lower()}.",
+                    messages.SUCCESS,
+                )
+
+    @admin.action(
+        description="Publish (freezes criteria, weights and method)",
+        permissions=["lifecycle"],
+        location=BOTH_LOCATIONS,
+    )
+    def publish(self, request, queryset):
+        self._run(request, queryset, "published", publish_tender)
+
+    @admin.action(
+        description="Open bids (after the deadline; a second officer confirms)",
+        permissions=["lifecycle"],
+        location=BOTH_LOCATIONS,
+    )
+    def open_bids(self, request, queryset):
+        self._run(request, queryset, "opening recorded", open_tender)
+
+    @admin.action(
+        description="Cancel (with a reason)", permissions=["lifecycle"], location=BOTH_LOCATIONS
+    )
+    def cancel(self, request, queryset):
+        reason = request.POST.get("cancel_reason", "").strip()
+        if not reason:
+            if "cancel_reason" in request.POST:
+                self.message_user(request, "Give the reason for cancelling.", messages.ERROR)
+            # Ask for the reason, then post the same action again with it.
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Cancel tenders",
+                "subtitle": None,
+                "opts": self.opts,
+                "tenders": list(queryset),
+                "post_items": [
+                    (key, value)
+                    for key in request.POST
+                    if key not in ("csrfmiddlewaretoken", "cancel_reason")
+                    for value in request.POST.getlist(key)
+                ],
+            }
+            request.current_app = self.admin_site.name
+            return TemplateResponse(request, "admin/procurement/tender/cancel.html", context)
+        self._run(request, queryset, "cancelled", cancel_tender, reason=reason)
+        return None
+
+    def history_events(self, request, obj):
+        # The tender's own chain: its lots, criteria, documents and opening. What suppliers
+        # did (their bids) is on each bid's page, visible once the bids are opened.
+        events = AuditEvent.objects.filter(
+            Q(object_id=str(obj.pk)) | Q(tender_id=obj.pk, organization_id=obj.organization_id)
+        )
+        return events_about_visible_object(request.user, events)
+
+
+class TenderDocumentForm(forms.ModelForm):
+    class Meta:
+        model = TenderDocument
+        fields = ("tender", "kind", "file")
+
+
+@admin.register(TenderDocument)
+class TenderDocumentAdmin(AuditHistoryMixin, ServiceFormsMixin, ScopedAdmin):
+    """Uploaded through upload_tender_document (checked, hashed, versioned); never changed."""
+
+    form = TenderDocumentForm
+    list_display = ("filename", "version", "kind", "tender", "size", "media_type", "uploaded_at")
+    list_filter = ("kind",)
+    search_fields = ("filename", "tender__reference", "sha256")
+    ordering = ("tender", "filename", "version")
+    shown_fields = (
+        "tender",
+        "kind",
+        "filename",
+        "version",
+        "sha256",
+        "size",
+        "media_type",
+        "uploaded_by",
+        "uploaded_at",
+    )
+
+    def scoped_queryset(self, request):
+        return TenderDocument.objects.filter(
+            tender__in=tenders_for(request.user).values("pk")
+        ).select_related("tender", "uploaded_by")
+
+    def get_fields(self, request, obj=None):
+        return ("tender", "kind", "file") if obj is None else self.shown_fields
+
+    def has_add_permission(self, request):
+        return is_officer_of(request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "tender":
+            kwargs["queryset"] = tenders_for(request.user).filter(status__in=OPEN_FOR_DOCUMENTS)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            raise PermissionDenied
+        saved = upload_tender_document(
+            tender=form.cleaned_data["tender"],
+            actor=request.user,
+            uploaded=form.cleaned_data["file"],
+            kind=form.cleaned_data["kind"],
+        )
+        adopt(obj, saved)
+
+
+# --- bids: sealed until the opening, read-only always ----------------------------------------
+
+
+class BidResponseInline(admin.TabularInline):
+    model = BidResponse
+    extra = 0
+    can_delete = False
+    fields = ("tender_criterion", "value")
+    readonly_fields = ("tender_criterion", "value")
+
+    def has_view_permission(self, request, obj=None):
+        return may_use_admin(request.user)
+
+    def has_add_permission(self, request, obj):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Bid)
+class BidAdmin(AuditHistoryMixin, ScopedAdmin):
+    """Bids change only through the supplier's own services; buyers read them once opened."""
+
+    list_display = ("id", "tender", "lot", "supplier", "status", "price_amount", "submitted_at")
+    list_filter = ("status",)
+    search_fields = ("supplier__name", "tender__reference")
+    ordering = ("-created_at",)
+    inlines = [BidResponseInline]
+    fields = (
+        "tender",
+        "lot",
+        "supplier",
+        "status",
+        "price_amount",
+        "cost",
+        "submitted_at",
+        "withdrawn_at",
+        "sha256",
+        "receipt",
+        "supersedes",
+        "version",
+        "created_by",
+        "created_at",
+        "updated_at",
+    )
+
+    def scoped_queryset(self, request):
+        # selectors.bids_for holds the seal: nothing of an unopened tender, for anyone on
+        # the buyer side and for the platform operator (who belongs to no organisation).
+        return bids_for(request.user)
+
+
+@admin.register(BidDocument)
+class BidDocumentAdmin(AuditHistoryMixin, ScopedAdmin):
+    list_display = ("filename", "version", "kind", "bid", "size", "media_type", "uploaded_at")
+    list_filter = ("kind",)
+    search_fields = ("filename", "sha256")
+    ordering = ("bid", "filename", "version")
+    fields = (
+        "bid",
+        "kind",
+        "filename",
+        "version",
+        "sha256",
+        "size",
+        "media_type",
+        "uploaded_by",
+        "uploaded_at",
+    )
+
+    def scoped_queryset(self, request):
+        return BidDocument.objects.filter(
+            bid__in=bids_for(request.user).values("pk")
+        ).select_related("bid", "uploaded_by")

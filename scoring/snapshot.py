@@ -1,0 +1,143 @@
+"""ORM -> EvaluationInput: the one module that knows both the database and the engine.
+
+A tender's data is loaded in a constant number of queries whatever the number of bids
+(tender, lots, criteria, bids with suppliers, responses, scores, consensus, lottery draws).
+"""
+
+from typing import Any
+
+from criteria.models import TenderCriterion
+from procurement.models import Bid, BidResponse, Tender
+from scoring.engine import EvaluationInput
+from scoring.models import ConsensusScore, EvaluatorScore, LotteryDraw
+
+ENGINE_CONFIG_KEYS = (
+    "method",
+    "price_weight",
+    "price_scoring",
+    "price_floor",
+    "price_ceiling",
+    "mode",
+    "lifetime_years",
+    "discount_rate",
+    "co2_price_per_tonne",
+    "tie_break",
+    "aggregation",
+    "spread_threshold",
+    "evaluators_see_prices",
+)
+
+
+def _num(value) -> str | None:
+    return None if value is None else format(value.normalize(), "f")
+
+
+def _iso(value) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def method_config(tender: Tender) -> dict[str, Any]:
+    evaluation = tender.evaluation or {}
+    config = {k: evaluation[k] for k in ENGINE_CONFIG_KEYS if evaluation.get(k) is not None}
+    config.setdefault("method", "lowest_price")
+    return config
+
+
+def criterion_input(tc: TenderCriterion) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": str(tc.pk),
+        "code": tc.code,
+        "title": tc.title,
+        "category": tc.category,
+        "kind": tc.kind,
+        "rule": tc.rule,
+        "lot": str(tc.lot_id) if tc.lot_id else None,
+        "source": tc.source,
+        "unit": tc.unit,
+    }
+    if tc.title_en:
+        data["title_en"] = tc.title_en
+    if tc.source == "supplier_profile":
+        data["profile_field"] = tc.profile_field
+    if tc.kind == "award":
+        for name in ("weight", "value", "percent"):
+            amount = getattr(tc, name)
+            if amount is not None:
+                data[name] = _num(amount)
+    return data
+
+
+def supplier_profile(org) -> dict[str, Any]:
+    profile: dict[str, Any] = {"non_profit": org.non_profit}
+    if org.sme_class:
+        profile["sme_class"] = org.sme_class
+    if org.employees is not None:
+        profile["employees"] = org.employees
+    if org.country:
+        profile["country"] = org.country
+    return profile
+
+
+def build_input_data(tender: Tender, *, lottery_for=None) -> dict[str, Any]:
+    """The engine's input as plain JSON data, from the database."""
+    lots = list(tender.lots.all().order_by("number"))
+    criteria = list(TenderCriterion.objects.filter(tender=tender).order_by("position", "code"))
+    bids = list(
+        Bid.objects.filter(tender=tender, status=Bid.Status.SUBMITTED)
+        .select_related("supplier")
+        .order_by("submitted_at", "id")
+    )
+    responses: dict[Any, dict[str, Any]] = {}
+    for bid_id, tc_id, value in BidResponse.objects.filter(
+        bid__tender=tender, bid__status=Bid.Status.SUBMITTED
+    ).values_list("bid_id", "tender_criterion_id", "value"):
+        responses.setdefault(bid_id, {})[str(tc_id)] = value
+    scores = [
+        {"bid": str(b), "criterion": str(c), "evaluator": str(e), "score": _num(s)}
+        for b, c, e, s in EvaluatorScore.objects.filter(tender=tender, is_current=True)
+        .order_by("bid_id", "tender_criterion_id", "evaluator_id")
+        .values_list("bid_id", "tender_criterion_id", "evaluator_id", "score")
+    ]
+    consensus = [
+        {"bid": str(b), "criterion": str(c), "score": _num(s), "justification": j}
+        for b, c, s, j in ConsensusScore.objects.filter(tender=tender, is_current=True)
+        .order_by("bid_id", "tender_criterion_id")
+        .values_list("bid_id", "tender_criterion_id", "score", "justification")
+    ]
+    lottery = []
+    if lottery_for is not None:
+        lottery = [
+            {"lot": str(d.lot_id), "order": list(d.order)}
+            for d in LotteryDraw.objects.filter(evaluation=lottery_for).order_by("drawn_at")
+        ]
+    data = {
+        "currency": tender.currency,
+        "method": method_config(tender),
+        "lots": [{"id": str(lot.pk), "number": lot.number, "title": lot.title} for lot in lots],
+        "criteria": [criterion_input(tc) for tc in criteria],
+        "bids": [
+            {
+                "id": str(bid.pk),
+                "lot": str(bid.lot_id),
+                "supplier": {
+                    "id": str(bid.supplier_id),
+                    "name": bid.supplier.name,
+                    "profile": supplier_profile(bid.supplier),
+                },
+                "price": _num(bid.price_amount),
+                "submitted_at": _iso(bid.submitted_at),
+                **({"cost": bid.cost} if bid.cost else {}),
+                "responses": responses.get(bid.pk, {}),
+            }
+            for bid in bids
+        ],
+        "scores": scores,
+        "consensus": consensus,
+    }
+    if lottery:
+        data["lottery"] = lottery
+    return data
+
+
+def build_input(tender: Tender, *, lottery_for=None) -> EvaluationInput:
+    return EvaluationInput.model_validate(build_input_data(tender, lottery_for=lottery_for))

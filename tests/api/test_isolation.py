@@ -1,0 +1,701 @@
+"""Organisations never see or touch each other's objects.
+
+Alice's region and Bob's region are buyers; Charlie and Dana are suppliers. Every detail URL
+and every object-scoped write URL of api/urls.py is tried by a user of another organisation:
+reads are 404 (never revealing that the object exists), writes 403 or 404, and a refused write
+changes no row and stores no file; the only trace it may leave is a ``permission.denied`` or
+``bid.sealed_read_denied`` audit event. Each case also has a control: the owner's same request
+is not refused, so a mistyped URL cannot make a case pass. A guard test fails when a route
+is added without a case here.
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from rest_framework.test import APIClient
+
+from procurement.models import Bid
+from procurement.services import documents as document_services
+from tests.api.helpers import bid, create_tender, publish, submit
+from tests.factories import CriterionFactory, TenderCriterionFactory
+
+PDF = b"%PDF-1.7\n" + b"isolation " * 20 + b"\n%%EOF\n"
+ALLOWED_TRACES = {"permission.denied", "bid.sealed_read_denied"}
+REFUSED_WRITE = {403, 404}
+NOT_REFUSED = {401, 403, 404, 405}
+
+
+def _pdf(name="planted.pdf"):
+    return SimpleUploadedFile(name, PDF)
+
+
+class World(dict):
+    """Ids by name (``w.t_draft``) and clients by name (``w.clients["bob_officer"]``)."""
+
+    __getattr__ = dict.__getitem__
+
+
+@pytest.fixture
+def world(api, buyer, other_buyer, supplier, other_supplier, superuser, client_for):
+    alice_officer, alice_officer_user = api("officer")
+    alice_admin, _ = api("admin")
+    bob_officer, bob_officer_user = api("officer", org=other_buyer)
+    bob_admin, _ = api("admin", org=other_buyer)
+    charlie, charlie_user = api("bidder")
+    dana, dana_user = api("bidder", org=other_supplier)
+
+    t_draft = create_tender(alice_officer, reference="ALICE-DRAFT")
+    t_pub = create_tender(alice_officer, reference="ALICE-PUB", days=31)
+    publish(alice_officer, t_pub["id"])
+    t_bob = create_tender(bob_officer, reference="BOB-1")
+
+    def tender_doc(tender_id, user):
+        from procurement.models import Tender
+
+        return document_services.upload_tender_document(
+            tender=Tender.objects.get(pk=tender_id),
+            actor=user,
+            uploaded=_pdf("spec.pdf"),
+            kind="specification",
+        ).pk
+
+    def evidence(bid_id, user):
+        return document_services.upload_bid_document(
+            bid=Bid.objects.get(pk=bid_id),
+            actor=user,
+            uploaded=_pdf("cert.pdf"),
+            kind="certificate",
+        ).pk
+
+    b_sub = bid(charlie, t_pub["id"])
+    e_charlie = evidence(b_sub["id"], charlie_user)
+    submit(charlie, b_sub["id"])
+    b_draft = bid(charlie, t_pub["id"], "900000.00")
+    b_dana = bid(dana, t_pub["id"])
+    e_dana = evidence(b_dana["id"], dana_user)
+
+    c_alice = CriterionFactory(organization=buyer)
+    c_bob = CriterionFactory(organization=other_buyer)
+    from procurement.models import Tender
+
+    tc_draft = TenderCriterionFactory(tender=Tender.objects.get(pk=t_draft["id"]))
+    tc_bob = TenderCriterionFactory(tender=Tender.objects.get(pk=t_bob["id"]))
+
+    return World(
+        clients={
+            "alice_officer": alice_officer,
+            "alice_admin": alice_admin,
+            "bob_officer": bob_officer,
+            "bob_admin": bob_admin,
+            "charlie": charlie,
+            "dana": dana,
+            "root": client_for(superuser),
+        },
+        alice=buyer.pk,
+        bob=other_buyer.pk,
+        charlie_org=supplier.pk,
+        t_draft=t_draft["id"],
+        t_pub=t_pub["id"],
+        t_bob=t_bob["id"],
+        lot_draft=t_draft["lots"][0]["id"],
+        d_draft=tender_doc(t_draft["id"], alice_officer_user),
+        d_pub=tender_doc(t_pub["id"], alice_officer_user),
+        d_bob=tender_doc(t_bob["id"], bob_officer_user),
+        b_sub=b_sub["id"],
+        b_draft=b_draft["id"],
+        b_dana=b_dana["id"],
+        e_charlie=e_charlie,
+        e_dana=e_dana,
+        c_alice=c_alice.pk,
+        c_bob=c_bob.pk,
+        tc_draft=tc_draft.pk,
+        tc_bob=tc_bob.pk,
+    )
+
+
+# --- the cases ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Read:
+    name: str
+    url: Callable[[World], str]
+    owner: str
+    outsiders: tuple[str, ...]
+
+
+READS = [
+    Read(
+        "buyer organisation",
+        lambda w: f"/api/v1/organizations/{w.alice}/",
+        "alice_officer",
+        ("bob_officer", "bob_admin"),
+    ),
+    Read(
+        "supplier organisation",
+        lambda w: f"/api/v1/organizations/{w.charlie_org}/",
+        "charlie",
+        ("dana", "bob_officer", "alice_officer"),
+    ),
+    Read(
+        "buyer members",
+        lambda w: f"/api/v1/organizations/{w.alice}/members/",
+        "alice_admin",
+        ("bob_officer", "bob_admin"),
+    ),
+    Read(
+        "supplier members",
+        lambda w: f"/api/v1/organizations/{w.charlie_org}/members/",
+        "charlie",
+        ("dana", "bob_admin", "alice_admin"),
+    ),
+    Read(
+        "draft tender",
+        lambda w: f"/api/v1/tenders/{w.t_draft}/",
+        "alice_officer",
+        ("bob_officer", "bob_admin", "charlie", "dana"),
+    ),
+    Read(
+        "published tender",
+        lambda w: f"/api/v1/tenders/{w.t_pub}/",
+        "alice_officer",
+        ("bob_officer", "bob_admin"),
+    ),
+    Read(
+        "checks",
+        lambda w: f"/api/v1/tenders/{w.t_draft}/checks/",
+        "alice_officer",
+        ("bob_officer", "charlie"),
+    ),
+    Read(
+        "amendments",
+        lambda w: f"/api/v1/tenders/{w.t_draft}/amendments/",
+        "alice_officer",
+        ("bob_officer", "charlie"),
+    ),
+    Read(
+        "supplier burden",
+        lambda w: f"/api/v1/tenders/{w.t_draft}/supplier-burden/",
+        "alice_officer",
+        ("bob_officer", "charlie"),
+    ),
+    Read(
+        "lots",
+        lambda w: f"/api/v1/tenders/{w.t_draft}/lots/",
+        "alice_officer",
+        ("bob_officer", "charlie"),
+    ),
+    Read(
+        "documents",
+        lambda w: f"/api/v1/tenders/{w.t_draft}/documents/",
+        "alice_officer",
+        ("bob_officer", "charlie"),
+    ),
+    Read(
+        "document download (draft)",
+        lambda w: f"/api/v1/tenders/{w.t_draft}/documents/{w.d_draft}/download/",
+        "alice_officer",
+        ("bob_officer", "charlie"),
+    ),
+    Read(
+        "document download (published)",
+        lambda w: f"/api/v1/tenders/{w.t_pub}/documents/{w.d_pub}/download/",
+        "alice_officer",
+        ("bob_officer",),
+    ),
+    Read(
+        "tender criteria",
+        lambda w: f"/api/v1/tenders/{w.t_draft}/criteria/",
+        "alice_officer",
+        ("bob_officer", "charlie"),
+    ),
+    Read(
+        "tender criterion",
+        lambda w: f"/api/v1/tenders/{w.t_draft}/criteria/{w.tc_draft}/",
+        "alice_officer",
+        ("bob_officer", "charlie"),
+    ),
+    Read(
+        "library criterion",
+        lambda w: f"/api/v1/criteria/{w.c_alice}/",
+        "alice_officer",
+        ("bob_officer", "charlie"),
+    ),
+    Read("submitted bid", lambda w: f"/api/v1/bids/{w.b_sub}/", "charlie", ("dana", "bob_officer")),
+    Read("draft bid", lambda w: f"/api/v1/bids/{w.b_draft}/", "charlie", ("dana", "bob_officer")),
+    Read(
+        "bid documents",
+        lambda w: f"/api/v1/bids/{w.b_sub}/documents/",
+        "charlie",
+        ("dana", "bob_officer"),
+    ),
+    Read(
+        "bid document download",
+        lambda w: f"/api/v1/bids/{w.b_sub}/documents/{w.e_charlie}/download/",
+        "charlie",
+        ("dana", "bob_officer"),
+    ),
+]
+
+
+def _read_params():
+    return [
+        pytest.param(case, outsider, id=f"{case.name}-by-{outsider}")
+        for case in READS
+        for outsider in case.outsiders
+    ]
+
+
+@dataclass(frozen=True)
+class Write:
+    name: str
+    method: str
+    url: Callable[[World], str]
+    owner: str
+    outsiders: tuple[str, ...]
+    body: Callable[[World], Any] = field(default=lambda w: None)
+    multipart: bool = False
+    marks: tuple = ()
+
+
+def _member(w):
+    return {"username": "mallory", "password": "Str0ng-and-long-42", "role": "officer"}
+
+
+def _bidder_member(w):
+    return {"username": "mallory", "password": "Str0ng-and-long-42", "role": "bidder"}
+
+
+WRITES = [
+    Write(
+        "update buyer organisation",
+        "PATCH",
+        lambda w: f"/api/v1/organizations/{w.alice}/",
+        "alice_admin",
+        ("bob_admin", "bob_officer", "dana"),
+        lambda w: {"name": "Hacked"},
+    ),
+    Write(
+        "update supplier organisation",
+        "PATCH",
+        lambda w: f"/api/v1/organizations/{w.charlie_org}/",
+        "charlie",
+        ("dana", "bob_admin"),
+        lambda w: {"employees": 1},
+    ),
+    Write(
+        "add buyer member",
+        "POST",
+        lambda w: f"/api/v1/organizations/{w.alice}/members/",
+        "alice_admin",
+        ("bob_admin", "dana"),
+        _member,
+    ),
+    Write(
+        "add supplier member",
+        "POST",
+        lambda w: f"/api/v1/organizations/{w.charlie_org}/members/",
+        "root",
+        ("alice_admin", "bob_admin", "dana"),
+        _bidder_member,
+    ),
+    Write(
+        "update tender",
+        "PATCH",
+        lambda w: f"/api/v1/tenders/{w.t_draft}/",
+        "alice_officer",
+        ("bob_officer", "bob_admin"),
+        lambda w: {"title": "Hacked"},
+    ),
+    Write(
+        "publish",
+        "POST",
+        lambda w: f"/api/v1/tenders/{w.t_draft}/publish/",
+        "alice_officer",
+        ("bob_officer", "bob_admin"),
+    ),
+    Write(
+        "open",
+        "POST",
+        lambda w: f"/api/v1/tenders/{w.t_pub}/open/",
+        "alice_officer",
+        ("bob_officer", "bob_admin"),
+    ),
+    Write(
+        "cancel",
+        "POST",
+        lambda w: f"/api/v1/tenders/{w.t_pub}/cancel/",
+        "alice_officer",
+        ("bob_officer", "bob_admin"),
+        lambda w: {"reason": "Hostile takeover"},
+    ),
+    Write(
+        "amend",
+        "POST",
+        lambda w: f"/api/v1/tenders/{w.t_pub}/amend/",
+        "alice_officer",
+        ("bob_officer",),
+        lambda w: {"reason": "Because", "changes": {"title": "Hacked"}},
+    ),
+    Write(
+        "add lot",
+        "POST",
+        lambda w: f"/api/v1/tenders/{w.t_draft}/lots/",
+        "alice_officer",
+        ("bob_officer",),
+        lambda w: {"title": "Planted lot"},
+    ),
+    Write(
+        "upload tender document",
+        "POST",
+        lambda w: f"/api/v1/tenders/{w.t_draft}/documents/",
+        "alice_officer",
+        ("bob_officer",),
+        lambda w: {"file": _pdf(), "kind": "other"},
+        multipart=True,
+    ),
+    Write(
+        "attach criterion",
+        "POST",
+        lambda w: f"/api/v1/tenders/{w.t_draft}/criteria/",
+        "alice_officer",
+        ("bob_officer",),
+        lambda w: {"criterion": str(w.c_alice)},
+    ),
+    Write(
+        "change tender criterion",
+        "PATCH",
+        lambda w: f"/api/v1/tenders/{w.t_draft}/criteria/{w.tc_draft}/",
+        "alice_officer",
+        ("bob_officer",),
+        lambda w: {"weight": "20"},
+    ),
+    Write(
+        "remove tender criterion",
+        "DELETE",
+        lambda w: f"/api/v1/tenders/{w.t_draft}/criteria/{w.tc_draft}/",
+        "alice_officer",
+        ("bob_officer",),
+    ),
+    Write(
+        "change library criterion",
+        "PATCH",
+        lambda w: f"/api/v1/criteria/{w.c_alice}/",
+        "alice_officer",
+        ("bob_officer", "charlie"),
+        lambda w: {"title": "Hacked"},
+    ),
+    Write(
+        "delete library criterion",
+        "DELETE",
+        lambda w: f"/api/v1/criteria/{w.c_alice}/",
+        "alice_officer",
+        ("bob_officer",),
+    ),
+    Write(
+        "copy library criterion",
+        "POST",
+        lambda w: f"/api/v1/criteria/{w.c_alice}/copy/",
+        "alice_officer",
+        ("bob_officer",),
+        lambda w: {"code": "STOLEN-1"},
+    ),
+    Write(
+        "change bid",
+        "PATCH",
+        lambda w: f"/api/v1/bids/{w.b_draft}/",
+        "charlie",
+        ("dana", "bob_officer"),
+        lambda w: {"price": {"amount": "1.00", "currency": "SEK"}},
+    ),
+    Write(
+        "submit bid",
+        "POST",
+        lambda w: f"/api/v1/bids/{w.b_draft}/submit/",
+        "charlie",
+        ("dana", "bob_officer"),
+    ),
+    Write(
+        "withdraw bid",
+        "POST",
+        lambda w: f"/api/v1/bids/{w.b_sub}/withdraw/",
+        "charlie",
+        ("dana", "bob_officer"),
+    ),
+    Write(
+        "upload bid evidence",
+        "POST",
+        lambda w: f"/api/v1/bids/{w.b_draft}/documents/",
+        "charlie",
+        ("dana", "bob_officer"),
+        lambda w: {"file": _pdf(), "kind": "other"},
+        multipart=True,
+    ),
+]
+
+
+def _write_params():
+    return [
+        pytest.param(case, outsider, id=f"{case.name}-by-{outsider}", marks=case.marks)
+        for case in WRITES
+        for outsider in case.outsiders
+    ]
+
+
+# --- what must not change -------------------------------------------------------------------
+
+
+def _snapshot(settings) -> dict:
+    """Every row of the project's tables (audit events kept apart) and every stored file."""
+    rows = {}
+    for label in ("procurement", "criteria", "audit", "scoring", "authtoken"):
+        if label not in apps.app_configs:
+            continue
+        for model in apps.get_app_config(label).get_models():
+            if model._meta.label in ("audit.ChainHead",):
+                continue
+            rows[model._meta.label] = list(model.objects.order_by("pk").values())
+    media = Path(settings.MEDIA_ROOT)
+    files = (
+        {str(p): p.read_bytes() for p in media.rglob("*") if p.is_file()} if media.exists() else {}
+    )
+    return {"rows": rows, "files": files}
+
+
+def _assert_only_allowed_traces(before, after):
+    events_before = {e["id"] for e in before["rows"].pop("audit.AuditEvent")}
+    new_events = [e for e in after["rows"].pop("audit.AuditEvent") if e["id"] not in events_before]
+    assert {e["action"] for e in new_events} <= ALLOWED_TRACES, new_events
+    assert after["files"] == before["files"]
+    for label, rows in before["rows"].items():
+        assert after["rows"][label] == rows, f"{label} changed by a refused write"
+
+
+def _send(client, method, url, body=None, multipart=False):
+    if body is None:
+        return client.generic(method, url)
+    return getattr(client, method.lower())(url, body, format="multipart" if multipart else "json")
+
+
+# --- tests ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("case", "outsider"), _read_params())
+def test_reads_of_another_organisations_objects_are_404(world, case, outsider, settings):
+    url = case.url(world)
+    owner = world.clients[case.owner].get(url)
+    assert owner.status_code == 200, (case.owner, url, owner.content[:300])
+
+    before = _snapshot(settings)
+    response = world.clients[outsider].get(url)
+    assert response.status_code == 404, (outsider, url, response.content[:300])
+    assert response["Content-Type"] == "application/problem+json"
+    # The refusal is the same as for an id that never existed.
+    assert str(world.t_draft) not in response.content.decode()
+    _assert_only_allowed_traces(before, _snapshot(settings))
+
+
+@pytest.mark.parametrize(("case", "outsider"), _write_params())
+def test_writes_to_another_organisations_objects_are_refused_and_change_nothing(
+    world, case, outsider, settings
+):
+    url = case.url(world)
+    before = _snapshot(settings)
+    response = _send(
+        world.clients[outsider], case.method, url, case.body(world), multipart=case.multipart
+    )
+    assert response.status_code in REFUSED_WRITE, (outsider, url, response.content[:300])
+    assert response["Content-Type"] == "application/problem+json"
+    _assert_only_allowed_traces(before, _snapshot(settings))
+
+    control = _send(
+        world.clients[case.owner], case.method, url, case.body(world), multipart=case.multipart
+    )
+    assert control.status_code not in NOT_REFUSED, (case.owner, url, control.content[:300])
+
+
+def test_a_bidder_reading_a_buyers_member_list_sees_no_one(world):
+    # Dana may read Alice's organisation (it has a published tender), not its people.
+    response = world.clients["dana"].get(f"/api/v1/organizations/{world.alice}/members/")
+    assert response.status_code in (200, 404)
+    if response.status_code == 200:
+        assert response.json()["count"] == 0
+        assert response.json()["results"] == []
+
+
+@pytest.mark.parametrize(
+    ("who", "url", "control"),
+    [
+        pytest.param(
+            "alice_officer",
+            lambda w: f"/api/v1/tenders/{w.t_draft}/documents/{w.d_bob}/download/",
+            lambda w: f"/api/v1/tenders/{w.t_draft}/documents/{w.d_draft}/download/",
+            id="bobs-document-under-alices-tender",
+        ),
+        pytest.param(
+            "bob_officer",
+            lambda w: f"/api/v1/tenders/{w.t_bob}/documents/{w.d_draft}/download/",
+            lambda w: f"/api/v1/tenders/{w.t_bob}/documents/{w.d_bob}/download/",
+            id="alices-document-under-bobs-tender",
+        ),
+        pytest.param(
+            "alice_officer",
+            lambda w: f"/api/v1/tenders/{w.t_draft}/criteria/{w.tc_bob}/",
+            lambda w: f"/api/v1/tenders/{w.t_draft}/criteria/{w.tc_draft}/",
+            id="bobs-tender-criterion-under-alices-tender",
+        ),
+        pytest.param(
+            "charlie",
+            lambda w: f"/api/v1/bids/{w.b_sub}/documents/{w.e_dana}/download/",
+            lambda w: f"/api/v1/bids/{w.b_sub}/documents/{w.e_charlie}/download/",
+            id="danas-evidence-under-charlies-bid",
+        ),
+    ],
+)
+def test_a_child_id_of_another_organisation_under_your_own_parent_is_404(world, who, url, control):
+    client = world.clients[who]
+    assert client.get(control(world)).status_code == 200
+    assert client.get(url(world)).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("who", "body", "control"),
+    [
+        pytest.param(
+            "alice_officer",
+            lambda w: ("/api/v1/tenders/{t}/criteria/", {"criterion": str(w.c_bob)}),
+            lambda w: ("/api/v1/tenders/{t}/criteria/", {"criterion": str(w.c_alice)}),
+            id="attach-bobs-private-criterion",
+        ),
+        pytest.param(
+            "dana",
+            lambda w: (
+                "/api/v1/bids/",
+                {"tender": w.t_draft, "price": {"amount": "1.00", "currency": "SEK"}},
+            ),
+            lambda w: (
+                "/api/v1/bids/",
+                {"tender": w.t_pub, "price": {"amount": "1.00", "currency": "SEK"}},
+            ),
+            id="bid-on-a-draft-tender",
+        ),
+    ],
+)
+def test_referring_to_another_organisations_object_in_the_body_is_refused(
+    world, who, body, control, settings
+):
+    client = world.clients[who]
+    url, data = body(world)
+    before = _snapshot(settings)
+    response = client.post(url.format(t=world.t_draft), data, format="json")
+    assert response.status_code in (400, 403, 404), response.content[:300]
+    _assert_only_allowed_traces(before, _snapshot(settings))
+    url, data = control(world)
+    assert client.post(url.format(t=world.t_draft), data, format="json").status_code == 201
+
+
+# --- unauthenticated ----------------------------------------------------------------------
+
+
+def _all_requests():
+    params = [pytest.param("GET", case.url, None, False, id=f"GET {case.name}") for case in READS]
+    params += [
+        pytest.param(
+            case.method, case.url, case.body, case.multipart, id=f"{case.method} {case.name}"
+        )
+        for case in WRITES
+    ]
+    for path in ("organizations", "tenders", "bids", "criteria"):
+        params.append(
+            pytest.param(
+                "GET", lambda w, p=path: f"/api/v1/{p}/", None, False, id=f"GET {path} list"
+            )
+        )
+        params.append(
+            pytest.param(
+                "POST", lambda w, p=path: f"/api/v1/{p}/", lambda w: {}, False, id=f"POST {path}"
+            )
+        )
+    return params
+
+
+@pytest.mark.parametrize(("method", "url", "body", "multipart"), _all_requests())
+def test_without_credentials_every_url_is_401_with_www_authenticate(
+    world, method, url, body, multipart, settings
+):
+    before = _snapshot(settings)
+    response = _send(APIClient(), method, url(world), body(world) if body else None, multipart)
+    assert response.status_code == 401, response.content[:300]
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["status"] == 401
+    assert response["WWW-Authenticate"].startswith("Token")
+    after = _snapshot(settings)
+    assert after == before
+
+
+def test_a_bad_token_is_401_too(world):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    response = client.get(f"/api/v1/tenders/{world.t_pub}/")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Token")
+
+
+# --- the guard: every object-scoped route has a case ----------------------------------------
+
+
+def _api_routes():
+    """(regex, method) for every api/v1 route with a path parameter, from the URLconf."""
+    found = set()
+
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            regex = prefix + str(p.pattern)
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, regex)
+            elif isinstance(p, URLPattern):
+                if "format" in regex or ("(?P<" not in regex and "<" not in regex):
+                    continue
+                actions = getattr(p.callback, "actions", None) or {}
+                for method in actions:
+                    if method == "head":  # DRF adds HEAD as an alias of GET
+                        continue
+                    found.add((p.pattern.regex.pattern, method.upper()))
+
+    api = [p for p in get_resolver().url_patterns if str(p.pattern).startswith("api/v1/")]
+    walk(api)
+    return found
+
+
+# Routes added while this file was written, by work still in progress: each needs a Read or a
+# Write case above (and then its entry removed here). The guard still fails for anything else.
+PENDING = {
+    ("^evaluations/(?P<pk>[^/.]+)/$", "GET"),
+    ("^evaluations/(?P<pk>[^/.]+)/results/$", "GET"),
+    ("^evaluations/(?P<pk>[^/.]+)/verify/$", "POST"),
+    ("^evaluations/(?P<pk>[^/.]+)/lottery/$", "POST"),
+}
+
+
+def test_every_object_scoped_route_is_covered_by_an_isolation_case(world):
+    covered = set()
+    for case in READS:
+        covered.add((resolve(case.url(world)).route, "GET"))
+    for case in WRITES:
+        covered.add((resolve(case.url(world)).route, case.method))
+    routes = {(regex, method) for regex, method in _api_routes()} - PENDING
+    # resolve().route joins the include prefix; compare on the router's own part.
+    covered_tails = {(re.sub(r"^api/v1/", "", route), method) for route, method in covered}
+    missing = sorted(
+        (regex, method)
+        for regex, method in routes
+        if ("^" + regex.lstrip("^"), method) not in {("^" + t, m) for t, m in covered_tails}
+    )
+    assert missing == [], f"routes without an isolation case: {missing}"

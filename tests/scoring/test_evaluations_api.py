@@ -1,0 +1,468 @@
+"""The evaluation workflow through the API: declarations, blind scores, consensus, runs,
+verification, lottery, award, a supplier's view and simulations."""
+
+import datetime as dt
+import json
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from audit.models import AuditEvent
+from procurement.models import Bid, Tender
+from scoring.models import Evaluation, EvaluatorScore
+from tests.api.helpers import bid, create_tender, publish, submit
+
+pytestmark = pytest.mark.django_db
+
+LINEAR = {
+    "code": "ENV-FUEL",
+    "title": "Förnybart bränsle",
+    "category": "environmental",
+    "level": "advanced",
+    "kind": "award",
+    "rule": {"type": "linear", "worst": "0", "best": "100"},
+    "unit": "%",
+}
+PLAN = {
+    "code": "QUAL-PLAN",
+    "title": "Leveransplan",
+    "category": "quality",
+    "level": "basic",
+    "kind": "award",
+    "rule": {"type": "manual", "scale_max": 5},
+}
+
+
+def attach(client, tender_id, **body):
+    response = client.post(f"/api/v1/tenders/{tender_id}/criteria/", body, format="json")
+    assert response.status_code == 201, response.json()
+    return response.json()
+
+
+@pytest.fixture
+def opened(api, clock, other_supplier, django_capture_on_commit_callbacks):
+    """A weighted-points tender (price 50, fuel 30, plan 20) with two opened bids.
+
+    A: 100 000 SEK, fuel 80 %; B: 125 000 SEK, fuel 100 %.
+    """
+    officer, _ = api("officer")
+    tender = create_tender(
+        officer,
+        evaluation={
+            "method": "weighted_points",
+            "price_weight": "50",
+            "price_scoring": "absolute",
+            "price_ceiling": "200000",
+        },
+    )
+    fuel = attach(officer, tender["id"], definition=LINEAR, weight="30")
+    plan = attach(officer, tender["id"], definition=PLAN, weight="20")
+    publish(officer, tender["id"])
+    a_client, _ = api("bidder")
+    b_client, _ = api("bidder", org=other_supplier)
+    a = submit(
+        a_client,
+        bid(
+            a_client,
+            tender["id"],
+            "100000.00",
+            responses=[
+                {"tender_criterion": fuel["id"], "value": "80"},
+                {"tender_criterion": plan["id"], "value": "Weekly deliveries"},
+            ],
+        )["id"],
+    )
+    b = submit(
+        b_client,
+        bid(
+            b_client,
+            tender["id"],
+            "125000.00",
+            responses=[
+                {"tender_criterion": fuel["id"], "value": "100"},
+                {"tender_criterion": plan["id"], "value": "Daily deliveries"},
+            ],
+        )["id"],
+    )
+    clock.move_to(Tender.objects.get(pk=tender["id"]).submission_deadline + dt.timedelta(minutes=1))
+    officer.post(f"/api/v1/tenders/{tender['id']}/open/")
+    api("admin")[0].post(f"/api/v1/tenders/{tender['id']}/open/")
+    return {
+        "tender": tender,
+        "fuel": fuel,
+        "plan": plan,
+        "a": a,
+        "b": b,
+        "a_client": a_client,
+        "b_client": b_client,
+    }
+
+
+def _run(client, tender_id, capture):
+    with capture(execute=True):
+        response = client.post(f"/api/v1/tenders/{tender_id}/evaluations/")
+    return response
+
+
+def _score_and_settle(api, o, a_score="4", b_score="5"):
+    evaluator, _ = api("evaluator")
+    tid = o["tender"]["id"]
+    assert (
+        evaluator.post(
+            f"/api/v1/tenders/{tid}/conflict-declarations/",
+            {"has_conflict": False, "statement": "No ties"},
+            format="json",
+        ).status_code
+        == 201
+    )
+    put = evaluator.put(
+        f"/api/v1/tenders/{tid}/scores/",
+        {
+            "scores": [
+                {"bid": o["a"]["id"], "tender_criterion": o["plan"]["id"], "score": a_score},
+                {"bid": o["b"]["id"], "tender_criterion": o["plan"]["id"], "score": b_score},
+            ]
+        },
+        format="json",
+    )
+    assert put.status_code == 200, put.json()
+    officer, _ = api("officer")
+    consensus = officer.put(
+        f"/api/v1/tenders/{tid}/consensus/",
+        {
+            "scores": [
+                {
+                    "bid": o["a"]["id"],
+                    "tender_criterion": o["plan"]["id"],
+                    "score": a_score,
+                    "justification": "Agreed in meeting 1",
+                },
+                {
+                    "bid": o["b"]["id"],
+                    "tender_criterion": o["plan"]["id"],
+                    "score": b_score,
+                    "justification": "Agreed in meeting 1",
+                },
+            ]
+        },
+        format="json",
+    )
+    assert consensus.status_code == 200, consensus.json()
+
+
+def test_evaluation_refuses_with_every_missing_item(
+    api, opened, django_capture_on_commit_callbacks
+):
+    officer, _ = api("officer")
+    response = _run(officer, opened["tender"]["id"], django_capture_on_commit_callbacks)
+    assert response.status_code == 409
+    missing = response.json()["missing"]
+    assert {m["kind"] for m in missing} == {"declaration", "consensus"}
+    assert {m["bid"] for m in missing if m["kind"] == "consensus"} == {
+        opened["a"]["id"],
+        opened["b"]["id"],
+    }
+    assert not Evaluation.objects.exists()
+
+
+def test_whole_run_with_results_and_verification(api, opened, django_capture_on_commit_callbacks):
+    """Absolute price 50 * (1 - P/200 000); fuel 30 * v/100; plan 20 * s/5.
+    A: 25 + 24 + 16 = 65; B: 18.75 + 30 + 20 = 68.75 -> B first."""
+    _score_and_settle(api, opened)
+    officer, _ = api("officer")
+    response = _run(officer, opened["tender"]["id"], django_capture_on_commit_callbacks)
+    assert response.status_code == 202
+    location = response["Location"]
+    status = officer.get(location).json()
+    assert status["status"] == "done" and status["progress"] == 100
+    assert len(status["input_sha256"]) == 64 and status["engine_version"]
+    results = officer.get(location + "results/").json()
+    by_bid = {r["bid"]: r for r in results["results"]}
+    assert (
+        by_bid[opened["b"]["id"]]["total_score"] == "68.7500"
+        and by_bid[opened["b"]["id"]]["rank"] == 1
+    )
+    assert (
+        by_bid[opened["a"]["id"]]["total_score"] == "65.0000"
+        and by_bid[opened["a"]["id"]]["rank"] == 2
+    )
+    assert by_bid[opened["a"]["id"]]["categories"]["environmental"] == "24.0000"
+    explanations = [c["explanation"] for c in by_bid[opened["a"]["id"]]["criteria"]]
+    assert all(explanations)
+    sv = officer.get(location + "results/?lang=sv").json()
+    assert (
+        sv["results"][0]["criteria"][0]["explanation"]
+        != results["results"][0]["criteria"][0]["explanation"]
+    )
+    verified = officer.post(location + "verify/").json()
+    assert verified["reproducible"] is True
+    assert Tender.objects.get(pk=opened["tender"]["id"]).status == "evaluated"
+    assert AuditEvent.objects.filter(action="evaluation.completed").count() == 1
+
+
+def test_completed_evaluation_is_immutable_and_tampering_is_detected(
+    api, opened, django_capture_on_commit_callbacks
+):
+    _score_and_settle(api, opened)
+    officer, _ = api("officer")
+    location = _run(officer, opened["tender"]["id"], django_capture_on_commit_callbacks)["Location"]
+    evaluation = Evaluation.objects.get()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Evaluation.objects.filter(pk=evaluation.pk).update(result_json="{}")
+    # Tamper through SQL, as someone with database access could: drop the guard first.
+    stored = json.loads(evaluation.input_json)
+    stored["bids"][0]["price"] = "1"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "ALTER TABLE scoring_evaluation DISABLE TRIGGER scoring_evaluation_immutable"
+            )
+        else:
+            cursor.execute("DROP TRIGGER scoring_evaluation_no_update")
+        cursor.execute(
+            "UPDATE scoring_evaluation SET input_json = %s WHERE id = %s",
+            [
+                json.dumps(stored),
+                evaluation.pk.hex if connection.vendor == "sqlite" else evaluation.pk,
+            ],
+        )
+    verified = officer.post(location + "verify/").json()
+    assert verified["reproducible"] is False
+    assert verified["stored_input_sha256"] != verified["input_sha256"]
+
+
+def test_evaluators_declare_before_access_and_score_blind(
+    api, opened, make_user, client_for, buyer
+):
+    tid = opened["tender"]["id"]
+    evaluator, _ = api("evaluator")
+    assert evaluator.get("/api/v1/bids/").json()["count"] == 0
+    early = evaluator.put(f"/api/v1/tenders/{tid}/scores/", {"scores": []}, format="json")
+    assert early.status_code == 409 and early.json()["code"] == "declaration_missing"
+    evaluator.post(
+        f"/api/v1/tenders/{tid}/conflict-declarations/",
+        {"has_conflict": False, "statement": "No ties"},
+        format="json",
+    )
+    bids = evaluator.get("/api/v1/bids/").json()["results"]
+    assert len(bids) == 2
+    assert all(b["price"] is None and b["cost"] is None for b in bids)
+    evaluator.put(
+        f"/api/v1/tenders/{tid}/scores/",
+        {
+            "scores": [
+                {"bid": opened["a"]["id"], "tender_criterion": opened["plan"]["id"], "score": 2}
+            ]
+        },
+        format="json",
+    )
+    evaluator.put(
+        f"/api/v1/tenders/{tid}/scores/",
+        {
+            "scores": [
+                {"bid": opened["a"]["id"], "tender_criterion": opened["plan"]["id"], "score": 3}
+            ]
+        },
+        format="json",
+    )
+    assert (
+        EvaluatorScore.objects.filter(bid_id=opened["a"]["id"]).count() == 2
+    )  # the old version is kept
+    second = client_for(make_user("evaluator", buyer))
+    second.post(
+        f"/api/v1/tenders/{tid}/conflict-declarations/",
+        {"has_conflict": False, "statement": "None"},
+        format="json",
+    )
+    assert second.get(f"/api/v1/tenders/{tid}/scores/").json() == []
+    out_of_scale = second.put(
+        f"/api/v1/tenders/{tid}/scores/",
+        {
+            "scores": [
+                {"bid": opened["a"]["id"], "tender_criterion": opened["plan"]["id"], "score": 6}
+            ]
+        },
+        format="json",
+    )
+    assert out_of_scale.status_code == 400
+    assert out_of_scale.json()["errors"][0]["field"] == "/scores/0/score"
+    assert second.get(f"/api/v1/tenders/{tid}/consensus/").status_code == 403
+    conflicted = client_for(make_user("evaluator", buyer))
+    conflicted.post(
+        f"/api/v1/tenders/{tid}/conflict-declarations/",
+        {"has_conflict": True, "statement": "My cousin owns B"},
+        format="json",
+    )
+    assert conflicted.get("/api/v1/bids/").json()["count"] == 0
+
+
+def test_spread_is_flagged_for_moderation(api, opened, make_user, client_for, buyer):
+    tid = opened["tender"]["id"]
+    for score in (1, 5):
+        evaluator = client_for(make_user("evaluator", buyer))
+        evaluator.post(
+            f"/api/v1/tenders/{tid}/conflict-declarations/",
+            {"has_conflict": False, "statement": "None"},
+            format="json",
+        )
+        evaluator.put(
+            f"/api/v1/tenders/{tid}/scores/",
+            {
+                "scores": [
+                    {
+                        "bid": opened["a"]["id"],
+                        "tender_criterion": opened["plan"]["id"],
+                        "score": score,
+                    }
+                ]
+            },
+            format="json",
+        )
+    officer, _ = api("officer")
+    moderation = officer.get(f"/api/v1/tenders/{tid}/consensus/").json()["moderation"]
+    assert [(m["bid"], m["spread"]) for m in moderation] == [(opened["a"]["id"], "0.8000")]
+
+
+def test_award_and_the_suppliers_view(api, opened, django_capture_on_commit_callbacks):
+    _score_and_settle(api, opened)
+    officer, _ = api("officer")
+    evaluation_id = _run(
+        officer, opened["tender"]["id"], django_capture_on_commit_callbacks
+    ).json()["id"]
+    lot = Bid.objects.get(pk=opened["a"]["id"]).lot_id
+    tid = opened["tender"]["id"]
+    assert (
+        opened["a_client"].get(f"/api/v1/bids/{opened['a']['id']}/evaluation/").status_code == 409
+    )
+    deviating = officer.post(
+        f"/api/v1/tenders/{tid}/award/",
+        {
+            "evaluation": evaluation_id,
+            "lots": [{"lot": str(lot), "bids": [opened["a"]["id"]]}],
+            "justification": "Cheaper",
+        },
+        format="json",
+    )
+    assert (
+        deviating.status_code == 400 and deviating.json()["code"] == "deviation_needs_justification"
+    )
+    award = officer.post(
+        f"/api/v1/tenders/{tid}/award/",
+        {
+            "evaluation": evaluation_id,
+            "lots": [{"lot": str(lot), "bids": [opened["b"]["id"]]}],
+            "justification": "Best price-quality ratio",
+        },
+        format="json",
+    )
+    assert award.status_code == 200, award.json()
+    assert award.json()["deviates_from_ranking"] is False
+    assert officer.get(f"/api/v1/tenders/{tid}/").json()["status"] == "awarded"
+    loser_view = opened["a_client"].get(f"/api/v1/bids/{opened['a']['id']}/evaluation/").json()
+    assert loser_view["awarded"] is False and loser_view["own"]["rank"] == 2
+    assert loser_view["winners"] == [
+        {
+            "total_score": "68.7500",
+            "comparison_price": None,
+            "rank": 1,
+            "categories": loser_view["winners"][0]["categories"],
+            "categories_unit": "points",
+        }
+    ]
+    assert "criteria" not in loser_view["winners"][0]
+    assert (
+        opened["a_client"].get(f"/api/v1/bids/{opened['b']['id']}/evaluation/").status_code == 404
+    )
+
+
+def test_tie_is_drawn_by_lot_with_a_witness(api, opened, django_capture_on_commit_callbacks):
+    """Make the two bids tie: A 100 000 (25) + fuel 80 (24) + plan 4 (16) = 65;
+    B 125 000 (18.75) + fuel 100 (30) + plan s: 48.75 + 20 * s / 5 = 65 -> s = 4.0625."""
+    _score_and_settle(api, opened, a_score="4", b_score="4.0625")
+    officer, _ = api("officer")
+    tid = opened["tender"]["id"]
+    Tender.objects.filter(pk=tid).update(
+        evaluation={**Tender.objects.get(pk=tid).evaluation, "tie_break": ["lottery"]}
+    )
+    first = _run(officer, tid, django_capture_on_commit_callbacks).json()
+    results = officer.get(f"/api/v1/evaluations/{first['id']}/results/").json()
+    assert results["unresolved_ties"] and {r["rank"] for r in results["results"]} == {1}
+    _, second_user = api("admin")
+    _, officer_user = api("officer")
+    refused = officer.post(
+        f"/api/v1/evaluations/{first['id']}/lottery/",
+        {"witness": str(officer_user.pk)},
+        format="json",
+    )
+    assert refused.status_code == 400
+    with django_capture_on_commit_callbacks(execute=True):
+        drawn = officer.post(
+            f"/api/v1/evaluations/{first['id']}/lottery/",
+            {"witness": str(second_user.pk)},
+            format="json",
+        )
+    assert drawn.status_code == 202
+    body = drawn.json()
+    assert body["derived_from"] == first["id"] and len(body["draws"][0]["seed"]) == 32
+    after = officer.get(f"/api/v1/evaluations/{body['id']}/results/").json()
+    assert sorted(r["rank"] for r in after["results"]) == [1, 2]
+    assert AuditEvent.objects.filter(action="lottery.drawn").count() == 1
+
+
+def test_simulation_never_touches_real_bids(api):
+    officer, _ = api("officer")
+    tender = create_tender(
+        officer,
+        evaluation={
+            "method": "weighted_points",
+            "price_weight": "70",
+            "price_scoring": "proportional",
+        },
+    )
+    attach(officer, tender["id"], definition=LINEAR, weight="30")
+    before = (Bid.objects.count(), Evaluation.objects.count())
+    response = officer.post(
+        f"/api/v1/tenders/{tender['id']}/simulations/",
+        {
+            "bids": [
+                {"name": "Cheap", "price": "80000", "responses": {"ENV-FUEL": "0"}},
+                {"name": "Green", "price": "100000", "responses": {"ENV-FUEL": "100"}},
+            ]
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    bids = response.json()["result"]["lots"][0]["bids"]
+    assert [(b["supplier"]["name"], b["total_score"]) for b in bids] == [
+        ("Green", "86.0000"),
+        ("Cheap", "70.0000"),
+    ]
+    assert (Bid.objects.count(), Evaluation.objects.count()) == before
+    bad = officer.post(
+        f"/api/v1/tenders/{tender['id']}/simulations/", {"bids": [{"price": 1.5}]}, format="json"
+    )
+    assert bad.status_code == 400
+
+
+def test_other_organisations_get_404_on_evaluation_endpoints(
+    api, opened, other_buyer, django_capture_on_commit_callbacks
+):
+    _score_and_settle(api, opened)
+    officer, _ = api("officer")
+    evaluation_id = _run(
+        officer, opened["tender"]["id"], django_capture_on_commit_callbacks
+    ).json()["id"]
+    outsider, _ = api("officer", org=other_buyer)
+    tid = opened["tender"]["id"]
+    assert outsider.get(f"/api/v1/evaluations/{evaluation_id}/").status_code == 404
+    assert outsider.get(f"/api/v1/evaluations/{evaluation_id}/results/").status_code == 404
+    assert outsider.post(f"/api/v1/evaluations/{evaluation_id}/verify/").status_code == 404
+    assert outsider.post(f"/api/v1/tenders/{tid}/evaluations/").status_code == 404
+    assert outsider.get(f"/api/v1/tenders/{tid}/consensus/").status_code == 404
+    assert (
+        outsider.post(
+            f"/api/v1/tenders/{tid}/simulations/", {"bids": [{"price": "1"}]}, format="json"
+        ).status_code
+        == 404
+    )
+    assert opened["a_client"].get(f"/api/v1/evaluations/{evaluation_id}/").status_code == 404
