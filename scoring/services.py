@@ -5,6 +5,7 @@ import datetime as dt
 import json
 import random
 import secrets
+import time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -472,6 +473,10 @@ def run_evaluation(evaluation_id, *, task_id: str = "inline") -> Evaluation | No
     """Build the snapshot, run the engine, store input, result and hashes (idempotent)."""
     if not claim(evaluation_id, task_id):
         return None
+    if settings.ANBUD_FAULT_INJECT_RUN_DELAY:
+        # Fault injection for the worker-crash test: keeps a run `running` long enough to kill
+        # its worker. Zero (off) unless the environment sets it.
+        time.sleep(settings.ANBUD_FAULT_INJECT_RUN_DELAY)
     evaluation = Evaluation.objects.select_related("tender").get(pk=evaluation_id)
     tender = evaluation.tender
     if tender.status not in EVALUABLE:

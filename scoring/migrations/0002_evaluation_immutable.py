@@ -39,14 +39,14 @@ def up(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     statements = [PG_UP] if vendor == "postgresql" else SQLITE_UP if vendor == "sqlite" else []
     for sql in statements:
-        schema_editor.execute(sql)
+        schema_editor.execute(sql, params=None)
 
 
 def down(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     statements = [PG_DOWN] if vendor == "postgresql" else SQLITE_DOWN if vendor == "sqlite" else []
     for sql in statements:
-        schema_editor.execute(sql)
+        schema_editor.execute(sql, params=None)
 
 
 class Migration(migrations.Migration):
