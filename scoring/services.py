@@ -2,6 +2,7 @@
 simulation. Every state change is audited in its transaction."""
 
 import datetime as dt
+import hashlib
 import json
 import random
 import secrets
@@ -487,6 +488,8 @@ def run_evaluation(evaluation_id, *, task_id: str = "inline") -> Evaluation | No
         Evaluation.objects.filter(pk=evaluation.pk).update(progress=40)
         engine_input = EvaluationInput.model_validate(data)
         result = evaluate(engine_input)
+        # Serialise once and hash those bytes (canonical JSON of a large result takes seconds).
+        input_bytes, result_bytes = canonical_json(engine_input), canonical_json(result)
     except EngineInputError as exc:
         _fail(evaluation, exc.code, exc.message, exc.details)
         return evaluation
@@ -498,10 +501,10 @@ def run_evaluation(evaluation_id, *, task_id: str = "inline") -> Evaluation | No
             status=Evaluation.Status.DONE,
             progress=100,
             engine_version=ENGINE_VERSION,
-            input_json=canonical_json(engine_input).decode("utf-8"),
-            input_sha256=sha256_of(engine_input),
-            result_json=canonical_json(result).decode("utf-8"),
-            result_sha256=sha256_of(result),
+            input_json=input_bytes.decode("utf-8"),
+            input_sha256=hashlib.sha256(input_bytes).hexdigest(),
+            result_json=result_bytes.decode("utf-8"),
+            result_sha256=hashlib.sha256(result_bytes).hexdigest(),
             finished_at=timezone.now(),
         )
         Tender.objects.filter(pk=tender.pk, status=Tender.Status.OPENED).update(

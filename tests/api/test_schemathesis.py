@@ -158,6 +158,13 @@ def test_every_operation_is_exercised():
 
 @pytest.mark.parametrize("label", list(_params()))
 def test_operation_conforms_to_the_schema_and_never_fails_on_the_server(world, label):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        # Inside the test's transaction, Django closes a PostgreSQL connection whose autocommit
+        # differs from the settings at the end of each in-process WSGI request; the API logic
+        # under test does not depend on the database, so .ci/run runs this file on SQLite too.
+        pytest.skip("schemathesis runs in-process on SQLite (see .ci/run)")
     operation = SCHEMA.find_operation_by_label(label)
     token, path_parameters = _who_and_path_parameters(operation.path, world)
     headers = {"Authorization": f"Token {token}"}

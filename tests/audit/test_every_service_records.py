@@ -1,0 +1,300 @@
+"""Every state change is audited: each public service function records an event when called.
+
+The public functions of procurement/services/*.py and criteria/services.py are found by
+introspection; each must be either in CALLS (how to call it, and the action it records) or in
+NOT_STATE_CHANGES (with the reason). A new service without a case here fails the first test.
+"""
+
+import datetime as dt
+import importlib
+import inspect
+import pkgutil
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from tests.factories import (
+    BidFactory,
+    CriterionFactory,
+    LotFactory,
+    TenderCriterionFactory,
+    TenderFactory,
+)
+
+NOT_STATE_CHANGES = {
+    "procurement.services.common.require_role": "a check used by services",
+    "procurement.services.common.check_version": "a check used by services",
+    "procurement.services.common.changed_fields": "computes a diff",
+    "procurement.services.bids.canonical_bid": "builds the receipt body, changes nothing",
+    "criteria.services.configuration": "reads the frozen configuration",
+    "criteria.services.configuration_sha256": "a hash",
+}
+
+
+def service_modules():
+    import procurement.services
+
+    names = [
+        f"procurement.services.{m.name}"
+        for m in pkgutil.iter_modules(procurement.services.__path__)
+    ]
+    return [importlib.import_module(n) for n in [*names, "criteria.services"]]
+
+
+def public_services() -> set[str]:
+    found = set()
+    for module in service_modules():
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            if not name.startswith("_") and function.__module__ == module.__name__:
+                found.add(f"{module.__name__}.{name}")
+    return found
+
+
+def _future():
+    return timezone.now() + dt.timedelta(days=40)
+
+
+def _file(name="evidence.txt"):
+    return SimpleUploadedFile(name, b"Certificate of origin\n", content_type="text/plain")
+
+
+def _published(w, **kwargs):
+    return TenderFactory(
+        organization=w.buyer, status="published", published_at=timezone.now(), **kwargs
+    )
+
+
+class World:
+    """The callers and objects that the services need, built on demand."""
+
+    def __init__(self, buyer, supplier, make_user, superuser):
+        self.buyer, self.supplier, self.superuser = buyer, supplier, superuser
+        self.officer = make_user("officer", buyer)
+        self.second_officer = make_user("officer", buyer)
+        self.admin = make_user("admin", buyer)
+        self.bidder = make_user("bidder", supplier)
+
+    def draft(self):
+        return TenderFactory(organization=self.buyer, no_lots_reason="One kitchen.")
+
+    def draft_bid(self):
+        return BidFactory(tender=_published(self), supplier=self.supplier, created_by=self.bidder)
+
+
+def _submitted_bid(w):
+    from procurement.services.bids import submit_bid
+
+    return submit_bid(bid=w.draft_bid(), actor=w.bidder)
+
+
+def _calls():
+    """name -> (call(world), the action it records)."""
+    from criteria import services as cs
+    from procurement.services import bids, documents, opening, organizations, tenders
+
+    return {
+        "procurement.services.organizations.create_organization": (
+            lambda w: organizations.create_organization(
+                actor=w.superuser, name="Region Cecilia", kind="buyer"
+            ),
+            "organization.created",
+        ),
+        "procurement.services.organizations.update_organization": (
+            lambda w: organizations.update_organization(
+                organization=w.buyer, actor=w.admin, changes={"name": "Region Alice Nord"}
+            ),
+            "organization.updated",
+        ),
+        "procurement.services.organizations.add_member": (
+            lambda w: organizations.add_member(
+                organization=w.buyer,
+                actor=w.admin,
+                username="new_officer",
+                password="Correct-Horse-Battery-9",
+                role="officer",
+            ),
+            "member.added",
+        ),
+        "procurement.services.opening.set_opening_quorum": (
+            lambda w: opening.set_opening_quorum(organization=w.buyer, actor=w.admin, quorum=1),
+            "organization.opening_quorum_changed",
+        ),
+        "procurement.services.opening.open_tender": (
+            lambda w: opening.open_tender(
+                tender=TenderFactory(
+                    organization=w.buyer,
+                    status="published",
+                    submission_deadline=timezone.now() - dt.timedelta(minutes=1),
+                ),
+                actor=w.officer,
+            ),
+            "tender.opening_started",
+        ),
+        "procurement.services.tenders.create_tender": (
+            lambda w: tenders.create_tender(
+                actor=w.officer,
+                reference="RK-2026-9000",
+                title="Bröd",
+                submission_deadline=_future(),
+                evaluation={"method": "lowest_price"},
+            ),
+            "tender.created",
+        ),
+        "procurement.services.tenders.update_tender": (
+            lambda w: tenders.update_tender(
+                tender=w.draft(), actor=w.officer, changes={"title": "Bröd och mjöl"}
+            ),
+            "tender.updated",
+        ),
+        "procurement.services.tenders.publish_tender": (
+            lambda w: tenders.publish_tender(tender=w.draft(), actor=w.officer),
+            "tender.published",
+        ),
+        "procurement.services.tenders.cancel_tender": (
+            lambda w: tenders.cancel_tender(tender=w.draft(), actor=w.officer, reason="No budget"),
+            "tender.cancelled",
+        ),
+        "procurement.services.tenders.add_lot": (
+            lambda w: tenders.add_lot(tender=w.draft(), actor=w.officer, title="Ägg"),
+            "lot.created",
+        ),
+        "procurement.services.tenders.update_lot": (
+            lambda w: tenders.update_lot(
+                lot=LotFactory(tender=w.draft()), actor=w.officer, changes={"title": "Mjölk"}
+            ),
+            "lot.updated",
+        ),
+        "procurement.services.documents.upload_tender_document": (
+            lambda w: documents.upload_tender_document(
+                tender=w.draft(), actor=w.officer, uploaded=_file("call.txt"), kind="call"
+            ),
+            "tender_document.uploaded",
+        ),
+        "procurement.services.documents.upload_bid_document": (
+            lambda w: documents.upload_bid_document(
+                bid=w.draft_bid(), actor=w.bidder, uploaded=_file(), kind="certificate"
+            ),
+            "bid_document.uploaded",
+        ),
+        "procurement.services.bids.create_bid": (
+            lambda w: bids.create_bid(
+                actor=w.bidder, tender=_published(w), lot=None, price_amount=Decimal("900000.00")
+            ),
+            "bid.created",
+        ),
+        "procurement.services.bids.update_bid": (
+            lambda w: bids.update_bid(
+                bid=w.draft_bid(), actor=w.bidder, changes={"price_amount": Decimal("800000.00")}
+            ),
+            "bid.updated",
+        ),
+        "procurement.services.bids.submit_bid": (
+            lambda w: bids.submit_bid(bid=w.draft_bid(), actor=w.bidder),
+            "bid.submitted",
+        ),
+        "procurement.services.bids.withdraw_bid": (
+            lambda w: bids.withdraw_bid(bid=_submitted_bid(w), actor=w.bidder),
+            "bid.withdrawn",
+        ),
+        "criteria.services.create_criterion": (
+            lambda w: cs.create_criterion(
+                actor=w.officer,
+                code="ENV-NEW-1",
+                category="environmental",
+                level="basic",
+                kind="award",
+                title="Förnybar energi",
+                rule={"type": "boolean"},
+            ),
+            "criterion.created",
+        ),
+        "criteria.services.update_criterion": (
+            lambda w: cs.update_criterion(
+                criterion=CriterionFactory(organization=w.buyer),
+                actor=w.officer,
+                changes={"title": "Förnybar el"},
+            ),
+            "criterion.updated",
+        ),
+        "criteria.services.delete_criterion": (
+            lambda w: cs.delete_criterion(
+                criterion=CriterionFactory(organization=w.buyer), actor=w.officer
+            ),
+            "criterion.deleted",
+        ),
+        "criteria.services.copy_criterion": (
+            lambda w: cs.copy_criterion(criterion=CriterionFactory(), actor=w.officer),
+            "criterion.copied",
+        ),
+        "criteria.services.attach_criterion": (
+            lambda w: cs.attach_criterion(
+                tender=w.draft(),
+                actor=w.officer,
+                criterion=CriterionFactory(organization=w.buyer),
+                weight=Decimal("10"),
+            ),
+            "tender_criterion.attached",
+        ),
+        "criteria.services.update_tender_criterion": (
+            lambda w: cs.update_tender_criterion(
+                tc=TenderCriterionFactory(tender=w.draft()),
+                actor=w.officer,
+                changes={"weight": Decimal("20")},
+            ),
+            "tender_criterion.updated",
+        ),
+        "criteria.services.detach_criterion": (
+            lambda w: cs.detach_criterion(
+                tc=TenderCriterionFactory(tender=w.draft()), actor=w.officer
+            ),
+            "tender_criterion.detached",
+        ),
+        "criteria.services.amend_tender": (
+            lambda w: cs.amend_tender(
+                tender=_published(w),
+                actor=w.officer,
+                reason="Clearer title",
+                changes={"title": "Kött, ägg och mjölk"},
+            ),
+            "tender.amended",
+        ),
+    }
+
+
+def test_every_public_service_is_walked_or_explained():
+    registered = set(_calls()) | set(NOT_STATE_CHANGES)
+
+    assert public_services() - registered == set(), "add the new services to CALLS"
+    assert registered - public_services() == set(), "remove services that no longer exist"
+
+
+@pytest.fixture
+def world(buyer, supplier, make_user, superuser):
+    return World(buyer, supplier, make_user, superuser)
+
+
+@pytest.mark.parametrize("name", sorted(_calls()))
+def test_the_service_records_its_event(world, name):
+    call, action = _calls()[name]
+    before = set(AuditEvent.objects.values_list("pk", flat=True))
+
+    call(world)
+
+    new = AuditEvent.objects.exclude(pk__in=before)
+    assert action in set(new.values_list("action", flat=True)), name
+
+
+def test_a_refused_change_records_nothing(world):
+    from procurement.errors import StateConflict
+    from procurement.services.tenders import publish_tender
+
+    tender = publish_tender(tender=world.draft(), actor=world.officer)
+    count = AuditEvent.objects.count()
+
+    with pytest.raises(StateConflict):
+        publish_tender(tender=tender, actor=world.officer)
+
+    assert AuditEvent.objects.count() == count
