@@ -1,7 +1,34 @@
 from django.apps import AppConfig
 
 
+def _record_failed_login(sender, credentials, request=None, **kwargs):
+    """Failed logins to the admin and the browsable API (the token endpoint records its own).
+
+    Django reports a failed login only through this signal; the record itself is made by the
+    same ``record`` function that services use.
+    """
+    from django.db import transaction
+
+    from audit.services import record
+
+    path = getattr(request, "path", "") or ""
+    if path.startswith("/api/v1/auth/token/"):
+        return
+    with transaction.atomic():
+        record(
+            action="auth.login_failed",
+            object_type="user",
+            data={"username": str(credentials.get("username", ""))[:150], "path": path[:200]},
+            system="auth",
+        )
+
+
 class AuditConfig(AppConfig):
     name = "audit"
     verbose_name = "Audit trail"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_login_failed
+
+        user_login_failed.connect(_record_failed_login, dispatch_uid="anbud_audit_login_failed")

@@ -181,6 +181,40 @@ class EvaluationViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         )
 
     @extend_schema(
+        summary="Evidence package (ZIP case file)",
+        description=(
+            "The evaluation's input and result JSON with their hashes and engine version, the opening "
+            "protocol, conflict declarations, every evaluator's score history, consensus justifications, "
+            "lottery draws, the award, the tender's audit events as JSONL and a README (sv/en) saying how "
+            "to verify each part. The export is itself audited."
+        ),
+        responses={
+            (200, "application/zip"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The ZIP file"
+            ),
+            **problems(*READ, 409),
+        },
+    )
+    @action(detail=True, methods=["get"])
+    def evidence(self, request, pk=None):
+        from django.http import HttpResponse
+
+        from procurement.errors import StateConflict
+        from scoring.evidence import evidence_zip
+
+        evaluation = self.get_object()
+        if evaluation.status != Evaluation.Status.DONE:
+            raise StateConflict(
+                f"The evaluation is {evaluation.status}.", current_status=evaluation.status
+            )
+        body = evidence_zip(evaluation=evaluation, actor=request.user)
+        response = HttpResponse(body, content_type="application/zip")
+        response["Content-Disposition"] = (
+            f'attachment; filename="evidence-{evaluation.tender.reference}-{str(evaluation.pk)[:8]}.zip"'
+        )
+        return response
+
+    @extend_schema(
         summary="Draw lots for an unresolved tie",
         description="An officer draws with a second officer as witness; the seed, witnesses and order are recorded and a new evaluation applies the order (202 + Location).",
         request=LotteryInputSerializer,

@@ -466,3 +466,57 @@ def test_other_organisations_get_404_on_evaluation_endpoints(
         == 404
     )
     assert opened["a_client"].get(f"/api/v1/evaluations/{evaluation_id}/").status_code == 404
+
+
+def test_evidence_package_is_complete_and_verifiable(
+    api, opened, django_capture_on_commit_callbacks, tmp_path
+):
+    import hashlib
+    import io
+    import subprocess
+    import sys
+    import zipfile
+
+    _score_and_settle(api, opened)
+    officer, _ = api("officer")
+    started = _run(officer, opened["tender"]["id"], django_capture_on_commit_callbacks).json()
+    evaluation = officer.get(f"/api/v1/evaluations/{started['id']}/").json()
+    response = officer.get(f"/api/v1/evaluations/{evaluation['id']}/evidence/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(
+        io.BytesIO(b"".join(response.streaming_content) if response.streaming else response.content)
+    )
+    files = {name.split("/", 1)[1]: archive.read(name) for name in archive.namelist()}
+    assert set(files) == {
+        "README.txt",
+        "SHA256SUMS",
+        "evaluation.json",
+        "input.json",
+        "result.json",
+        "opening_protocol.json",
+        "conflict_declarations.json",
+        "evaluator_scores.json",
+        "consensus.json",
+        "lottery_draws.json",
+        "award.json",
+        "audit_events.jsonl",
+    }
+    assert hashlib.sha256(files["input.json"]).hexdigest() == evaluation["input_sha256"]
+    assert hashlib.sha256(files["result.json"]).hexdigest() == evaluation["result_sha256"]
+    for line in files["SHA256SUMS"].decode().splitlines():
+        digest, name = line.split("  ")
+        assert hashlib.sha256(files[name]).hexdigest() == digest
+    assert "Svenska" in files["README.txt"].decode() and "English" in files["README.txt"].decode()
+    assert json.loads(files["consensus.json"])[0]["justification"] == "Agreed in meeting 1"
+    export = tmp_path / "events.jsonl"
+    export.write_bytes(files["audit_events.jsonl"])
+    checked = subprocess.run(
+        [sys.executable, "-m", "audit.verify", str(export), "--segment"],
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert AuditEvent.objects.filter(action="evaluation.evidence_exported").count() == 1
+    outsider, _ = api("bidder")
+    assert outsider.get(f"/api/v1/evaluations/{evaluation['id']}/evidence/").status_code == 404
