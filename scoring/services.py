@@ -450,7 +450,7 @@ def start_evaluation(
     return evaluation
 
 
-def claim(evaluation_id, task_id: str) -> bool:
+def _claim(evaluation_id, task_id: str) -> bool:
     """Conditional UPDATE: queued -> running. A redelivered task (same id) may resume its own
     run; two different workers never run the same evaluation."""
     claimed = (
@@ -472,7 +472,7 @@ def claim(evaluation_id, task_id: str) -> bool:
 
 def run_evaluation(evaluation_id, *, task_id: str = "inline") -> Evaluation | None:
     """Build the snapshot, run the engine, store input, result and hashes (idempotent)."""
-    if not claim(evaluation_id, task_id):
+    if not _claim(evaluation_id, task_id):
         return None
     if settings.ANBUD_FAULT_INJECT_RUN_DELAY:
         # Fault injection for the worker-crash test: keeps a run `running` long enough to kill

@@ -180,7 +180,19 @@ class TenderSerializer(serializers.ModelSerializer):
     def get_opening_protocol(self, tender):
         if not self._buyer_side(tender):
             return None
-        return tender.opening_protocol
+        protocol = tender.opening_protocol
+        user = self.context["request"].user
+        if (
+            protocol
+            and user.role == Role.EVALUATOR
+            and not (tender.evaluation or {}).get("evaluators_see_prices", False)
+        ):
+            # Evaluators are blind to prices: the protocol shows them without.
+            protocol = {
+                **protocol,
+                "bids": [{**b, "price": None} for b in protocol.get("bids", [])],
+            }
+        return protocol
 
 
 @extend_schema_serializer(

@@ -575,5 +575,9 @@ class BidEvaluationView(APIView):
         },
     )
     def get(self, request, pk):
-        bid = get_object_or_404(procurement_selectors.bids_for(request.user), pk=pk)
+        # The supplier's own view: buyers read the evaluation's results instead.
+        own_bids = procurement_selectors.bids_for(request.user).filter(
+            supplier_id=request.user.organization_id
+        )
+        bid = get_object_or_404(own_bids, pk=pk)
         return Response(services.supplier_view(bid=bid))

@@ -20,6 +20,7 @@ from tests.factories import (
     BidFactory,
     CriterionFactory,
     LotFactory,
+    SupplierFactory,
     TenderCriterionFactory,
     TenderFactory,
 )
@@ -31,6 +32,11 @@ NOT_STATE_CHANGES = {
     "procurement.services.bids.canonical_bid": "builds the receipt body, changes nothing",
     "criteria.services.configuration": "reads the frozen configuration",
     "criteria.services.configuration_sha256": "a hash",
+    "scoring.services.evaluator_may_access": "a read",
+    "scoring.services.moderation_items": "a read",
+    "scoring.services.missing_items": "a read",
+    "scoring.services.result_of": "a read",
+    "scoring.services.supplier_view": "a read",
 }
 
 
@@ -41,7 +47,7 @@ def service_modules():
         f"procurement.services.{m.name}"
         for m in pkgutil.iter_modules(procurement.services.__path__)
     ]
-    return [importlib.import_module(n) for n in [*names, "criteria.services"]]
+    return [importlib.import_module(n) for n in [*names, "criteria.services", "scoring.services"]]
 
 
 def public_services() -> set[str]:
@@ -76,6 +82,7 @@ class World:
         self.second_officer = make_user("officer", buyer)
         self.admin = make_user("admin", buyer)
         self.bidder = make_user("bidder", supplier)
+        self.evaluator = make_user("evaluator", buyer)
 
     def draft(self):
         return TenderFactory(organization=self.buyer, no_lots_reason="One kitchen.")
@@ -88,6 +95,140 @@ def _submitted_bid(w):
     from procurement.services.bids import submit_bid
 
     return submit_bid(bid=w.draft_bid(), actor=w.bidder)
+
+
+def _opened(w, *, method="lowest_price", tie_break=None, bids=1, manual=False):
+    """An opened tender with submitted bids (equal prices), optionally a manual criterion."""
+    from procurement.models import Bid
+
+    evaluation = {"method": method, **({"tie_break": tie_break} if tie_break else {})}
+    tender = TenderFactory(organization=w.buyer, status="opened", evaluation=evaluation)
+    lot = tender.lots.get()
+    created = [
+        Bid.objects.create(
+            tender=tender,
+            lot=lot,
+            supplier=SupplierFactory(),
+            status="submitted",
+            price_amount=Decimal("1000.00"),
+            submitted_at=timezone.now() - dt.timedelta(days=1),
+        )
+        for _ in range(bids)
+    ]
+    tc = None
+    if manual:
+        tc = TenderCriterionFactory(
+            tender=tender,
+            code="QUAL-PLAN",
+            kind="award",
+            category="quality",
+            rule={"type": "manual", "scale_max": 5},
+            weight=None,
+        )
+    return tender, created, tc
+
+
+def _declared(w, tender, *, conflict=False):
+    from scoring.models import ConflictDeclaration
+
+    return ConflictDeclaration.objects.create(
+        tender=tender, evaluator=w.evaluator, has_conflict=conflict, statement="Declared"
+    )
+
+
+def _done_evaluation(w, **kwargs):
+    from scoring import services as ss
+    from scoring.models import Evaluation
+
+    tender, created, _ = _opened(w, **kwargs)
+    evaluation = Evaluation.objects.create(
+        tender=tender, method=tender.evaluation["method"], created_by=w.officer
+    )
+    ss.run_evaluation(evaluation.pk)
+    evaluation.refresh_from_db()
+    return evaluation, created
+
+
+def _scoring_calls():
+    from scoring import services as ss
+    from scoring.models import Evaluation
+
+    def measure(w):
+        tender, _, _ = _opened(w)
+        return ss.record_conflict_measure(
+            declaration=_declared(w, tender, conflict=True), actor=w.officer, measure="Replaced"
+        )
+
+    def scores(w):
+        tender, (bid,), tc = _opened(w, manual=True)
+        _declared(w, tender)
+        item = {"bid": bid.pk, "tender_criterion": tc.pk, "score": 4, "comment": "Good"}
+        return ss.submit_scores(tender=tender, actor=w.evaluator, items=[item])
+
+    def consensus(w):
+        tender, (bid,), tc = _opened(w, manual=True)
+        item = {"bid": bid.pk, "tender_criterion": tc.pk, "score": 4, "justification": "Agreed"}
+        return ss.set_consensus(tender=tender, actor=w.officer, items=[item])
+
+    def run(w):
+        tender, _, _ = _opened(w)
+        evaluation = Evaluation.objects.create(
+            tender=tender, method="lowest_price", created_by=w.officer
+        )
+        return ss.run_evaluation(evaluation.pk)
+
+    def sweep(w):
+        tender, _, _ = _opened(w)
+        Evaluation.objects.create(
+            tender=tender,
+            method="lowest_price",
+            created_by=w.officer,
+            status="running",
+            started_at=timezone.now() - dt.timedelta(days=1),
+        )
+        return ss.sweep_stuck_evaluations()
+
+    def lottery(w):
+        evaluation, _ = _done_evaluation(w, tie_break=["lottery"], bids=2)
+        return ss.draw_lottery(evaluation=evaluation, actor=w.officer, witness=w.second_officer)
+
+    def award(w):
+        evaluation, (bid,) = _done_evaluation(w)
+        return ss.award_tender(
+            tender=evaluation.tender,
+            actor=w.officer,
+            evaluation=evaluation,
+            lots=[{"lot": str(bid.lot_id), "bids": [str(bid.pk)]}],
+            justification="Lowest price",
+        )
+
+    return {
+        "scoring.services.declare_conflict": (
+            lambda w: ss.declare_conflict(
+                tender=_opened(w)[0], actor=w.evaluator, has_conflict=False, statement="None"
+            ),
+            "conflict.declared",
+        ),
+        "scoring.services.record_conflict_measure": (measure, "conflict.measure_recorded"),
+        "scoring.services.submit_scores": (scores, "score.submitted"),
+        "scoring.services.set_consensus": (consensus, "consensus.set"),
+        "scoring.services.start_evaluation": (
+            lambda w: ss.start_evaluation(tender=_opened(w)[0], actor=w.officer),
+            "evaluation.started",
+        ),
+        "scoring.services.run_evaluation": (run, "evaluation.completed"),
+        "scoring.services.sweep_stuck_evaluations": (sweep, "evaluation.failed"),
+        "scoring.services.verify_evaluation": (
+            lambda w: ss.verify_evaluation(evaluation=_done_evaluation(w)[0], actor=w.officer),
+            "evaluation.verified",
+        ),
+        "scoring.services.draw_lottery": (lottery, "lottery.drawn"),
+        "scoring.services.award_tender": (award, "tender.awarded"),
+        "scoring.services.simulate": (
+            lambda w: ss.simulate(tender=w.draft(), actor=w.officer, bids=[{"price": "100"}]),
+            "simulation.run",
+        ),
+    }
 
 
 def _calls():
@@ -261,6 +402,7 @@ def _calls():
             ),
             "tender.amended",
         ),
+        **_scoring_calls(),
     }
 
 

@@ -247,6 +247,9 @@ def test_evaluators_declare_before_access_and_score_blind(
     bids = evaluator.get("/api/v1/bids/").json()["results"]
     assert len(bids) == 2
     assert all(b["price"] is None and b["cost"] is None for b in bids)
+    protocol = evaluator.get(f"/api/v1/tenders/{tid}/").json()["opening_protocol"]
+    assert [b["price"] for b in protocol["bids"]] == [None, None]
+    assert evaluator.get(f"/api/v1/bids/{opened['a']['id']}/evaluation/").status_code == 404
     evaluator.put(
         f"/api/v1/tenders/{tid}/scores/",
         {
