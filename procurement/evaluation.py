@@ -6,11 +6,9 @@ saved half-configured.
 """
 
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-
-METHODS = ("lowest_price", "weighted_points", "added_value", "value_for_money", "lowest_cost")
 
 
 def _decimal(value: object) -> Decimal:
@@ -23,9 +21,6 @@ def _decimal(value: object) -> Decimal:
     if not result.is_finite():
         raise ValueError("must be a finite number")
     return result
-
-
-DecimalString = Annotated[Decimal, Field()]
 
 
 class EvaluationSettings(BaseModel):

@@ -51,11 +51,8 @@ def organizations_for(user: User) -> QuerySet[Organization]:
 
 
 def members_for(user: User, organization: Organization) -> QuerySet[User]:
-    if user.is_superuser or (
-        user.organization_id == organization.pk and user.role in (Role.ADMIN, Role.AUDITOR)
-    ):
-        return User.objects.filter(organization=organization).order_by("username")
-    if user.organization_id == organization.pk:
+    """Members of an organisation: for the platform operator and the organisation's own members."""
+    if user.is_superuser or user.organization_id == organization.pk:
         return User.objects.filter(organization=organization).order_by("username")
     return User.objects.none()
 

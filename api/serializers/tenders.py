@@ -1,5 +1,3 @@
-from decimal import Decimal
-
 from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
@@ -280,6 +278,3 @@ class CheckSerializer(serializers.Serializer):
     message = serializers.DictField(
         child=serializers.CharField(), help_text='{"sv": ..., "en": ...}'
     )
-
-
-__all__ = ["Decimal"]

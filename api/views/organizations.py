@@ -1,4 +1,3 @@
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -101,6 +100,3 @@ class OrganizationViewSet(
 
             return [IsAuthenticated()]
         return super().get_permissions()
-
-
-__all__ = ["OrganizationViewSet", "get_object_or_404"]
