@@ -53,6 +53,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 class TenderFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Tender
+        skip_postgeneration_save = True
 
     organization = factory.SubFactory(BuyerFactory)
     reference = factory.Sequence(lambda n: f"RK-2026-{n:04d}")
