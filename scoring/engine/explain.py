@@ -51,6 +51,11 @@ class Head:
 HeadText = tuple[str, str] | Head
 
 
+def head_of(words: CriterionWords, value: bool | str | None, is_choice: bool) -> tuple[str, str]:
+    """ "Title: answer; rule" now, as ``Head`` writes it (en, sv)."""
+    return words.head(*words.value_text(value, is_choice))
+
+
 def sv_number(text: str) -> str:
     return text.replace(".", ",")
 
@@ -129,8 +134,7 @@ def manual_value(
     )
 
 
-@_deferred
-def points_text(
+def write_points(
     words: CriterionWords, head: HeadText, fulfilment: Decimal, points: Decimal
 ) -> Text:
     f, p = display_score(fulfilment), display_score(points)
@@ -140,8 +144,10 @@ def points_text(
     )
 
 
-@_deferred
-def deduction_text(
+points_text = _deferred(write_points)
+
+
+def write_deduction(
     words: CriterionWords,
     head: HeadText,
     fulfilment: Decimal,
@@ -158,8 +164,10 @@ def deduction_text(
     )
 
 
-@_deferred
-def surcharge_text(
+deduction_text = _deferred(write_deduction)
+
+
+def write_surcharge(
     words: CriterionWords,
     head: HeadText,
     fulfilment: Decimal,
@@ -174,6 +182,9 @@ def surcharge_text(
             f"{sv_number(m)} {currency} påslag"
         ),
     )
+
+
+surcharge_text = _deferred(write_surcharge)
 
 
 @_deferred
@@ -240,3 +251,39 @@ def disqualified_unscored(words: CriterionWords) -> Text:
         en=f"{words.title_en}: not scored, the bid is disqualified",
         sv=f"{words.title_sv}: inte bedömd, anbudet är diskvalificerat",
     )
+
+
+# The scoring loop's fast path defers these (``Text.deferred``): the head is written with
+# the sentence, from the answer, so a record costs no ``Head`` until it is read.
+
+
+def points_for_answer(
+    words: CriterionWords,
+    value: bool | str | None,
+    is_choice: bool,
+    fulfilment: Decimal,
+    points: Decimal,
+) -> Text:
+    return write_points(words, head_of(words, value, is_choice), fulfilment, points)
+
+
+def deduction_for_answer(
+    words: CriterionWords,
+    value: bool | str | None,
+    is_choice: bool,
+    fulfilment: Decimal,
+    money: Decimal,
+    currency: str,
+) -> Text:
+    return write_deduction(words, head_of(words, value, is_choice), fulfilment, money, currency)
+
+
+def surcharge_for_answer(
+    words: CriterionWords,
+    value: bool | str | None,
+    is_choice: bool,
+    fulfilment: Decimal,
+    money: Decimal,
+    currency: str,
+) -> Text:
+    return write_surcharge(words, head_of(words, value, is_choice), fulfilment, money, currency)

@@ -70,6 +70,7 @@ HIGHER_IS_BETTER = {
     "lowest_cost": False,
 }
 MILLION = Decimal(1_000_000)
+_FAST_KINDS = ("points", "deduction", "surcharge")
 
 
 @dataclass(slots=True, frozen=True)
@@ -117,6 +118,9 @@ class CompiledCriterion:
     factor: Decimal
     pass_ratio: tuple[Decimal, Decimal]
     memo: dict[Any, Outcome] = field(default_factory=dict)
+    # answer -> outcome for the common case (an award criterion scored by its rule into
+    # points or money), or None on an answer the rule cannot read; see ``_fast_outcome``
+    fast: Callable[[Any], Outcome | None] | None = None
 
 
 @dataclass(slots=True)
@@ -204,16 +208,20 @@ class _Evaluation:
         self.method = data.method.method
         self.currency = data.currency
         self.compiled = _compile(data)
+        for cc in self.compiled:
+            cc.fast = self._fast_outcome(cc)
         self.tie_codes = {
             rule.removeprefix("criterion:")
             for rule in self.config.tie_break
             if rule.startswith("criterion:")
         }
-        self.scores: dict[tuple[str, str], list[tuple[str, Decimal]]] = defaultdict(list)
+        scores: dict[tuple[str, str], list[tuple[str, Decimal]]] = defaultdict(list)
         for item in data.scores:
-            self.scores[(item.bid, item.criterion)].append((item.evaluator, item.score))
-        for values in self.scores.values():
-            values.sort()
+            scores[(item.bid, item.criterion)].append((item.evaluator, item.score))
+        # (bid, criterion) -> ((evaluator, score), ...) by evaluator
+        self.scores: dict[tuple[str, str], tuple[tuple[str, Decimal], ...]] = {
+            key: tuple(sorted(values)) for key, values in scores.items()
+        }
         self.consensus = {(c.bid, c.criterion): c.score for c in data.consensus}
         self.missing: list[dict[str, str]] = []
         self.flagged: list[dict[str, str]] = []
@@ -225,7 +233,76 @@ class _Evaluation:
 
     # -- one criterion, one answer --------------------------------------------------------
 
-    def _outcome(self, cc: CompiledCriterion, answer: Any, bid: Bid) -> Outcome:
+    def _fast_outcome(self, cc: CompiledCriterion) -> Callable[[Any], Outcome | None] | None:
+        """``_outcome`` for an award criterion with a rule and points, a deduction or a
+        surcharge: the same record and figures, built with fewer steps (the scoring loop
+        calls it once per distinct answer). Returns None for an answer the rule cannot
+        read, so that ``_outcome`` reports it with the bid."""
+        criterion, kind, scorer = cc.criterion, cc.contributes, cc.scorer
+        if scorer is None or criterion.kind != "award" or kind not in _FAST_KINDS:
+            return None
+        factor, words, currency = cc.factor, cc.words, self.currency
+        is_choice = isinstance(criterion.rule, ChoiceRule)
+        ident, code, category = criterion.id, criterion.code, criterion.category
+        deferred = Text.deferred
+
+        def ratio_of(answer: Any) -> Ratio | None:
+            if answer is None:
+                return NONE
+            try:
+                return scorer(answer)
+            except AnswerError:
+                return None
+
+        if kind == "points":
+            write_points = explain.points_for_answer
+
+            def points_outcome(answer: Any) -> Outcome | None:
+                ratio = ratio_of(answer)
+                if ratio is None:
+                    return None
+                value = str(answer) if answer.__class__ is int else answer
+                num, den = ratio
+                fulfilment = num / den
+                points = factor * num / den
+                text = deferred(write_points, words, value, is_choice, fulfilment, points)
+                result = CriterionResult(
+                    ident, code, "award", category, value, fulfilment, text, points
+                )
+                return result, points, None, fulfilment
+
+            return points_outcome
+
+        deduction = kind == "deduction"
+        write_money = explain.deduction_for_answer if deduction else explain.surcharge_for_answer
+
+        def money_outcome(answer: Any) -> Outcome | None:
+            ratio = ratio_of(answer)
+            if ratio is None:
+                return None
+            value = str(answer) if answer.__class__ is int else answer
+            num, den = ratio
+            fulfilment = num / den
+            money = factor * (num if deduction else den - num) / den
+            text = deferred(write_money, words, value, is_choice, fulfilment, money, currency)
+            result = CriterionResult(
+                ident,
+                code,
+                "award",
+                category,
+                value,
+                fulfilment,
+                text,
+                None,
+                Money(money, currency),
+            )
+            return result, money, None, fulfilment
+
+        return money_outcome
+
+    def _outcome(self, cc: CompiledCriterion, answer: Any, bid_of: Callable[[], Bid]) -> Outcome:
+        """The outcome of one answer; ``bid_of()`` is the first bid that gave it (asked only
+        to report an answer the rule cannot read)."""
         criterion, words = cc.criterion, cc.words
         value = shown_value(answer)
         is_choice = isinstance(criterion.rule, ChoiceRule)
@@ -249,6 +326,7 @@ class _Evaluation:
             try:
                 ratio = cc.scorer(answer)
             except AnswerError as exc:
+                bid = bid_of()
                 raise EngineInputError(
                     "invalid_response",
                     f"bid {bid.id} answered criterion {criterion.code} with something its rule "
@@ -363,23 +441,11 @@ class _Evaluation:
             return None
         return manual_ratio([s for _, s in scores], self.config.aggregation, cc.manual.scale_max)
 
-    def _manual(self, cc: CompiledCriterion, bid: Bid) -> Outcome | None:
-        """A manual criterion for one bid; None when its scores are missing."""
-        criterion, rule = cc.criterion, cc.manual
-        assert rule is not None
-        item = (bid.id, criterion.id)
-        evaluator_scores = self.scores.get(item, [])
-        # the outcome depends only on the scores (and who gave them): share it between bids
-        key = ("manual", self.consensus.get(item), tuple(evaluator_scores))
-        outcome = cc.memo.get(key)
-        if outcome is None:
-            outcome = cc.memo[key] = self._manual_outcome(cc, bid, evaluator_scores)
-        if outcome is not None and outcome[0].flagged:
-            self.flagged.append({"bid": bid.id, "criterion": criterion.id})
-        return outcome
-
     def _manual_outcome(
-        self, cc: CompiledCriterion, bid: Bid, evaluator_scores: list[tuple[str, Decimal]]
+        self,
+        cc: CompiledCriterion,
+        bid: Bid,
+        evaluator_scores: tuple[tuple[str, Decimal], ...],
     ) -> Outcome | None:
         rule = cc.manual
         assert rule is not None
@@ -435,32 +501,59 @@ class _Evaluation:
             # answer is its own memo key: no two kinds compare equal
             answers = list(map(dict.get, responses if from_bid else profiles, repeat(field_name)))
             memo = cc.memo
-            outcomes = list(map(memo.get, answers))
-            if None in outcomes:
-                for i, outcome in enumerate(outcomes):
-                    if outcome is None:
-                        answer = answers[i]
-                        outcome = memo.get(answer)
-                        if outcome is None:
-                            outcome = memo[answer] = self._outcome(cc, answer, bids[i])
-                        outcomes[i] = outcome
+            fast = cc.fast
+            # each distinct answer once, in the order the bids first give it (so an answer
+            # the rule cannot read is reported for the first bid that gave it)
+            for answer in dict.fromkeys(answers):
+                if answer not in memo:
+                    memo[answer] = (fast and fast(answer)) or self._outcome(
+                        cc, answer, lambda a=answer, given=answers: bids[given.index(a)]
+                    )
+            outcomes = list(map(memo.__getitem__, answers))
             self._collect(
                 cc, outcomes, slot, category, tie_code, prices, columns, reasons, quality,
                 categories, by_code,
             )  # fmt: skip
         qualified_so_far = [not r for r in reasons]
+        bid_ids = [bid.id for bid in bids] if spec.manual else []
         for slot, cc, _, _, category, tie_code in spec.manual:
-            outcomes = []
-            for i, bid in enumerate(bids):
-                outcome = self._manual(cc, bid)
-                if outcome is None:
-                    if qualified_so_far[i]:
-                        self.missing.append(
-                            {"bid": bid.id, "criterion": cc.criterion.id, "code": cc.criterion.code}
-                        )
-                    contribution = ZERO if cc.contributes is not None else None
-                    outcome = (self._unscored(cc), contribution, None, ZERO)
-                outcomes.append(outcome)
+            # the outcome depends only on the scores (and who gave them): shared between bids
+            criterion_id = cc.criterion.id
+            items = [(bid_id, criterion_id) for bid_id in bid_ids]
+            keys = [
+                ("manual", consensus, scores or ())
+                for consensus, scores in zip(
+                    map(self.consensus.get, items), map(self.scores.get, items), strict=True
+                )
+            ]
+            memo = cc.memo
+            outcomes = list(map(memo.get, keys))
+            if None in outcomes:
+                for i, outcome in enumerate(outcomes):
+                    if outcome is None:
+                        key = keys[i]
+                        outcome = memo.get(key)
+                        if outcome is None:
+                            outcome = self._manual_outcome(cc, bids[i], key[2])
+                            if outcome is not None:
+                                memo[key] = outcome
+                        if outcome is None:  # scores missing
+                            if qualified_so_far[i]:
+                                self.missing.append(
+                                    {
+                                        "bid": bid_ids[i],
+                                        "criterion": criterion_id,
+                                        "code": cc.criterion.code,
+                                    }
+                                )
+                            contribution = ZERO if cc.contributes is not None else None
+                            outcome = (self._unscored(cc), contribution, None, ZERO)
+                        outcomes[i] = outcome
+            self.flagged.extend(
+                {"bid": bid_ids[i], "criterion": criterion_id}
+                for i, outcome in enumerate(outcomes)
+                if outcome[0].flagged
+            )
             self._collect(
                 cc, outcomes, slot, category, tie_code, prices, columns, reasons, quality,
                 categories, by_code,
@@ -512,7 +605,7 @@ class _Evaluation:
                         money.append(ZERO)
                 contributions = money
             categories[category] = list(map(add, categories[category], contributions))
-        elif cc.criterion.kind == "requirement":
+        elif cc.criterion.kind == "requirement" and reasons_found.count(None) < len(outcomes):
             for i, reason in enumerate(reasons_found):
                 if reason is not None:
                     reasons[i].append(reason)
@@ -655,27 +748,27 @@ class _Evaluation:
         bid = w.bid
         qualified = w.qualified
         figure = w.figure if qualified else None
-        comparison = (
-            Money(amount=figure, currency=self.currency)
-            if money_figure and figure is not None
-            else None
-        )
+        currency = self.currency
+        supplier = bid.supplier
+        # positional, in field order (bid, supplier, lot, qualified, price, categories,
+        # categories_unit, criteria, disqualification_reasons, comparison_price, total_score,
+        # price_score, rank, tie_break, lcc): 2,000 of these per large lot
         return BidResult(
-            bid=bid.id,
-            supplier=SupplierRef(id=bid.supplier.id, name=bid.supplier.name),
-            lot=bid.lot,
-            qualified=qualified,
-            disqualification_reasons=tuple(w.reasons),
-            price=Money(amount=bid.price, currency=self.currency),
-            comparison_price=comparison,
-            total_score=figure if not money_figure else None,
-            price_score=w.price_score,
-            rank=rank_,
-            tie_break=tie,
-            categories=w.categories if qualified else {},
-            categories_unit="money" if money_figure else "points",
-            lcc=w.lcc,
-            criteria=w.results,
+            bid.id,
+            SupplierRef(supplier.id, supplier.name),
+            bid.lot,
+            qualified,
+            Money(bid.price, currency),
+            w.categories if qualified else {},
+            "money" if money_figure else "points",
+            w.results,
+            tuple(w.reasons),
+            Money(figure, currency) if money_figure and figure is not None else None,
+            figure if not money_figure else None,
+            w.price_score,
+            rank_,
+            tie,
+            w.lcc,
         )
 
     def run(self) -> tuple[EvaluationResult, list[LotWork]]:
@@ -760,4 +853,8 @@ def evaluate(data: EvaluationInput) -> EvaluationResult:
         result, works, evaluation = evaluate_core(data)
         warnings = warnings_for(data, works, evaluation.flagged)
         sensitivity = sensitivity_for(data, works, evaluation.ratio_for)
-        return result.model_copy(update={"warnings": warnings, "sensitivity": sensitivity})
+        final = result.model_copy(update={"warnings": warnings, "sensitivity": sensitivity})
+        # free the working data (memos, per-bid work) while the collector is paused: once
+        # it runs again it would otherwise scan all of it once more before it is freed
+        del result, works, evaluation
+    return final

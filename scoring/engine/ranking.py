@@ -95,15 +95,14 @@ def rank(
     if not lottery_order and "lottery" in rules:
         rules.remove("lottery")
 
-    def order_key(c: Contender) -> tuple[Decimal, str]:
-        figure = tie_figure(c.figure)
-        return (-figure if higher_is_better else figure), c.bid_id
-
-    ordered = sorted(contenders, key=order_key)
+    figures = [tie_figure(c.figure) for c in contenders]
+    ordered = sorted(
+        zip(figures, contenders, strict=True),
+        key=lambda fc: ((-fc[0] if higher_is_better else fc[0]), fc[1].bid_id),
+    )
     groups: list[list[Contender]] = []
     previous: Decimal | None = None
-    for contender in ordered:
-        figure = tie_figure(contender.figure)
+    for figure, contender in ordered:
         if groups and figure == previous:
             groups[-1].append(contender)
         else:

@@ -56,26 +56,29 @@ class Text:
     bids is written once. Immutable from the outside: it reads the same every time.
     """
 
-    __slots__ = ("_en", "_render", "_sv")
+    __slots__ = ("_args", "_en", "_render", "_sv")
 
     def __init__(self, *, sv: str, en: str) -> None:
         self._sv: str | None = sv
         self._en: str | None = en
-        self._render: tuple[Callable[..., Text], tuple[Any, ...]] | None = None
+        self._render: Callable[..., Text] | None = None
+        self._args: tuple[Any, ...] = ()
 
     @classmethod
     def deferred(cls, render: Callable[..., Text], *args: Any) -> Text:
         text = cls.__new__(cls)
         text._sv = text._en = None
-        text._render = (render, args)
+        text._render = render
+        text._args = args
         return text
 
     def _write(self) -> None:
-        if self._render is not None:
-            render, args = self._render
-            written = render(*args)
+        render = self._render
+        if render is not None:
+            written = render(*self._args)
             self._sv, self._en = written.sv, written.en
             self._render = None
+            self._args = ()
 
     @property
     def sv(self) -> str:
@@ -238,7 +241,7 @@ _Shown = tuple[
 ]
 
 
-def _shown(c: CriterionResult) -> _Shown:
+def shown_texts(c: CriterionResult) -> _Shown:
     """The display texts of a criterion record (the costly part of writing it)."""
     money = c.money
     return (
@@ -253,7 +256,7 @@ def _shown(c: CriterionResult) -> _Shown:
 
 
 def criterion_json(c: CriterionResult, shown: _Shown | None = None) -> dict[str, Any]:
-    fulfilment, points, amount, sv, en, spread, scores = shown or _shown(c)
+    fulfilment, points, amount, sv, en, spread, scores = shown or shown_texts(c)
     money = c.money
     return {
         "criterion": c.criterion,
@@ -272,9 +275,8 @@ def criterion_json(c: CriterionResult, shown: _Shown | None = None) -> dict[str,
     }
 
 
-def bid_json(b: BidResult, memo: dict[int, _Shown] | None = None) -> dict[str, Any]:
-    """One bid's result as JSON. ``memo`` (by record id, for one call only) lets the records
-    that many bids share be rendered once; every dict returned is new."""
+def bid_head_json(b: BidResult) -> dict[str, Any]:
+    """One bid's result as JSON without its ``criteria`` (which ``bid_json`` adds last)."""
     if b.categories_unit == "money":
         currency = b.price.currency
         categories = {k: display_money(v, currency) for k, v in b.categories.items()}
@@ -311,16 +313,25 @@ def bid_json(b: BidResult, memo: dict[int, _Shown] | None = None) -> dict[str, A
             name: money_json(getattr(lcc, name))
             for name in ("acquisition", "operating", "end_of_life", "internal", "external", "total")
         },
-        "criteria": [_criterion_memo(c, memo) for c in b.criteria]
-        if memo is not None
-        else [criterion_json(c) for c in b.criteria],
     }
+
+
+def bid_json(b: BidResult, memo: dict[int, _Shown] | None = None) -> dict[str, Any]:
+    """One bid's result as JSON. ``memo`` (by record id, for one call only) lets the records
+    that many bids share be rendered once; every dict returned is new."""
+    data = bid_head_json(b)
+    data["criteria"] = (
+        [_criterion_memo(c, memo) for c in b.criteria]
+        if memo is not None
+        else [criterion_json(c) for c in b.criteria]
+    )
+    return data
 
 
 def _criterion_memo(c: CriterionResult, memo: dict[int, _Shown]) -> dict[str, Any]:
     shown = memo.get(id(c))
     if shown is None:
-        shown = memo[id(c)] = _shown(c)
+        shown = memo[id(c)] = shown_texts(c)
     return criterion_json(c, shown)
 
 

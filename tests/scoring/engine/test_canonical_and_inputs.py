@@ -219,11 +219,95 @@ def test_inputs_are_frozen():
         data.currency = "EUR"  # type: ignore[misc]
 
 
+def _sorted_dump(result) -> bytes:
+    """What canonical JSON of a result is defined as: its dump, keys sorted, no spaces."""
+    return json.dumps(
+        result.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode()
+
+
 def test_the_fast_result_writer_matches_pydantic():
     result = evaluate(EvaluationInput.model_validate(_we6_payload()))
 
     assert result.to_json_data() == json.loads(json.dumps(result.model_dump(mode="json")))
     assert json.loads(canonical_json(result)) == result.model_dump(mode="json")
+    assert canonical_json(result) == _sorted_dump(result)
+
+
+@pytest.mark.parametrize(
+    "method",
+    [
+        {"method": "weighted_points", "price_weight": "40"},
+        {"method": "added_value", "mode": "percent_surcharge"},
+        {"method": "lowest_price"},
+        {
+            "method": "lowest_cost",
+            "lifetime_years": 3,
+            "discount_rate": "0.04",
+            "co2_price_per_tonne": "1000",
+        },
+    ],
+    ids=lambda m: m.get("mode", m["method"]),
+)
+def test_the_piecewise_result_writer_gives_the_bytes_of_the_sorted_dump(method):
+    """Every kind of record: requirements met and not (a disqualified bid with reasons),
+    manual scores with a flagged spread, a contract condition, shared and unique answers,
+    ties, life-cycle costs, non-ASCII and quotes in texts, two lots."""
+    extra = {"percent": "10"} if method.get("mode") == "percent_surcharge" else {}
+    extra |= {"value": "50000"} if method["method"] == "lowest_cost" else {}
+    extra |= {"weight": "30"} if method["method"] == "weighted_points" else {}
+    criteria = [
+        criterion("REQ", {"type": "boolean"}, kind="requirement"),
+        criterion("MIL", {"type": "linear", "worst": "0", "best": "60"}, unit="%", **extra),
+        criterion(
+            "VAL",
+            {"type": "choice", "options": {"nej": "0", 'ja "helt"': "1", "delvis": "2/3"}},
+            category="environmental",
+            **extra,
+        ),
+        criterion(
+            "MAN",
+            {"type": "manual", "scale_max": 5},
+            category="social",
+            **({"weight": "30"} if method["method"] == "weighted_points" else extra),
+        ),
+        criterion("CC", {"type": "boolean"}, kind="contract_condition"),
+    ]
+    if method["method"] == "weighted_points":
+        criteria[2]["weight"] = "0"
+    answers = [
+        {"REQ": True, "MIL": "42.5", "VAL": 'ja "helt"', "CC": True},
+        {"REQ": True, "MIL": "42.5", "VAL": "delvis", "CC": False},
+        {"REQ": False, "MIL": "7", "VAL": "nej", "CC": True},
+        {"REQ": True, "MIL": "60", "VAL": "delvis"},
+    ]
+    bids = [
+        bid(
+            name,
+            price,
+            answer,
+            lot=lot,
+            cost={"acquisition_cost": price, "annual_operating_cost": "1000"},
+        )
+        for name, price, answer, lot in zip(
+            ["Å", "B", "C", "D"],
+            ["1000.50", "1000.50", "900", "800"],
+            answers,
+            ["L1", "L1", "L1", "L2"],
+            strict=True,
+        )
+    ]
+    scores = [
+        {"bid": b, "criterion": "c-MAN", "evaluator": e, "score": s}
+        for b, given in (("Å", (1, 5)), ("B", (3, 3)), ("C", (2, 4)), ("D", (5, 5)))
+        for e, s in zip(("e1", "e2"), given, strict=True)
+    ]
+    lots = [{"id": "L1", "number": 1, "title": "Kött & fågel"}, {"id": "L2", "number": 2}]
+    method = method | {"aggregation": "mean"}
+    result = evaluate(make_input(method, criteria, bids, scores=scores, lots=lots))
+
+    assert any(not b.qualified for b in result.lots[0].bids)
+    assert canonical_json(result) == _sorted_dump(result)
 
 
 def test_whole_number_answers_are_kept_as_decimal_text():

@@ -437,3 +437,20 @@ def test_isk_money_is_shown_without_decimals():
     assert dumped["comparison_price"] == {"amount": "4667", "currency": "ISK"}
     assert dumped["price"] == {"amount": "5000", "currency": "ISK"}
     assert shown(bids_of(result)["A"].criteria[0].fulfilment) == "0.3333"
+
+
+def test_a_bad_answer_is_reported_for_the_first_bid_that_gave_it():
+    """Each distinct answer is scored once; the error still names the first bid (by id)."""
+    method = {"method": "weighted_points", "price_weight": "50"}
+    criteria = [criterion("Q", LINEAR_0_10, weight="50")]
+    bids = [
+        bid("D", "100", {"Q": "bad"}),
+        bid("A", "100", {"Q": "5"}),
+        bid("C", "100", {"Q": "worse"}),
+        bid("B", "100", {"Q": "worse"}),
+    ]
+
+    with pytest.raises(EngineInputError) as caught:
+        evaluate(make_input(method, criteria, bids))
+
+    assert caught.value.details == {"bid": "B", "criterion": "c-Q", "code": "Q"}

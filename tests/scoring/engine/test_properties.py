@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -136,6 +137,17 @@ def _ranks(result) -> dict[str, int | None]:
 @given(tenders())
 def test_same_input_same_bytes(payload):
     assert canonical_json(_run(payload)) == canonical_json(_run(payload))
+
+
+@PROPERTY
+@given(tenders())
+def test_canonical_json_of_a_result_is_its_sorted_dump(payload):
+    result = _run(payload)
+    dump = json.dumps(
+        result.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+
+    assert canonical_json(result) == dump.encode()
 
 
 @PROPERTY
