@@ -17,16 +17,23 @@ def _default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+# What json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+# default=_default) builds on every call, built once.
+_ENCODER = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default
+)
+
+
 def canonical(data: Any) -> str:
     """Sorted keys, no whitespace, UTF-8 text: the same content always gives the same bytes."""
-    return json.dumps(
-        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default
-    )
+    return _ENCODER.encode(data)
 
 
 def event_hash(payload: Mapping[str, Any]) -> str:
     """SHA-256 over the canonical event, which includes ``prev_hash``."""
-    return hashlib.sha256(canonical(dict(payload)).encode("utf-8")).hexdigest()
+    if payload.__class__ is not dict:
+        payload = dict(payload)
+    return hashlib.sha256(_ENCODER.encode(payload).encode("utf-8")).hexdigest()
 
 
 HASHED_FIELDS = (
@@ -48,7 +55,7 @@ HASHED_FIELDS = (
 
 
 def hashed_payload(event: Mapping[str, Any]) -> dict[str, Any]:
-    return {name: event.get(name) for name in HASHED_FIELDS}
+    return dict(zip(HASHED_FIELDS, map(event.get, HASHED_FIELDS), strict=True))
 
 
 REASONS = ("changed content", "missing event", "reordered events", "wrong previous hash")

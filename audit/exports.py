@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from audit.chain import canonical
-from audit.selectors import EVENT_FIELDS, event_rows, event_values
+from audit.selectors import EVENT_FIELDS, event_text_blocks, event_values
 
 FORMATS = {
     "csv": ("text/csv; charset=utf-8", "csv"),
@@ -65,40 +65,233 @@ def _defused(values: list[Any]) -> list[Any]:
     return values
 
 
+def _csv_row(writer: Any, buffer: io.StringIO, values: tuple) -> str:
+    """One row through ``csv.writer``: the reference for the fast path in ``csv_chunks``."""
+    writer.writerow(_defused(list(values)))
+    line = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return line
+
+
 def csv_chunks(queryset) -> Iterator[str]:
-    """A header row, then one row per event; ``data`` as the stored JSON text."""
+    """A header row, then one row per event; ``data`` as the stored JSON text.
+
+    Most rows need no quoting but ``data``'s and no formula defused: they are joined here as
+    ``csv.writer`` would write them. A row with a quote, comma, line break or tab in another
+    text, or a defused text starting with ``= + - @``, goes through ``csv.writer`` itself.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(EVENT_FIELDS)
-    block: list[list[Any]] = []
-    for values in event_values(queryset):
-        block.append(_defused(values))
-        if len(block) == BLOCK_ROWS:
-            writer.writerows(block)
-            block = []
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    writer.writerows(block)
-    yield buffer.getvalue()
+    header = ",".join(EVENT_FIELDS) + "\r\n"
+    formula = frozenset(_FORMULA_START)
+    for block in event_text_blocks(queryset):
+        lines = [header] if header else []
+        header = ""
+        append = lines.append
+        for values in block:
+            (
+                event_id,
+                chain,
+                sequence,
+                created_at,
+                organization_id,
+                actor_id,
+                actor_username,
+                actor_role,
+                action,
+                object_type,
+                object_id,
+                tender_id,
+                data,
+                request_id,
+                client_address,
+                prev_hash,
+                digest,
+            ) = values
+            try:
+                text = "".join(
+                    (
+                        event_id,
+                        chain,
+                        created_at,
+                        organization_id or "",
+                        actor_id or "",
+                        actor_username,
+                        actor_role,
+                        action,
+                        object_type,
+                        object_id,
+                        tender_id or "",
+                        request_id,
+                        client_address,
+                        prev_hash,
+                        digest,
+                    )
+                )
+                plain = not (
+                    '"' in text
+                    or "," in text
+                    or "\n" in text
+                    or "\r" in text
+                    or "\t" in text
+                    or actor_username[:1] in formula
+                    or object_type[:1] in formula
+                    or object_id[:1] in formula
+                    or action[:1] in formula
+                    or request_id[:1] in formula
+                    or sequence.__class__ is not int
+                )
+            except TypeError:  # a None where text is expected
+                plain = False
+            if not plain:
+                append(_csv_row(writer, buffer, values))
+                continue
+            if '"' in data:
+                data = '"' + data.replace('"', '""') + '"'
+            elif "," in data or "\n" in data or "\r" in data:
+                data = '"' + data + '"'
+            append(
+                ",".join(
+                    (
+                        event_id,
+                        chain,
+                        str(sequence),
+                        created_at,
+                        organization_id or "",
+                        actor_id or "",
+                        actor_username,
+                        actor_role,
+                        action,
+                        object_type,
+                        object_id,
+                        tender_id or "",
+                        data,
+                        request_id,
+                        client_address,
+                        prev_hash,
+                        digest + "\r\n",
+                    )
+                )
+            )
+        yield "".join(lines)
+    if header:  # no rows
+        yield header
+
+
+def _jsonl_line(values: tuple) -> str:
+    """One line through ``canonical``: the reference for the fast path in ``jsonl_chunks``."""
+    event = dict(zip(EVENT_FIELDS, values, strict=True))
+    data = event.pop("data")
+    return '{"data":' + data + "," + canonical(event)[1:] + "\n"
+
+
+# Bytes that JSON escapes (ensure_ascii=False): control characters, quote, backslash.
+_JSON_ESCAPED = bytes(range(0x20)) + b'"\\'
 
 
 def jsonl_chunks(queryset) -> Iterator[str]:
     """One JSON object per line: every hashed field, ``id``, ``organization_id``, ``hash``.
 
-    ``data`` is spliced in as the stored JSON text (first key); the other keys follow sorted.
+    ``data`` is spliced in as the stored JSON text (first key); the other keys follow sorted,
+    as ``canonical`` writes them. Texts without a quote, backslash or control character are
+    written between quotes as they are (what ``canonical`` does with them); a row with such a
+    text goes through ``canonical`` itself.
     """
-    lines: list[str] = []
-    for event in event_rows(queryset, parse_data=False):
-        data = event.pop("data")
-        lines.append('{"data":' + data + "," + canonical(event)[1:])
-        if len(lines) == BLOCK_ROWS:
-            lines.append("")
-            yield "\n".join(lines)
-            lines = []
-    if lines:
-        lines.append("")
-        yield "\n".join(lines)
+    escaped = _JSON_ESCAPED
+    for block in event_text_blocks(queryset):
+        lines = []
+        append = lines.append
+        for values in block:
+            (
+                event_id,
+                chain,
+                sequence,
+                created_at,
+                organization_id,
+                actor_id,
+                actor_username,
+                actor_role,
+                action,
+                object_type,
+                object_id,
+                tender_id,
+                data,
+                request_id,
+                client_address,
+                prev_hash,
+                digest,
+            ) = values
+            try:
+                text = "".join(
+                    (
+                        event_id,
+                        chain,
+                        created_at,
+                        organization_id or "",
+                        actor_id or "",
+                        actor_username,
+                        actor_role,
+                        action,
+                        object_type,
+                        object_id,
+                        tender_id or "",
+                        request_id,
+                        client_address,
+                        prev_hash,
+                        digest,
+                    )
+                ).encode()
+                plain = sequence.__class__ is int and len(text.translate(None, escaped)) == len(
+                    text
+                )
+            except (TypeError, UnicodeEncodeError):  # a None where text is expected; surrogates
+                plain = False
+            if not plain:
+                append(_jsonl_line(values))
+                continue
+            append(
+                "".join(
+                    (
+                        '{"data":',
+                        data,
+                        ',"action":"',
+                        action,
+                        '","actor_id":',
+                        "null" if actor_id is None else '"' + actor_id + '"',
+                        ',"actor_role":"',
+                        actor_role,
+                        '","actor_username":"',
+                        actor_username,
+                        '","chain":"',
+                        chain,
+                        '","client_address":"',
+                        client_address,
+                        '","created_at":"',
+                        created_at,
+                        '","hash":"',
+                        digest,
+                        '","id":"',
+                        event_id,
+                        '","object_id":"',
+                        object_id,
+                        '","object_type":"',
+                        object_type,
+                        '","organization_id":',
+                        "null" if organization_id is None else '"' + organization_id + '"',
+                        ',"prev_hash":"',
+                        prev_hash,
+                        '","request_id":"',
+                        request_id,
+                        '","sequence":',
+                        str(sequence),
+                        ',"tender_id":',
+                        "null" if tender_id is None else '"' + tender_id + '"',
+                        "}\n",
+                    )
+                )
+            )
+        yield "".join(lines)
 
 
 def write_xlsx(queryset, target: IO[bytes]) -> int:

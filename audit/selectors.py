@@ -18,7 +18,9 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, TextField
+from django.db.models.functions import Cast
+from django.utils.dateparse import parse_datetime
 
 from audit import chain as chain_math
 from audit.models import AuditEvent, ChainHead
@@ -92,31 +94,64 @@ def _uuid_text(value: Any) -> str | None:
 
 def _time_text(value: Any) -> str:
     if isinstance(value, str):
-        # SQLite keeps "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC.
-        text = value.replace(" ", "T", 1)
-        return (text if "." in text else text + ".000000") + "Z"
+        # SQLite keeps "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC (read as text, see _select).
+        length = len(value)
+        if length == 26 and value[10] == " " and value[19] == ".":
+            return value.replace(" ", "T", 1) + "Z"
+        if length == 19 and value[10] == " ":
+            return value.replace(" ", "T", 1) + ".000000Z"
+        # Anything else is read as the driver's converter would read it.
+        value = parse_datetime(value)
     if value.tzinfo is None:  # SQLite's converter: naive, in UTC
         return value.isoformat(timespec="microseconds") + "Z"
     return chain_math.iso_time(value)
 
 
-def _raw_rows(queryset: QuerySet[AuditEvent]) -> Iterator[tuple]:
-    """Rows as the database driver returns them, fetched in chunks.
+def _select(queryset: QuerySet[AuditEvent]) -> tuple[str, Any] | None:
+    """The SQL and parameters of ``EVENT_FIELDS`` for the queryset (None: no rows at all).
+
+    On SQLite ``created_at`` is read as its stored text (``CAST(... AS text)``): the driver's
+    datetime converter and ``isoformat`` would cost more than slicing that text. On PostgreSQL
+    the ids are read as text for the same reason.
+    """
+    vendor = connections[queryset.db].vendor
+    fields = [*EVENT_FIELDS]
+    if vendor == "sqlite":
+        fields[_TIME_COLUMN] = "_created_text"
+        queryset = queryset.annotate(_created_text=Cast("created_at", TextField()))
+    elif vendor == "postgresql":
+        # uuid::text is what str(UUID) gives, without building UUID objects in the driver.
+        for index in _UUID_COLUMNS:
+            fields[index] = f"_{EVENT_FIELDS[index]}_text"
+        queryset = queryset.annotate(
+            **{fields[i]: Cast(EVENT_FIELDS[i], TextField()) for i in _UUID_COLUMNS}
+        )
+    try:
+        return queryset.values_list(*fields).query.get_compiler(using=queryset.db).as_sql()
+    except EmptyResultSet:
+        return None
+
+
+def _raw_blocks(queryset: QuerySet[AuditEvent]) -> Iterator[list[tuple]]:
+    """Rows as the database driver returns them, in blocks of ``CHUNK_SIZE``.
 
     Django's per-value converters (UUID objects, datetime parsing, JSON decoding) cost more
     than the export itself, so the compiled query runs on ``chunked_cursor()``: a server-side
     cursor on PostgreSQL, ``fetchmany`` batches on SQLite. Memory stays flat either way.
     """
-    try:
-        sql, params = (
-            queryset.values_list(*EVENT_FIELDS).query.get_compiler(using=queryset.db).as_sql()
-        )
-    except EmptyResultSet:
+    query = _select(queryset)
+    if query is None:
         return
+    sql, params = query
     with connections[queryset.db].chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(CHUNK_SIZE):
-            yield from rows
+            yield rows
+
+
+def _raw_rows(queryset: QuerySet[AuditEvent]) -> Iterator[tuple]:
+    for block in _raw_blocks(queryset):
+        yield from block
 
 
 _UUID_COLUMNS = tuple(
@@ -126,31 +161,40 @@ _UUID_COLUMNS = tuple(
 )
 _TIME_COLUMN = EVENT_FIELDS.index("created_at")
 _DATA_COLUMN = EVENT_FIELDS.index("data")
+_UUID_CACHE_SIZE = 4096
 
 
-def event_values(queryset: QuerySet[AuditEvent]) -> Iterator[list]:
-    """Lists in ``EVENT_FIELDS`` order, ids and times as text, ``data`` as stored JSON text:
-    the cheapest form, for tabular exports."""
-    uuid_text, time_text, canonical = _uuid_text, _time_text, chain_math.canonical
-    for row in _raw_rows(queryset):
-        values = list(row)
-        for index in _UUID_COLUMNS:
-            values[index] = uuid_text(values[index])
-        values[_TIME_COLUMN] = time_text(values[_TIME_COLUMN])
-        if not isinstance(values[_DATA_COLUMN], str):
-            values[_DATA_COLUMN] = canonical(values[_DATA_COLUMN])
-        yield values
+def _data_text(data: Any) -> str:
+    """``data`` as JSON text, whatever form the driver gave it in."""
+    if isinstance(data, str):
+        return data
+    if isinstance(data, bytes | bytearray | memoryview):
+        return bytes(data).decode("utf-8")
+    return chain_math.canonical(data)
 
 
-def event_rows(queryset: QuerySet[AuditEvent], *, parse_data: bool = True) -> Iterator[dict]:
-    """Plain dicts of the hashed form (strings for ids and times), streamed from the database.
+def event_text_blocks(queryset: QuerySet[AuditEvent]) -> Iterator[list[tuple]]:
+    """Blocks of tuples in ``EVENT_FIELDS`` order, ids and times as text (None for a missing
+    id), ``data`` as stored JSON text: the cheapest form, for exports.
 
-    With ``parse_data=False`` the ``data`` value is the stored JSON text (exports write it as
-    it is; the verifier parses it).
+    Organisation, actor and tender ids repeat from row to row: their text is remembered (a
+    bounded cache, so memory stays flat).
     """
-    loads = json.loads
-    for row in _raw_rows(queryset):
-        (
+    uuid_text, time_text = _uuid_text, _time_text
+    known: dict[Any, str | None] = {None: None, "": None}
+    known_get = known.get
+
+    def remembered(value: Any) -> str | None:
+        if len(known) > _UUID_CACHE_SIZE:
+            known.clear()
+            known.update({None: None, "": None})
+        text = known[value] = uuid_text(value)
+        return text
+
+    for block in _raw_blocks(queryset):
+        converted = []
+        append = converted.append
+        for (
             event_id,
             chain,
             sequence,
@@ -168,30 +212,85 @@ def event_rows(queryset: QuerySet[AuditEvent], *, parse_data: bool = True) -> It
             client_address,
             prev_hash,
             digest,
-        ) = row
-        if parse_data:
-            data = loads(data) if isinstance(data, str | bytes) else data
-        elif not isinstance(data, str):
-            data = chain_math.canonical(data)
-        yield {
-            "id": _uuid_text(event_id),
-            "chain": chain,
-            "sequence": sequence,
-            "created_at": _time_text(created_at),
-            "organization_id": _uuid_text(organization_id),
-            "actor_id": _uuid_text(actor_id),
-            "actor_username": actor_username,
-            "actor_role": actor_role,
-            "action": action,
-            "object_type": object_type,
-            "object_id": object_id,
-            "tender_id": _uuid_text(tender_id),
-            "data": data,
-            "request_id": request_id,
-            "client_address": client_address,
-            "prev_hash": prev_hash,
-            "hash": digest,
-        }
+        ) in block:
+            append(
+                (
+                    uuid_text(event_id),
+                    chain,
+                    sequence,
+                    time_text(created_at),
+                    known_get(organization_id) or remembered(organization_id),
+                    known_get(actor_id) or remembered(actor_id),
+                    actor_username,
+                    actor_role,
+                    action,
+                    object_type,
+                    object_id,
+                    known_get(tender_id) or remembered(tender_id),
+                    data if data.__class__ is str else _data_text(data),
+                    request_id,
+                    client_address,
+                    prev_hash,
+                    digest,
+                )
+            )
+        yield converted
+
+
+def event_values(queryset: QuerySet[AuditEvent]) -> Iterator[list]:
+    """Lists in ``EVENT_FIELDS`` order, ids and times as text, ``data`` as stored JSON text:
+    for tabular exports."""
+    for block in event_text_blocks(queryset):
+        for values in block:
+            yield list(values)
+
+
+def event_rows(queryset: QuerySet[AuditEvent], *, parse_data: bool = True) -> Iterator[dict]:
+    """Plain dicts of the hashed form (strings for ids and times), streamed from the database.
+
+    With ``parse_data=False`` the ``data`` value is the stored JSON text (exports write it as
+    it is; the verifier parses it).
+    """
+    loads = json.loads
+    for block in event_text_blocks(queryset):
+        for (
+            event_id,
+            chain,
+            sequence,
+            created_at,
+            organization_id,
+            actor_id,
+            actor_username,
+            actor_role,
+            action,
+            object_type,
+            object_id,
+            tender_id,
+            data,
+            request_id,
+            client_address,
+            prev_hash,
+            digest,
+        ) in block:
+            yield {
+                "id": event_id,
+                "chain": chain,
+                "sequence": sequence,
+                "created_at": created_at,
+                "organization_id": organization_id,
+                "actor_id": actor_id,
+                "actor_username": actor_username,
+                "actor_role": actor_role,
+                "action": action,
+                "object_type": object_type,
+                "object_id": object_id,
+                "tender_id": tender_id,
+                "data": loads(data) if parse_data else data,
+                "request_id": request_id,
+                "client_address": client_address,
+                "prev_hash": prev_hash,
+                "hash": digest,
+            }
 
 
 def chains_for(user: Any) -> list[str] | None:

@@ -127,10 +127,11 @@ def measure(label: str, work) -> tuple[float, float, int]:
         os.close(read)
         code = 0
         try:
-            began = time.perf_counter()
+            began, began_cpu = time.perf_counter(), time.process_time()
             rows = work()
             seconds = time.perf_counter() - began
-            os.write(write, f"{rows} {seconds}".encode())
+            cpu = time.process_time() - began_cpu
+            os.write(write, f"{rows} {seconds} {cpu}".encode())
         except BaseException as exc:
             print(f"{label} failed: {exc!r}", file=sys.stderr)
             code = 1
@@ -142,14 +143,14 @@ def measure(label: str, work) -> tuple[float, float, int]:
     _, status, usage = os.wait4(pid, 0)
     if status != 0 or not answer:
         raise SystemExit(f"{label} failed")
-    rows_text, seconds_text = answer.split()
-    rows, seconds = int(rows_text), float(seconds_text)
+    rows_text, seconds_text, cpu_text = answer.split()
+    rows, seconds, cpu = int(rows_text), float(seconds_text), float(cpu_text)
     peak_mb = usage.ru_maxrss / 1024
     rate = rows / seconds if seconds else float("inf")
     verdict = "ok" if rate >= GOAL_ROWS_PER_S and peak_mb < GOAL_PEAK_MB else "BELOW GOAL"
     print(
         f"{label:<8} {rows:>10,} rows  {seconds:8.2f} s  {rate:>10,.0f} rows/s  "
-        f"peak RSS {peak_mb:7.1f} MB  {verdict}",
+        f"cpu {cpu:7.2f} s  peak RSS {peak_mb:7.1f} MB  {verdict}",
         flush=True,
     )
     return rate, peak_mb, rows
