@@ -5,7 +5,7 @@ Nobody adds, changes or deletes an event here: the chain is append-only and writ
 """
 
 from django.contrib import admin
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
 from audit.models import AuditEvent, ChainHead
@@ -22,27 +22,11 @@ def _is_buyer_member(user) -> bool:
 
 
 def audit_events_for(user) -> QuerySet[AuditEvent]:
-    """Events the user may read: the platform operator all, a member their organisation's chain.
+    """Events the user may read: exactly the API's rule (audit.selectors.events_for), so that
+    evaluators see only their own actions (blind scoring) and the seal reaches the trail."""
+    from audit.selectors import events_for
 
-    The seal reaches the trail too: what suppliers did about a tender whose bids are still
-    sealed (who bid, when, the bid's hash) stays out of sight of the operator until the
-    opening, as it does in the bid lists. The buyer's own chain is never hidden from it.
-    """
-    # Imported here: audit sits below procurement and must load without it.
-    from procurement.models import Tender
-    from procurement.selectors import UNSEALED_STATUSES
-
-    qs = AuditEvent.objects.all()
-    if _is_platform_operator(user):
-        sealed_and_foreign = (
-            Tender.objects.filter(pk=OuterRef("tender_id"))
-            .exclude(status__in=UNSEALED_STATUSES)
-            .exclude(organization_id=OuterRef("organization_id"))
-        )
-        return qs.exclude(Exists(sealed_and_foreign))
-    if user.is_authenticated and user.organization_id:
-        return qs.filter(organization_id=user.organization_id)
-    return qs.none()
+    return events_for(user)
 
 
 def may_read_audit_trail(user) -> bool:

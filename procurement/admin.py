@@ -46,6 +46,7 @@ from procurement.selectors import (
     bids_for,
     members_for,
     organizations_for,
+    prices_hidden_from,
     tenders_for,
 )
 from procurement.services.documents import OPEN_FOR_DOCUMENTS, upload_tender_document
@@ -205,11 +206,18 @@ def events_about_visible_object(user, events: QuerySet) -> QuerySet:
     The buyer side and the operator read the whole story of such an object; a supplier only
     what its own organisation did, never the buyer's internal trail.
     """
+    from audit.selectors import events_for
+
     if user.role == Role.BIDDER:
         return events.filter(organization_id=user.organization_id)
-    if user.is_superuser or is_member(user):
-        return events
-    return events.none()
+    # Within the user's own chain, the API's rule (evaluators see their own actions only:
+    # blind scoring); other chains' events about this visible object (a supplier's own record
+    # of an opened bid) stay readable, as before.
+    from django.db.models import Q
+
+    return events.filter(
+        Q(pk__in=events_for(user).values("pk")) | ~Q(organization_id=user.organization_id)
+    )
 
 
 class AuditHistoryMixin:
@@ -462,7 +470,7 @@ class TenderAdmin(AuditHistoryMixin, ServiceFormsMixin, ScopedAdmin):
         "opening_requested_by",
         "opening_requested_at",
         "opened_at",
-        "opening_protocol",
+        "protocol",
         "created_by",
         "created_at",
         "updated_at",
@@ -470,6 +478,28 @@ class TenderAdmin(AuditHistoryMixin, ServiceFormsMixin, ScopedAdmin):
 
     def scoped_queryset(self, request):
         return tenders_for(request.user)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        obj._viewer = request.user  # for the protocol's redaction below
+        return obj
+
+    @admin.display(description="opening protocol")
+    def protocol(self, obj):
+        protocol = obj.opening_protocol
+        viewer = getattr(obj, "_viewer", None)
+        if (
+            protocol
+            and viewer is not None
+            and viewer.role == Role.EVALUATOR
+            and not (obj.evaluation or {}).get("evaluators_see_prices", False)
+        ):
+            # Evaluators are blind to prices, in the admin as in the API.
+            protocol = {
+                **protocol,
+                "bids": [{**b, "price": None} for b in protocol.get("bids", [])],
+            }
+        return protocol
 
     @admin.display(description="status", ordering="status")
     def status_now(self, obj):
@@ -722,6 +752,18 @@ class BidAdmin(AuditHistoryMixin, ScopedAdmin):
         "updated_at",
     )
 
+    def get_list_display(self, request):
+        if request.user.role == Role.EVALUATOR:
+            # Evaluators are blind to prices by default; the list never shows them.
+            return tuple(f for f in self.list_display if f != "price_amount")
+        return self.list_display
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None and prices_hidden_from(request.user, obj):
+            return tuple(f for f in fields if f not in ("price_amount", "cost", "receipt"))
+        return fields
+
     def scoped_queryset(self, request):
         # selectors.bids_for holds the seal: nothing of an unopened tender, for anyone on
         # the buyer side and for the platform operator (who belongs to no organisation).
@@ -747,6 +789,10 @@ class BidDocumentAdmin(AuditHistoryMixin, ScopedAdmin):
     )
 
     def scoped_queryset(self, request):
-        return BidDocument.objects.filter(
-            bid__in=bids_for(request.user).values("pk")
-        ).select_related("bid", "uploaded_by")
+        qs = BidDocument.objects.filter(bid__in=bids_for(request.user).values("pk")).select_related(
+            "bid", "uploaded_by"
+        )
+        if request.user.role == Role.EVALUATOR:
+            # Price sheets reveal prices: evaluators are blind to them by default.
+            qs = qs.exclude(kind=BidDocument.Kind.PRICE_SHEET)
+        return qs

@@ -43,9 +43,9 @@ def organizations_for(user: User) -> QuerySet[Organization]:
     if not _is_member(user):
         return qs.none()
     if user.role == Role.BIDDER:
-        buyers_with_public_tenders = Tender.objects.filter(status__in=PUBLIC_STATUSES).values(
-            "organization_id"
-        )
+        buyers_with_public_tenders = Tender.objects.filter(
+            status__in=PUBLIC_STATUSES, published_at__isnull=False
+        ).values("organization_id")
         return qs.filter(Q(pk=user.organization_id) | Q(pk__in=buyers_with_public_tenders))
     return qs.filter(pk=user.organization_id)
 
@@ -68,7 +68,8 @@ def tenders_for(user: User) -> QuerySet[Tender]:
     if not _is_member(user):
         return qs.none()
     if user.role == Role.BIDDER:
-        return qs.filter(status__in=PUBLIC_STATUSES)
+        # A draft cancelled before publishing was never public: published_at stays empty.
+        return qs.filter(status__in=PUBLIC_STATUSES, published_at__isnull=False)
     if user.role == Role.EVALUATOR:
         return qs.filter(organization_id=user.organization_id, status__in=UNSEALED_STATUSES)
     return qs.filter(organization_id=user.organization_id)
@@ -80,7 +81,7 @@ def lots_for(user: User, tender: Tender) -> QuerySet[Lot]:
 
 def tender_documents_for(user: User, tender: Tender) -> QuerySet[TenderDocument]:
     qs = TenderDocument.objects.filter(tender=tender).select_related("uploaded_by")
-    if user.role == Role.BIDDER and tender.status == Tender.Status.DRAFT:
+    if user.role == Role.BIDDER and tender.published_at is None:
         return qs.none()
     return qs
 
@@ -136,7 +137,10 @@ def is_sealed_bid_of_users_org(user: User, bid_id) -> Bid | None:
 
 
 def bid_documents_for(user: User, bid: Bid) -> QuerySet[BidDocument]:
-    return BidDocument.objects.filter(bid=bid).select_related("uploaded_by")
+    qs = BidDocument.objects.filter(bid=bid).select_related("uploaded_by")
+    if prices_hidden_from(user, bid):
+        return qs.exclude(kind=BidDocument.Kind.PRICE_SHEET)
+    return qs
 
 
 def submitted_bids_for_opening(tender: Tender) -> QuerySet[Bid]:

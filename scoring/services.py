@@ -78,6 +78,8 @@ def declare_conflict(
     require_role(
         actor, (Role.EVALUATOR,), organization_id=tender.organization_id, action="declare conflicts"
     )
+    # One writer per tender at a time: concurrent requests cannot race the checks below.
+    tender = Tender.objects.select_for_update().get(pk=tender.pk)
     if not (statement or "").strip():
         raise InvalidInput(
             "Write a statement.",
@@ -216,6 +218,8 @@ def submit_scores(
     require_role(
         actor, (Role.EVALUATOR,), organization_id=tender.organization_id, action="score bids"
     )
+    # One writer per tender at a time: concurrent requests cannot race the checks below.
+    tender = Tender.objects.select_for_update().get(pk=tender.pk)
     if tender.status not in EVALUABLE:
         raise StateConflict(
             f"The tender is {tender.effective_status}; scoring happens after opening.",
@@ -267,6 +271,8 @@ def set_consensus(
     require_role(
         actor, OFFICER_ROLES, organization_id=tender.organization_id, action="set consensus scores"
     )
+    # One writer per tender at a time: concurrent requests cannot race the checks below.
+    tender = Tender.objects.select_for_update().get(pk=tender.pk)
     if tender.status not in EVALUABLE:
         raise StateConflict(
             f"The tender is {tender.effective_status}.", current_status=tender.effective_status

@@ -2,7 +2,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_sc
 from rest_framework import serializers
 
 from api.serializers.common import CpvCodesField, MoneySerializer, OrgRefSerializer, money
-from procurement.models import CURRENCIES, Lot, Procedure, Role, Tender
+from procurement.models import BUYER_ROLES, CURRENCIES, Lot, Procedure, Role, Tender
 
 EVALUATION_SCHEMA = {
     "type": "object",
@@ -141,9 +141,8 @@ class TenderSerializer(serializers.ModelSerializer):
 
     def _buyer_side(self, tender) -> bool:
         user = self.context["request"].user
-        return user.role != Role.BIDDER and (
-            user.organization_id == tender.organization_id or user.is_superuser
-        )
+        # The buyer's own staff only: the platform operator reads no bid data (secrecy, OSL 19:3).
+        return user.role in BUYER_ROLES and user.organization_id == tender.organization_id
 
     @extend_schema_field(MoneySerializer(allow_null=True))
     def get_estimated_value(self, tender):

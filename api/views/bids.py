@@ -72,11 +72,17 @@ class BidViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         "documents": BIDDERS,
     }
     filterset_class = BidFilter
-    ordering_fields = ["submitted_at", "created_at", "price_amount"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
         return selectors.bids_for(self.request.user).prefetch_related("responses", "documents")
+
+    @property
+    def ordering_fields(self):
+        # Evaluators blind to prices must not learn them from the order either.
+        if getattr(self, "request", None) is not None and self.request.user.role == "evaluator":
+            return ["submitted_at", "created_at"]
+        return ["submitted_at", "created_at", "price_amount"]
 
     def list(self, request, *args, **kwargs):
         tender_id = request.query_params.get("tender")

@@ -31,6 +31,7 @@ from criteria import services as criteria_services
 from criteria.burden import supplier_burden
 from procurement import selectors
 from procurement.checks import all_checks
+from procurement.errors import InvalidInput
 from procurement.models import Lot, Tender, TenderDocument
 from procurement.services import documents as document_services
 from procurement.services import opening as opening_services
@@ -301,6 +302,17 @@ class LotViewSet(TenderChildMixin, mixins.ListModelMixin, viewsets.GenericViewSe
         serializer = LotInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
+        wrong = [
+            {
+                "field": f"/{key}/currency",
+                "code": "currency_mismatch",
+                "message": f"Use {tender.currency}.",
+            }
+            for key in ("estimated_value", "minimum_turnover")
+            if data.get(key) and data[key]["currency"] != tender.currency
+        ]
+        if wrong:
+            raise InvalidInput(f"Amounts of this tender are in {tender.currency}.", errors=wrong)
         for key in ("estimated_value", "minimum_turnover"):
             value = data.get(key)
             data[key] = value["amount"] if value else None

@@ -58,7 +58,13 @@ def create_tender(*, actor: User, **fields) -> Tender:
         organization_id=actor.organization_id, reference=data["reference"]
     ).exists():
         raise _duplicate_reference(data["reference"])
-    tender = Tender.objects.create(organization_id=actor.organization_id, created_by=actor, **data)
+    try:
+        with transaction.atomic():
+            tender = Tender.objects.create(
+                organization_id=actor.organization_id, created_by=actor, **data
+            )
+    except IntegrityError as exc:  # a concurrent request took the reference first
+        raise _duplicate_reference(data["reference"]) from exc
     lot = Lot.objects.create(
         tender=tender, number=1, title=tender.title, estimated_value=tender.estimated_value
     )
@@ -106,7 +112,11 @@ def update_tender(
     for name in diff:
         setattr(tender, name, changes[name])
     tender.version += 1
-    tender.save()
+    try:
+        with transaction.atomic():
+            tender.save()
+    except IntegrityError as exc:  # a concurrent request took the reference first
+        raise _duplicate_reference(changes.get("reference", tender.reference)) from exc
     record(
         action="tender.updated",
         actor=actor,
