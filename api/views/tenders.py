@@ -246,6 +246,28 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response(supplier_burden(self.get_object()))
 
     @extend_schema(
+        summary="OCDS 1.1 release package",
+        description=(
+            "The tender as an Open Contracting Data Standard 1.1 release package: tender, lots, CPV "
+            "items, award criteria (lots, bids and awardCriteria extensions), bid statistics after "
+            "opening and the awards after the decision. Amounts are exact JSON numbers."
+        ),
+        responses={
+            (200, "application/json"): OpenApiResponse(
+                OpenApiTypes.OBJECT, description="OCDS release package"
+            ),
+            **problems(*READ),
+        },
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def ocds(self, request, pk=None):
+        from django.http import HttpResponse
+
+        from procurement.ocds import render
+
+        return HttpResponse(render(self.get_object()), content_type="application/json")
+
+    @extend_schema(
         summary="Pre-publish checks",
         description="Every check with severity (error blocks publishing, warning informs), a stable code, the object and a message in Swedish and English.",
         responses={200: CheckSerializer(many=True), **problems(*READ)},

@@ -175,6 +175,12 @@ READS = [
         ("bob_officer", "charlie"),
     ),
     Read(
+        "ocds release package of a draft",
+        lambda w: f"/api/v1/tenders/{w.t_draft}/ocds/",
+        "alice_officer",
+        ("bob_officer", "charlie"),
+    ),
+    Read(
         "amendments",
         lambda w: f"/api/v1/tenders/{w.t_draft}/amendments/",
         "alice_officer",

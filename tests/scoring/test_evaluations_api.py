@@ -523,3 +523,37 @@ def test_evidence_package_is_complete_and_verifiable(
     assert AuditEvent.objects.filter(action="evaluation.evidence_exported").count() == 1
     outsider, _ = api("bidder")
     assert outsider.get(f"/api/v1/evaluations/{evaluation['id']}/evidence/").status_code == 404
+
+
+def test_ocds_release_package_after_award(
+    api, opened, django_capture_on_commit_callbacks, other_buyer
+):
+    _score_and_settle(api, opened)
+    officer, _ = api("officer")
+    evaluation_id = _run(
+        officer, opened["tender"]["id"], django_capture_on_commit_callbacks
+    ).json()["id"]
+    tid = opened["tender"]["id"]
+    lot = str(Bid.objects.get(pk=opened["b"]["id"]).lot_id)
+    officer.post(
+        f"/api/v1/tenders/{tid}/award/",
+        {
+            "evaluation": evaluation_id,
+            "lots": [{"lot": lot, "bids": [opened["b"]["id"]]}],
+            "justification": "Ranked first",
+        },
+        format="json",
+    )
+    response = opened["a_client"].get(f"/api/v1/tenders/{tid}/ocds/")
+    assert response.status_code == 200
+    assert b'"amount": 125000' in response.content  # an exact JSON number, not a string
+    package = json.loads(response.content)
+    assert package["version"] == "1.1"
+    release = package["releases"][0]
+    assert release["tender"]["status"] == "complete"
+    assert release["tender"]["tenderPeriod"]["endDate"]
+    assert {c["id"] for c in release["tender"]["awardCriteriaItems"]} == {"ENV-FUEL", "QUAL-PLAN"}
+    assert [a["suppliers"][0]["name"] for a in release["awards"]] == ["Dana Livs AB"]
+    assert release["bids"]["statistics"][0]["value"] == 2
+    outsider, _ = api("officer", org=other_buyer)
+    assert outsider.get(f"/api/v1/tenders/{tid}/ocds/").status_code == 404
