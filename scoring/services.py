@@ -503,7 +503,9 @@ def run_evaluation(evaluation_id, *, task_id: str = "inline") -> Evaluation | No
         _fail(evaluation, "invalid_input", str(exc)[:2000])
         return evaluation
     with transaction.atomic():
-        Evaluation.objects.filter(pk=evaluation.pk, status=Evaluation.Status.RUNNING).update(
+        stored = Evaluation.objects.filter(
+            pk=evaluation.pk, status=Evaluation.Status.RUNNING
+        ).update(
             status=Evaluation.Status.DONE,
             progress=100,
             engine_version=ENGINE_VERSION,
@@ -513,6 +515,10 @@ def run_evaluation(evaluation_id, *, task_id: str = "inline") -> Evaluation | No
             result_sha256=hashlib.sha256(result_bytes).hexdigest(),
             finished_at=timezone.now(),
         )
+        if not stored:
+            # The sweep failed this run meanwhile (it took too long): nothing is completed.
+            evaluation.refresh_from_db()
+            return evaluation
         Tender.objects.filter(pk=tender.pk, status=Tender.Status.OPENED).update(
             status=Tender.Status.EVALUATED, version=F("version") + 1
         )
