@@ -20,6 +20,7 @@ class RolePermission(BasePermission):
         user = request.user
         if not user or not user.is_authenticated:
             return False
+        # Viewsets name the action; a plain APIView has none and lists its roles under None.
         action = getattr(view, "action", None)
         if request.method in SAFE_METHODS and action not in getattr(view, "read_roles", {}):
             return True

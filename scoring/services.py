@@ -209,6 +209,15 @@ def _check_items(
     return checked
 
 
+def _next_version(model, current, **fields):
+    """Scores are never overwritten: the current row is retired and a new version added."""
+    version = 1
+    if current is not None:
+        model.objects.filter(pk=current.pk).update(is_current=False)
+        version = current.version + 1
+    return model.objects.create(version=version, **fields)
+
+
 @transaction.atomic
 def submit_scores(
     *, tender: Tender, actor: User, items: list[dict[str, Any]]
@@ -238,19 +247,17 @@ def submit_scores(
         if current is not None and current.score == score and current.comment == comment:
             saved.append(current)
             continue
-        version = 1
-        if current is not None:
-            EvaluatorScore.objects.filter(pk=current.pk).update(is_current=False)
-            version = current.version + 1
-        new = EvaluatorScore.objects.create(
+        new = _next_version(
+            EvaluatorScore,
+            current,
             tender=tender,
             bid=bid,
             tender_criterion=tc,
             evaluator=actor,
             score=score,
             comment=comment,
-            version=version,
         )
+        version = new.version
         record(
             action="score.submitted",
             actor=actor,
@@ -294,19 +301,17 @@ def set_consensus(
         current = ConsensusScore.objects.filter(
             bid=bid, tender_criterion=tc, is_current=True
         ).first()
-        version = 1
-        if current is not None:
-            ConsensusScore.objects.filter(pk=current.pk).update(is_current=False)
-            version = current.version + 1
-        new = ConsensusScore.objects.create(
+        new = _next_version(
+            ConsensusScore,
+            current,
             tender=tender,
             bid=bid,
             tender_criterion=tc,
             score=score,
             justification=justification,
             set_by=actor,
-            version=version,
         )
+        version = new.version
         record(
             action="consensus.set",
             actor=actor,

@@ -253,10 +253,6 @@ class TenderEvaluationsView(APIView):
     permission_classes = [RolePermission]
     write_roles = {None: OFFICERS}
 
-    def get_permissions(self):
-        self.action = None
-        return super().get_permissions()
-
     @extend_schema(
         operation_id="tender_evaluations_list",
         summary="A tender's evaluation runs",
@@ -293,10 +289,6 @@ class TenderEvaluationsView(APIView):
 class DeclarationsView(APIView):
     permission_classes = [RolePermission]
     write_roles = {None: {Role.EVALUATOR}}
-
-    def get_permissions(self):
-        self.action = None
-        return super().get_permissions()
 
     @extend_schema(
         operation_id="conflict_declarations_list",
@@ -337,10 +329,6 @@ class MeasureView(APIView):
     permission_classes = [RolePermission]
     write_roles = {None: OFFICERS}
 
-    def get_permissions(self):
-        self.action = None
-        return super().get_permissions()
-
     @extend_schema(
         operation_id="conflict_declarations_measure",
         summary="Record the measure taken for a declared conflict",
@@ -365,10 +353,6 @@ class MeasureView(APIView):
 class ScoresView(APIView):
     permission_classes = [RolePermission]
     write_roles = {None: {Role.EVALUATOR}}
-
-    def get_permissions(self):
-        self.action = None
-        return super().get_permissions()
 
     @extend_schema(
         operation_id="evaluator_scores_list",
@@ -410,10 +394,6 @@ class ScoresView(APIView):
 class ConsensusView(APIView):
     permission_classes = [RolePermission]
     write_roles = {None: OFFICERS}
-
-    def get_permissions(self):
-        self.action = None
-        return super().get_permissions()
 
     @extend_schema(
         operation_id="consensus_list",
@@ -475,10 +455,6 @@ class AwardView(APIView):
     permission_classes = [RolePermission]
     write_roles = {None: OFFICERS}
 
-    def get_permissions(self):
-        self.action = None
-        return super().get_permissions()
-
     @extend_schema(
         operation_id="tender_award",
         summary="Award the tender",
@@ -515,10 +491,6 @@ class AwardView(APIView):
 class SimulationsView(APIView):
     permission_classes = [RolePermission]
     write_roles = {None: OFFICERS}
-
-    def get_permissions(self):
-        self.action = None
-        return super().get_permissions()
 
     @extend_schema(
         operation_id="tender_simulations_create",
