@@ -15,15 +15,17 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from itertools import repeat
+from operator import add, mul
 from typing import TYPE_CHECKING, Any
 
-from scoring.engine.decimal_context import HUNDRED, display_score, normalised, tie_figure
+from scoring.engine.decimal_context import HUNDRED, display_score, normalised, tie_figures
 from scoring.engine.inputs import EvaluationInput
 from scoring.engine.price import RELATIVE, price_scorer
 from scoring.engine.results import EngineWarning, Text
 
 if TYPE_CHECKING:
-    from scoring.engine.methods import BidWork, LotWork
+    from scoring.engine.methods import LotWork
 
 
 def _warning(code: str, en: str, sv: str, **details: Any) -> EngineWarning:
@@ -120,94 +122,97 @@ def _weights_sum(data: EvaluationInput, work: LotWork) -> list[EngineWarning]:
     ]
 
 
-def _ranked_qualified(work: LotWork) -> list[BidWork]:
-    by_id = {w.bid.id: w for w in work.bids if w.qualified}
-    return [by_id[r.bid] for r in work.ranked if r.qualified]
-
-
 def _rank_reversal(data: EvaluationInput, work: LotWork) -> list[EngineWarning]:
-    bids = _ranked_qualified(work)
-    if len(bids) < 3:
+    order = work.order  # the qualified bids, in rank order
+    if len(order) < 3:
         return []
     config = data.method
-    assert config.price_weight is not None
-    prices = [w.bid.price for w in bids]
-    candidates: list[BidWork] = []
+    weight = config.price_weight
+    assert weight is not None
+    bids, quality = work.bids, work.quality
+    prices = [bids[i].price for i in order]
+    candidates: list[int] = []
     lowest = min(prices)
     if prices.count(lowest) == 1:
-        candidates.append(bids[prices.index(lowest)])
+        candidates.append(order[prices.index(lowest)])
     if config.effective_price_scoring == "linear_range":
         highest = max(prices)
         if prices.count(highest) == 1:
-            candidates.append(bids[prices.index(highest)])
+            candidates.append(order[prices.index(highest)])
+    shown = work.shown
     for removed in candidates:
-        others = [w for w in bids if w is not removed]
-        scorer = price_scorer(config, [w.bid.price for w in others], [w.bid.id for w in others])
-        after = {w.bid.id: config.price_weight * scorer(w.bid.price) + w.quality for w in others}
-        swapped = _first_inversion(others, after)
+        others = [i for i in order if i != removed]
+        other_prices = [bids[i].price for i in others]
+        scorer = price_scorer(config, other_prices, [bids[i].id for i in others])
+        points = map(mul, repeat(weight), map(scorer, other_prices))
+        after = tie_figures(map(add, points, [quality[i] for i in others]))
+        swapped = _first_inversion([shown[i] or Decimal(0) for i in others], after)
         if swapped is None:
             continue
-        above, below = swapped
+        above, below = (bids[others[n]].id for n in swapped)
         return [
             _warning(
                 "rank_reversal",
-                f"Lot {work.lot.number}: without bid {removed.bid.id} (which is not one of "
+                f"Lot {work.lot.number}: without bid {bids[removed].id} (which is not one of "
                 f"them) bids {below} and {above} would change places: relative price scoring "
                 "lets one bid change the order of two others.",
-                f"Delkontrakt {work.lot.number}: utan anbud {removed.bid.id} (som inte är ett "
+                f"Delkontrakt {work.lot.number}: utan anbud {bids[removed].id} (som inte är ett "
                 f"av dem) skulle anbud {below} och {above} byta plats: relativ "
                 "prisutvärdering låter ett anbud ändra ordningen mellan två andra.",
                 lot=work.lot.id,
-                removed_bid=removed.bid.id,
+                removed_bid=bids[removed].id,
                 swapped=[above, below],
             )
         ]
     return []
 
 
-def _first_inversion(bids: list[BidWork], after: dict[str, Decimal]) -> tuple[str, str] | None:
-    """A pair (above, below) of the current order that the new figures put the other way."""
-    best_before: tuple[Decimal, str] | None = None  # lowest new figure among bids strictly above
-    index = 0
-    while index < len(bids):
-        figure = tie_figure(bids[index].figure or Decimal(0))
+def _first_inversion(before: list[Decimal], after: list[Decimal]) -> tuple[int, int] | None:
+    """A pair (above, below) of positions in the current order (``before``: figures at 6
+    places, best first) that the new figures put the other way."""
+    best_before: tuple[Decimal, int] | None = None  # lowest new figure among bids strictly above
+    index, count = 0, len(before)
+    while index < count:
+        figure = before[index]
         group_end = index
-        while group_end < len(bids) and tie_figure(bids[group_end].figure or Decimal(0)) == figure:
+        while group_end < count and before[group_end] == figure:
             group_end += 1
-        group = bids[index:group_end]
         if best_before is not None:
-            for w in group:
-                if tie_figure(after[w.bid.id]) > best_before[0]:
-                    return best_before[1], w.bid.id
-        for w in group:
-            new = tie_figure(after[w.bid.id])
-            if best_before is None or new < best_before[0]:
-                best_before = (new, w.bid.id)
+            for n in range(index, group_end):
+                if after[n] > best_before[0]:
+                    return best_before[1], n
+        for n in range(index, group_end):
+            if best_before is None or after[n] < best_before[0]:
+                best_before = (after[n], n)
         index = group_end
     return None
 
 
 def _price_cannot_change_order(data: EvaluationInput, work: LotWork) -> list[EngineWarning]:
-    bids = _ranked_qualified(work)
-    if len(bids) < 2:
+    order = work.order
+    if len(order) < 2:
         return []
     assert data.method.price_weight is not None
     weight = data.method.price_weight
-    winner, others = bids[0], bids[1:]
-    lead = min(winner.quality - w.quality for w in others)
+    quality = work.quality
+    winner = order[0]
+    # the smallest lead over any other bid (subtraction rounds monotonically, so this is
+    # the smallest of the differences)
+    lead = quality[winner] - max(quality[i] for i in order[1:])
     if lead <= weight:
         return []
+    winner_id = work.bids[winner].id
     return [
         _warning(
             "price_cannot_change_order",
-            f"Lot {work.lot.number}: bid {winner.bid.id} leads on quality by {display_score(lead)}"
+            f"Lot {work.lot.number}: bid {winner_id} leads on quality by {display_score(lead)}"
             f" points, more than the whole price weight {normalised(weight)}: no price could "
             "have changed who wins.",
-            f"Delkontrakt {work.lot.number}: anbud {winner.bid.id} leder på kvalitet med "
+            f"Delkontrakt {work.lot.number}: anbud {winner_id} leder på kvalitet med "
             f"{display_score(lead).replace('.', ',')} poäng, mer än hela prisvikten "
             f"{normalised(weight).replace('.', ',')}: inget pris hade kunnat ändra vem som vinner.",
             lot=work.lot.id,
-            winner=winner.bid.id,
+            winner=winner_id,
             quality_lead=display_score(lead),
             price_weight=normalised(weight),
         )
@@ -215,11 +220,11 @@ def _price_cannot_change_order(data: EvaluationInput, work: LotWork) -> list[Eng
 
 
 def _added_value_exceeds_price(work: LotWork) -> list[EngineWarning]:
-    qualified = [w for w in work.bids if w.qualified]
+    qualified = work.qualified
     if not qualified:
         return []
     total = sum((cc.factor for cc in work.criteria if cc.contributes == "deduction"), Decimal(0))
-    lowest = min(w.bid.price for w in qualified)
+    lowest = min(work.bids[i].price for i in qualified)
     if total == 0 or total < lowest:
         return []
     return [

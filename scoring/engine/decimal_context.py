@@ -10,6 +10,7 @@ compared at 6 places.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from decimal import (
     ROUND_HALF_EVEN,
@@ -22,6 +23,7 @@ from decimal import (
     localcontext,
 )
 from fractions import Fraction
+from itertools import repeat
 
 ENGINE_CONTEXT = Context(
     prec=50,
@@ -85,6 +87,19 @@ def display_money(value: Decimal, currency: str) -> str:
 def tie_figure(value: Decimal) -> Decimal:
     """The figure two bids are compared at: 6 places, ROUND_HALF_UP."""
     return value.quantize(TIE_PLACES, rounding=ROUND_HALF_UP, context=ENGINE_CONTEXT)
+
+
+def tie_figures(values: Iterable[Decimal]) -> list[Decimal]:
+    """``tie_figure`` of each value (in one pass of C calls: ranking does thousands)."""
+    return list(
+        map(
+            Decimal.quantize,
+            values,
+            repeat(TIE_PLACES),
+            repeat(ROUND_HALF_UP),
+            repeat(ENGINE_CONTEXT),
+        )
+    )
 
 
 def normalised(value: Decimal) -> str:

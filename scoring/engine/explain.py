@@ -134,6 +134,45 @@ def manual_value(
     )
 
 
+def manual_head(
+    words: CriterionWords, aggregation: str, count: int, aggregate: Decimal, scale_max: int
+) -> tuple[str, str]:
+    """ "Title: mean of 3 scores 4 of 5; scored 0-5" (en, sv)."""
+    return words.head(*manual_value(aggregation, count, aggregate, scale_max))
+
+
+def flagged_head(head: tuple[str, str], spread: Decimal) -> tuple[str, str]:
+    """The head of a manual item whose scores spread too much, with a note to moderate."""
+    note = display_score(spread)
+    return (
+        head[0] + f" [scores spread {note} of the scale: moderate]",
+        head[1] + f" [spridning {sv_number(note)} av skalan: moderera]",
+    )
+
+
+def manual_award(
+    words: CriterionWords,
+    kind: str,
+    aggregation: str,
+    count: int,
+    aggregate: Decimal,
+    scale_max: int,
+    flagged_spread: Decimal | None,
+    fulfilment: Decimal,
+    amount: Decimal,
+    currency: str,
+) -> Text:
+    """A manual award criterion's explanation: points, a deduction or a surcharge."""
+    head = manual_head(words, aggregation, count, aggregate, scale_max)
+    if flagged_spread is not None:
+        head = flagged_head(head, flagged_spread)
+    if kind == "points":
+        return write_points(words, head, fulfilment, amount)
+    if kind == "deduction":
+        return write_deduction(words, head, fulfilment, amount, currency)
+    return write_surcharge(words, head, fulfilment, amount, currency)
+
+
 def write_points(
     words: CriterionWords, head: HeadText, fulfilment: Decimal, points: Decimal
 ) -> Text:

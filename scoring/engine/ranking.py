@@ -9,13 +9,13 @@ the bids are listed by id, which does not depend on the order they were given in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from scoring.engine.decimal_context import tie_figure
+from scoring.engine.decimal_context import tie_figure, tie_figures
 from scoring.engine.results import TieBreak
 
 
@@ -29,16 +29,11 @@ class Contender:
 
 
 @dataclass(slots=True)
-class Placement:
-    contender: Contender
-    rank: int
-    tie_break: TieBreak | None
-
-
-@dataclass(slots=True)
 class Ranking:
-    placements: list[Placement]
+    # (index of the contender in the given order, rank, how a tie was settled or None)
+    placements: list[tuple[int, int, TieBreak | None]]
     unresolved: list[tuple[int, tuple[str, ...]]]  # (shared rank, bid ids)
+    shown: list[Decimal]  # each contender's figure at 6 places, in the given order
 
 
 def _key(rule: str, contender: Contender, lottery: dict[str, int]) -> Any:
@@ -82,12 +77,16 @@ def _resolve(
 
 
 def rank(
-    contenders: Sequence[Contender],
+    bid_ids: Sequence[str],
+    figures: Sequence[Decimal],
+    contender: Callable[[int], Contender],
     *,
     higher_is_better: bool,
     chain: Sequence[str],
     lottery_order: Sequence[str] | None,
 ) -> Ranking:
+    """Rank bids by figure (compared at 6 places); ``contender(j)`` gives the j-th bid's
+    tie-break facts and is asked only for bids in a tie."""
     lottery = {bid_id: i for i, bid_id in enumerate(lottery_order or ())}
     rules = list(chain)
     if lottery_order and "lottery" not in rules:
@@ -95,41 +94,41 @@ def rank(
     if not lottery_order and "lottery" in rules:
         rules.remove("lottery")
 
-    figures = [tie_figure(c.figure) for c in contenders]
-    ordered = sorted(
-        zip(figures, contenders, strict=True),
-        key=lambda fc: ((-fc[0] if higher_is_better else fc[0]), fc[1].bid_id),
-    )
-    groups: list[list[Contender]] = []
-    previous: Decimal | None = None
-    for figure, contender in ordered:
-        if groups and figure == previous:
-            groups[-1].append(contender)
-        else:
-            groups.append([contender])
-        previous = figure
+    shown = tie_figures(figures)
+    # by id, then (a stable sort) by figure: equal figures stay in id order
+    by_id = sorted(range(len(shown)), key=bid_ids.__getitem__)
+    ordered = sorted(by_id, key=shown.__getitem__, reverse=higher_is_better)
 
-    placements: list[Placement] = []
+    placements: list[tuple[int, int, TieBreak | None]] = []
     unresolved: list[tuple[int, tuple[str, ...]]] = []
     position = 1
-    for group in groups:
-        if len(group) == 1:
-            placements.append(Placement(group[0], position, None))
+    start, count = 0, len(ordered)
+    while start < count:
+        figure = shown[ordered[start]]
+        end = start + 1
+        while end < count and shown[ordered[end]] == figure:
+            end += 1
+        if end == start + 1:
+            placements.append((ordered[start], position, None))
             position += 1
+            start = end
             continue
-        ids = {c.bid_id for c in group}
+        group = [contender(j) for j in ordered[start:end]]
+        index_of = {c.bid_id: j for c, j in zip(group, ordered[start:end], strict=True)}
+        ids = set(index_of)
         for subgroup, rule in _resolve(group, rules, None, lottery):
             sub_ids = tuple(c.bid_id for c in subgroup)
             if len(subgroup) > 1:
                 unresolved.append((position, sub_ids))
-            for contender in subgroup:
-                others = tuple(sorted(ids - {contender.bid_id}))
-                still = tuple(i for i in sub_ids if i != contender.bid_id)
+            for member in subgroup:
+                others = tuple(sorted(ids - {member.bid_id}))
+                still = tuple(i for i in sub_ids if i != member.bid_id)
                 tie = TieBreak(
                     rule=rule if not still and rule else "needs_lottery",
                     tied_with=others,
                     unresolved_with=still,
                 )
-                placements.append(Placement(contender, position, tie))
+                placements.append((index_of[member.bid_id], position, tie))
             position += len(subgroup)
-    return Ranking(placements, unresolved)
+        start = end
+    return Ranking(placements, unresolved, shown)

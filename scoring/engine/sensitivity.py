@@ -40,11 +40,9 @@ def sensitivity_for(
         return ()
     result = []
     for work in works:
-        by_id = {w.bid.id: w for w in work.bids if w.qualified}
-        ranked = [by_id[r.bid] for r in work.ranked if r.qualified]
-        if len(ranked) < 2:
+        if len(work.order) < 2:
             continue
-        first, second = ranked[0], ranked[1]
+        first, second = work.view(work.order[0]), work.view(work.order[1])
         if method == "weighted_points":
             items = _weighted(data, work, first, second, ratio_of)
         else:

@@ -223,3 +223,31 @@ def test_weighted_totals_never_exceed_100(payload):
             assert b.categories["price"] + others == b.total_score
             points = sum((c.points for c in b.criteria), Decimal(0))
             assert tie_figure(points) == tie_figure(b.total_score - b.categories["price"])
+
+
+@PROPERTY
+@given(tenders())
+def test_the_category_profile_adds_up_to_the_figure_exactly(payload):
+    """A bid's quality figure is the sum of its category figures, to the last digit of the
+    engine's precision, so a report built from the profile matches the ranking figure."""
+    result = _run(payload)
+    method, mode = payload["method"]["method"], payload["method"].get("mode")
+
+    with engine_context():
+        for b in result.lots[0].bids:
+            price = b.price.amount
+            quality = sum((v for k, v in b.categories.items() if k != "price"), Decimal(0))
+            if method == "weighted_points":
+                assert b.total_score == b.categories["price"] + quality
+            elif method == "value_for_money":
+                assert b.total_score == quality * 1_000_000 / price
+            elif method == "lowest_price":
+                assert b.categories == {} and b.comparison_price.amount == price
+            elif method == "lowest_cost":
+                assert b.comparison_price.amount == b.lcc.total.amount - quality
+            elif mode == "deduction":
+                assert b.comparison_price.amount == price - quality
+            elif mode == "surcharge":
+                assert b.comparison_price.amount == price + quality
+            else:  # percent_surcharge: each category's money is price x its rates
+                assert tie_figure(b.comparison_price.amount) == tie_figure(price + quality)
