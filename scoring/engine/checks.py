@@ -139,14 +139,14 @@ def _rank_reversal(data: EvaluationInput, work: LotWork) -> list[EngineWarning]:
         highest = max(prices)
         if prices.count(highest) == 1:
             candidates.append(order[prices.index(highest)])
-    shown = work.shown
     for removed in candidates:
-        others = [i for i in order if i != removed]
-        other_prices = [bids[i].price for i in others]
+        position = order.index(removed)
+        others = order[:position] + order[position + 1 :]
+        other_prices = prices[:position] + prices[position + 1 :]
         scorer = price_scorer(config, other_prices, [bids[i].id for i in others])
         points = map(mul, repeat(weight), map(scorer, other_prices))
-        after = tie_figures(map(add, points, [quality[i] for i in others]))
-        swapped = _first_inversion([shown[i] or Decimal(0) for i in others], after)
+        after = tie_figures(map(add, points, map(quality.__getitem__, others)))
+        swapped = _first_inversion(list(map(work.shown.__getitem__, others)), after)
         if swapped is None:
             continue
         above, below = (bids[others[n]].id for n in swapped)

@@ -31,8 +31,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import compress, count, repeat
-from operator import add, attrgetter
+from functools import partial
+from itertools import compress, count, groupby, repeat
+from operator import add, attrgetter, itemgetter, mul, sub, truediv
 from typing import Any
 
 from scoring.engine import explain
@@ -40,8 +41,10 @@ from scoring.engine.decimal_context import HUNDRED, ONE, ZERO, engine_context
 from scoring.engine.fulfilment import (
     NONE,
     AnswerError,
+    Many,
     Ratio,
     compile_rule,
+    compile_rule_many,
     manual_ratio,
     shown_value,
 )
@@ -142,6 +145,8 @@ class CompiledCriterion:
     missing: set[Any] = field(default_factory=set)  # manual keys without the needed scores
     flagged: set[Any] = field(default_factory=set)  # manual keys whose scores spread too much
     learner: str = "outcome"  # how new keys are scored: see _Evaluation._learner
+    many: Many | None = None  # answers -> fulfilment ratios at once (rule-scored criteria)
+    is_choice: bool = False
 
 
 @dataclass(slots=True)
@@ -193,7 +198,7 @@ class LotWork:
     figures: list[Decimal | None]
     price_scores: list[Decimal | None]
     lcc: list[LifeCycleCost | None]
-    shown: list[Decimal | None]  # the figure at 6 places (compared for ranks and ties)
+    shown: dict[int, Decimal]  # a qualified bid's figure at 6 places (compared for ranks)
     price_scorer: Callable[[Decimal], Decimal] | None = None
     order: list[int] = field(default_factory=list)
     ranked: list[BidResult] = field(default_factory=list)
@@ -240,6 +245,8 @@ def _compile(data: EvaluationInput) -> list[CompiledCriterion]:
                 index=index,
                 words=explain.CriterionWords(criterion),
                 scorer=None if isinstance(rule, ManualRule) else compile_rule(rule),
+                many=None if isinstance(rule, ManualRule) else compile_rule_many(rule),
+                is_choice=isinstance(rule, ChoiceRule),
                 manual=rule if isinstance(rule, ManualRule) else None,
                 contributes=kind,
                 factor=factor if factor is not None else ZERO,
@@ -266,26 +273,20 @@ def _manual_keys(data: EvaluationInput) -> tuple[list[Any], dict[str, dict[str, 
     ((evaluator, score), ... by evaluator)). Returns the distinct keys (0: no scores at all)
     and criterion -> bid -> the number of its key, so that the scoring loop looks outcomes
     up by a small int."""
-    scores = data.scores
-    grouped: defaultdict[tuple[str, str], list[tuple[str, Decimal]]] = defaultdict(list)
-    for bid_id, criterion_id, evaluator, score in zip(
-        map(attrgetter("bid"), scores),
-        map(attrgetter("criterion"), scores),
-        map(attrgetter("evaluator"), scores),
-        map(attrgetter("score"), scores),
-        strict=True,
-    ):
-        grouped[bid_id, criterion_id].append((evaluator, score))
+    # (bid, criterion, evaluator, score) of each score, read from the model's __dict__ in
+    # one C call, sorted (one pass when the input is in this order already, as snapshots
+    # are): each item's scores are then together and by evaluator (an evaluator scores an
+    # item once)
+    rows = sorted(map(itemgetter("bid", "criterion", "evaluator", "score"), map(vars, data.scores)))
     consensus = {(c.bid, c.criterion): c.score for c in data.consensus}
     numbers: dict[Any, int] = {NO_SCORES: 0}
     keys: defaultdict[str, dict[str, int]] = defaultdict(dict)
-    for item, given in grouped.items():
-        if len(given) > 1:
-            given.sort()  # by evaluator (an evaluator scores an item once)
-        key = (consensus.get(item), tuple(given))
+    given = itemgetter(2, 3)
+    for item, group in groupby(rows, itemgetter(0, 1)):
+        key = (consensus.get(item), tuple(map(given, group)))
         keys[item[1]][item[0]] = numbers.setdefault(key, len(numbers))
     for item, score in consensus.items():
-        if item not in grouped:
+        if item[0] not in keys.get(item[1], ()):
             keys[item[1]][item[0]] = numbers.setdefault((score, ()), len(numbers))
     return list(numbers), keys
 
@@ -354,49 +355,75 @@ class _Evaluation:
     def _learn_points(
         self, cc: CompiledCriterion, answers: list[Any], bid_of: Callable[[Any], Bid]
     ) -> None:
-        criterion, scorer, factor, words = cc.criterion, cc.scorer, cc.factor, cc.words
-        assert scorer is not None
-        is_choice = isinstance(criterion.rule, ChoiceRule)
-        ident, code, category = criterion.id, criterion.code, criterion.category
-        records, amounts, fulfilments = cc.records, cc.amounts, cc.fulfilments
-        deferred, write = Text.deferred, explain.points_for_answer
-        none_num, none_den = NONE
-        for answer in answers:
-            if answer is None:
-                num, den = none_num, none_den
-            else:
-                try:
-                    num, den = scorer(answer)
-                except AnswerError as exc:
-                    raise self._unreadable(cc, answer, bid_of, exc) from None
-            value = str(answer) if answer.__class__ is int else answer
-            fulfilment = num / den
-            points = factor * num / den
-            text = deferred(write, words, value, is_choice, fulfilment, points)
-            records[answer] = _record(
-                CriterionResult,
-                (ident, code, "award", category, value, fulfilment, text, points,
-                 None, None, False, None, ()),
-            )  # fmt: skip
-            amounts[answer] = points
-            fulfilments[answer] = fulfilment
+        self._learn_award(cc, answers, bid_of, explain.points_for_answer)
 
     def _learn_money(
         self, cc: CompiledCriterion, answers: list[Any], bid_of: Callable[[Any], Bid]
     ) -> None:
+        deduction = cc.contributes == "deduction"
+        write = explain.deduction_for_answer if deduction else explain.surcharge_for_answer
+        self._learn_award(cc, answers, bid_of, write)
+
+    def _learn_award(
+        self,
+        cc: CompiledCriterion,
+        answers: list[Any],
+        bid_of: Callable[[Any], Bid],
+        write: Callable[..., Text],
+    ) -> None:
+        """Records for an award criterion's new answers, as ``_outcome`` builds them, built
+        for all answers at once (each step one C call over the list); an answer that the
+        fast path does not take (None, or one the rule cannot read) goes one by one."""
+        assert cc.many is not None
+        ratios = cc.many([a for a in answers if a is not None]) if answers else None
+        if ratios is None:
+            self._learn_each(cc, answers, bid_of, write)
+            return
+        if None in answers:
+            self._learn_each(cc, [None], bid_of, write)
+            answers = [a for a in answers if a is not None]
+        nums, dens = ratios
+        criterion, factor, currency = cc.criterion, cc.factor, self.currency
+        fulfilments = list(map(truediv, nums, dens))
+        points: Any = repeat(None)
+        moneys: Any = repeat(None)
+        if cc.contributes == "points":
+            amounts = list(map(truediv, map(mul, repeat(factor), nums), dens))
+            points = amounts
+            args: Any = zip(repeat(write), repeat(cc.words), answers, repeat(cc.is_choice),
+                            fulfilments, amounts)  # fmt: skip
+        else:
+            gained = nums if cc.contributes == "deduction" else map(sub, dens, nums)
+            amounts = list(map(truediv, map(mul, repeat(factor), gained), dens))
+            moneys = map(partial(_record, Money), zip(amounts, repeat(currency)))
+            args = zip(repeat(write), repeat(cc.words), answers, repeat(cc.is_choice),
+                       fulfilments, amounts, repeat(currency))  # fmt: skip
+        texts = map(partial(_record, Text), map(add, repeat((None,)), args))
+        records = map(
+            partial(_record, CriterionResult),
+            zip(repeat(criterion.id), repeat(criterion.code), repeat("award"),
+                repeat(criterion.category), answers, fulfilments, texts, points, moneys,
+                repeat(None), repeat(False), repeat(None), repeat(())),
+        )  # fmt: skip
+        cc.records.update(zip(answers, records, strict=True))
+        cc.amounts.update(zip(answers, amounts, strict=True))
+        cc.fulfilments.update(zip(answers, fulfilments, strict=True))
+
+    def _learn_each(
+        self,
+        cc: CompiledCriterion,
+        answers: list[Any],
+        bid_of: Callable[[Any], Bid],
+        write: Callable[..., Text],
+    ) -> None:
+        """``_learn_award`` one answer at a time (and the error for one it cannot read)."""
         criterion, scorer, factor, words = cc.criterion, cc.scorer, cc.factor, cc.words
         assert scorer is not None
-        currency = self.currency
-        is_choice = isinstance(criterion.rule, ChoiceRule)
+        currency, is_choice, kind = self.currency, cc.is_choice, cc.contributes
         ident, code, category = criterion.id, criterion.code, criterion.category
-        records, amounts, fulfilments = cc.records, cc.amounts, cc.fulfilments
-        deduction = cc.contributes == "deduction"
-        deferred = Text.deferred
-        write = explain.deduction_for_answer if deduction else explain.surcharge_for_answer
-        none_num, none_den = NONE
         for answer in answers:
             if answer is None:
-                num, den = none_num, none_den
+                num, den = NONE
             else:
                 try:
                     num, den = scorer(answer)
@@ -404,15 +431,19 @@ class _Evaluation:
                     raise self._unreadable(cc, answer, bid_of, exc) from None
             value = str(answer) if answer.__class__ is int else answer
             fulfilment = num / den
-            money = factor * (num if deduction else den - num) / den
-            text = deferred(write, words, value, is_choice, fulfilment, money, currency)
-            records[answer] = _record(
-                CriterionResult,
-                (ident, code, "award", category, value, fulfilment, text, None,
-                 _record(Money, (money, currency)), None, False, None, ()),
-            )  # fmt: skip
-            amounts[answer] = money
-            fulfilments[answer] = fulfilment
+            if kind == "points":
+                amount = factor * num / den
+                text = Text.deferred(write, words, value, is_choice, fulfilment, amount)
+                record = (ident, code, "award", category, value, fulfilment, text, amount,
+                          None, None, False, None, ())  # fmt: skip
+            else:
+                amount = factor * (num if kind == "deduction" else den - num) / den
+                text = Text.deferred(write, words, value, is_choice, fulfilment, amount, currency)
+                record = (ident, code, "award", category, value, fulfilment, text, None,
+                          _record(Money, (amount, currency)), None, False, None, ())  # fmt: skip
+            cc.records[answer] = _record(CriterionResult, record)
+            cc.amounts[answer] = amount
+            cc.fulfilments[answer] = fulfilment
 
     def _learn_scores(self, cc: CompiledCriterion, numbers: list[int]) -> None:
         for key in numbers:
@@ -788,7 +819,7 @@ class _Evaluation:
             figures=[None] * size,
             price_scores=[None] * size,
             lcc=[None] * size,
-            shown=[None] * size,
+            shown={},
         )
         self._figures(work)
         return work
@@ -884,53 +915,53 @@ class _Evaluation:
             chain=self.config.tie_break,
             lottery_order=draw,
         )
-        shown = work.shown
-        for j, figure in enumerate(ranking.shown):
-            shown[qualified[j]] = figure
-        order = work.order
-        order.extend(qualified[j] for j, _, _ in ranking.placements)
+        work.shown = dict(zip(qualified, ranking.shown, strict=True))
+        placements = ranking.placements
+        order = work.order = list(map(qualified.__getitem__, map(itemgetter(0), placements)))
         money_figure = not HIGHER_IS_BETTER[self.method]
-        unit = "money" if money_figure else "points"
         currency = self.currency
-        reasons, categories, rows = work.reasons, work.categories, work.rows
-        price_scores, lcc = work.price_scores, work.lcc
-        placed: list[tuple[int, int | None, Any]] = [
-            (i, rank_, tie) for i, (_, rank_, tie) in zip(order, ranking.placements, strict=True)
-        ]
-        placed.extend((i, None, None) for i in sorted(reasons, key=lambda i: bids[i].id))
-        # each in field order (bid, supplier, lot, qualified, price, categories,
+        reasons = work.reasons
+        out = sorted(reasons, key=lambda i: bids[i].id)  # the disqualified, by id
+        placed = order + out
+        size, ranked_count = len(placed), len(order)
+        placed_bids = list(map(bids.__getitem__, placed))
+        suppliers = map(attrgetter("supplier"), placed_bids)
+        money = partial(_record, Money)
+        figures_placed = [*map(figures.__getitem__, order), *repeat(None, len(out))]
+        if money_figure:
+            totals: Any = repeat(None, size)
+            comparisons: Any = [
+                *map(money, zip(figures_placed[:ranked_count], repeat(currency))),
+                *repeat(None, len(out)),
+            ]
+        else:
+            totals, comparisons = figures_placed, repeat(None, size)
+        # the records, each in field order (bid, supplier, lot, qualified, price, categories,
         # categories_unit, criteria, disqualification_reasons, comparison_price, total_score,
-        # price_score, rank, tie_break, lcc): 2,000 of these per large lot
-        ranked = work.ranked
-        for i, rank_, tie in placed:
-            bid = bids[i]
-            supplier = bid.supplier
-            why = reasons.get(i)
-            figure = figures[i] if why is None else None
-            ranked.append(
-                _record(
-                    BidResult,
-                    (
-                        bid.id,
-                        _record(SupplierRef, (supplier.id, supplier.name)),
-                        bid.lot,
-                        why is None,
-                        _record(Money, (bid.price, currency)),
-                        categories[i],
-                        unit,
-                        rows[i],
-                        tuple(why) if why else (),
-                        _record(Money, (figure, currency))
-                        if money_figure and figure is not None
-                        else None,
-                        figure if not money_figure else None,
-                        price_scores[i],
-                        rank_,
-                        tie,
-                        lcc[i],
-                    ),
-                )
+        # price_score, rank, tie_break, lcc): built by C calls, 2,000 per large lot
+        work.ranked = list(
+            map(
+                partial(_record, BidResult),
+                zip(
+                    map(attrgetter("id"), placed_bids),
+                    map(partial(_record, SupplierRef), map(attrgetter("id", "name"), suppliers)),
+                    map(attrgetter("lot"), placed_bids),
+                    [*repeat(True, ranked_count), *repeat(False, len(out))],
+                    map(money, zip(map(attrgetter("price"), placed_bids), repeat(currency))),
+                    map(work.categories.__getitem__, placed),
+                    repeat("money" if money_figure else "points", size),
+                    map(work.rows.__getitem__, placed),
+                    [*repeat((), ranked_count), *(tuple(reasons[i]) for i in out)],
+                    comparisons,
+                    totals,
+                    map(work.price_scores.__getitem__, placed),
+                    [*map(itemgetter(1), placements), *repeat(None, len(out))],
+                    [*map(itemgetter(2), placements), *repeat(None, len(out))],
+                    map(work.lcc.__getitem__, placed),
+                    strict=True,
+                ),
             )
+        )
         return ranking.unresolved
 
     def run(self) -> tuple[EvaluationResult, list[LotWork]]:

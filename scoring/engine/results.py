@@ -46,62 +46,64 @@ class _Out(BaseModel):
 # below (attached with PlainSerializer), which render figures in their display form.
 
 
-class Text:
+class Text(tuple):  # type: ignore[type-arg]
     """A sentence in Swedish and English.
 
     ``Text(sv=..., en=...)``, or ``Text.deferred(render, *args)``: the sentence is written
-    the first time it is read (``render(*args)`` returns a ``Text``) and then kept. The
-    evaluation creates 50,000 explanations for a large tender; writing them only when a
-    result is read or serialised keeps the scoring loop lean, and a record shared by many
-    bids is written once. Immutable from the outside: it reads the same every time.
+    when it is read (``render(*args)`` returns a ``Text``). The evaluation creates 50,000
+    explanations for a large tender; writing them only when a result is read or serialised
+    keeps the scoring loop lean, and a record shared by many bids is written once (the JSON
+    writers read each record once). ``pair()`` gives both languages from one writing.
+
+    Immutable: a tuple, (sv, en) or (None, render, *args), so that the scoring loop can
+    build thousands of them with C calls (``tuple.__new__(Text, (None, render, ...))``)
+    and a written one holds no other object. It reads the same every time.
     """
 
-    __slots__ = ("_args", "_en", "_render", "_sv")
+    __slots__ = ()
 
-    def __init__(self, *, sv: str, en: str) -> None:
-        self._sv: str | None = sv
-        self._en: str | None = en
-        self._render: Callable[..., Text] | None = None
-        self._args: tuple[Any, ...] = ()
+    def __new__(cls, *, sv: str, en: str) -> Text:
+        return tuple.__new__(cls, (sv, en))
 
     @classmethod
     def deferred(cls, render: Callable[..., Text], *args: Any) -> Text:
-        text = cls.__new__(cls)
-        text._sv = text._en = None
-        text._render = render
-        text._args = args
-        return text
+        return tuple.__new__(cls, (None, render, *args))
 
-    def _write(self) -> None:
-        render = self._render
-        if render is not None:
-            written = render(*self._args)
-            self._sv, self._en = written.sv, written.en
-            self._render = None
-            self._args = ()
+    def pair(self) -> tuple[str, str]:
+        """(sv, en)."""
+        if self[0] is not None:
+            return self[0], self[1]
+        written = self[1](*self[2:])
+        return written[0], written[1]
 
     @property
     def sv(self) -> str:
-        if self._sv is None:
-            self._write()
-        assert self._sv is not None
-        return self._sv
+        return self.pair()[0]
 
     @property
     def en(self) -> str:
-        if self._en is None:
-            self._write()
-        assert self._en is not None
-        return self._en
+        return self.pair()[1]
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Text) and (self.sv, self.en) == (other.sv, other.en)
+        return isinstance(other, Text) and self.pair() == other.pair()
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
 
     def __hash__(self) -> int:
-        return hash((self.sv, self.en))
+        return hash(self.pair())
 
     def __repr__(self) -> str:
-        return f"Text(sv={self.sv!r}, en={self.en!r})"
+        sv, en = self.pair()
+        return f"Text(sv={sv!r}, en={en!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        sv, en = self.pair()
+        return _written, (sv, en)
+
+
+def _written(sv: str, en: str) -> Text:
+    return Text(sv=sv, en=en)
 
 
 def _text_from(value: Any) -> Text:
@@ -117,7 +119,8 @@ def _text_from(value: Any) -> Text:
 
 
 def text_json(text: Text) -> dict[str, str]:
-    return {"sv": text.sv, "en": text.en}
+    sv, en = text.pair()
+    return {"sv": sv, "en": en}
 
 
 TextField = Annotated[
@@ -248,8 +251,7 @@ def shown_texts(c: CriterionResult) -> _Shown:
         _score(c.fulfilment),
         _score(c.points),
         None if money is None else display_money(money.amount, money.currency),
-        c.explanation.sv,
-        c.explanation.en,
+        *c.explanation.pair(),
         _score(c.spread),
         tuple((s.evaluator, normalised(s.score)) for s in c.evaluator_scores),
     )
