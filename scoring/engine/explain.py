@@ -9,10 +9,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from scoring.engine.decimal_context import display_money, display_score, normalised, ratio_text
 from scoring.engine.inputs import Criterion
-from scoring.engine.results import Text
+from scoring.engine.results import CriterionResult, Text
 from scoring.engine.rules import BooleanRule, ChoiceRule, LinearRule, ManualRule, ThresholdsRule
 
 AGGREGATION_WORDS = {
@@ -94,6 +95,50 @@ class CriterionWords:
             f"{self.title_en}: {value_en}; {self.rule_en}",
             f"{self.title_sv}: {value_sv}; {self.rule_sv}",
         )
+
+
+class AnswerExplainer:
+    """The explanation of every record of one rule-scored award criterion: a record keeps
+    this (shared) object instead of a sentence of its own, and ``explain(record)`` writes
+    the sentence from the record's answer, fulfilment and points or money."""
+
+    __slots__ = ("currency", "is_choice", "words", "write")
+
+    def __init__(
+        self,
+        write: Callable[..., Text],
+        words: CriterionWords,
+        is_choice: bool,
+        currency: str | None,
+    ) -> None:
+        self.write, self.words, self.is_choice, self.currency = write, words, is_choice, currency
+
+    def explain(self, record: CriterionResult) -> Text:
+        if self.currency is None:  # points
+            return Text.deferred(
+                self.write, self.words, record.value, self.is_choice, record.fulfilment,
+                record.points,
+            )  # fmt: skip
+        assert record.money is not None
+        return Text.deferred(
+            self.write, self.words, record.value, self.is_choice, record.fulfilment,
+            record.money.amount, self.currency,
+        )  # fmt: skip
+
+    def _facts(self) -> tuple[Any, ...]:
+        words = self.words
+        return (
+            self.write,
+            self.is_choice,
+            self.currency,
+            *(getattr(words, name) for name in CriterionWords.__slots__),
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AnswerExplainer) and self._facts() == other._facts()
+
+    def __hash__(self) -> int:
+        return hash(self._facts())
 
 
 def describe_rule(

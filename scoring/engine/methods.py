@@ -114,7 +114,7 @@ class PercentPending:
             self.head, self.fulfilment, self.percent, price, money, self.currency
         )
         result = CriterionResult(
-            **self.base, money=Money(amount=money, currency=self.currency), explanation=text
+            **self.base, money=Money(amount=money, currency=self.currency), text=text
         )
         return result, money
 
@@ -147,6 +147,7 @@ class CompiledCriterion:
     learner: str = "outcome"  # how new keys are scored: see _Evaluation._learner
     many: Many | None = None  # answers -> fulfilment ratios at once (rule-scored criteria)
     is_choice: bool = False
+    explainer: explain.AnswerExplainer | None = None  # shared by its rule-scored records
 
 
 @dataclass(slots=True)
@@ -383,27 +384,22 @@ class _Evaluation:
             self._learn_each(cc, [None], bid_of, write)
             answers = [a for a in answers if a is not None]
         nums, dens = ratios
-        criterion, factor, currency = cc.criterion, cc.factor, self.currency
+        criterion, factor = cc.criterion, cc.factor
+        explainer = self._explainer(cc, write)
         fulfilments = list(map(truediv, nums, dens))
         points: Any = repeat(None)
         moneys: Any = repeat(None)
         if cc.contributes == "points":
-            amounts = list(map(truediv, map(mul, repeat(factor), nums), dens))
-            points = amounts
-            args: Any = zip(repeat(write), repeat(cc.words), answers, repeat(cc.is_choice),
-                            fulfilments, amounts)  # fmt: skip
+            amounts = points = list(map(truediv, map(mul, repeat(factor), nums), dens))
         else:
             gained = nums if cc.contributes == "deduction" else map(sub, dens, nums)
             amounts = list(map(truediv, map(mul, repeat(factor), gained), dens))
-            moneys = map(partial(_record, Money), zip(amounts, repeat(currency)))
-            args = zip(repeat(write), repeat(cc.words), answers, repeat(cc.is_choice),
-                       fulfilments, amounts, repeat(currency))  # fmt: skip
-        texts = map(partial(_record, Text), map(add, repeat((None,)), args))
+            moneys = map(partial(_record, Money), zip(amounts, repeat(self.currency)))
         records = map(
             partial(_record, CriterionResult),
             zip(repeat(criterion.id), repeat(criterion.code), repeat("award"),
-                repeat(criterion.category), answers, fulfilments, texts, points, moneys,
-                repeat(None), repeat(False), repeat(None), repeat(())),
+                repeat(criterion.category), answers, fulfilments, repeat(explainer), points,
+                moneys, repeat(None), repeat(False), repeat(None), repeat(())),
         )  # fmt: skip
         cc.records.update(zip(answers, records, strict=True))
         cc.amounts.update(zip(answers, amounts, strict=True))
@@ -417,9 +413,10 @@ class _Evaluation:
         write: Callable[..., Text],
     ) -> None:
         """``_learn_award`` one answer at a time (and the error for one it cannot read)."""
-        criterion, scorer, factor, words = cc.criterion, cc.scorer, cc.factor, cc.words
+        criterion, scorer, factor = cc.criterion, cc.scorer, cc.factor
         assert scorer is not None
-        currency, is_choice, kind = self.currency, cc.is_choice, cc.contributes
+        currency, kind = self.currency, cc.contributes
+        explainer = self._explainer(cc, write)
         ident, code, category = criterion.id, criterion.code, criterion.category
         for answer in answers:
             if answer is None:
@@ -433,17 +430,23 @@ class _Evaluation:
             fulfilment = num / den
             if kind == "points":
                 amount = factor * num / den
-                text = Text.deferred(write, words, value, is_choice, fulfilment, amount)
-                record = (ident, code, "award", category, value, fulfilment, text, amount,
+                record = (ident, code, "award", category, value, fulfilment, explainer, amount,
                           None, None, False, None, ())  # fmt: skip
             else:
                 amount = factor * (num if kind == "deduction" else den - num) / den
-                text = Text.deferred(write, words, value, is_choice, fulfilment, amount, currency)
-                record = (ident, code, "award", category, value, fulfilment, text, None,
+                record = (ident, code, "award", category, value, fulfilment, explainer, None,
                           _record(Money, (amount, currency)), None, False, None, ())  # fmt: skip
             cc.records[answer] = _record(CriterionResult, record)
             cc.amounts[answer] = amount
             cc.fulfilments[answer] = fulfilment
+
+    def _explainer(
+        self, cc: CompiledCriterion, write: Callable[..., Text]
+    ) -> explain.AnswerExplainer:
+        if cc.explainer is None:
+            currency = None if cc.contributes == "points" else self.currency
+            cc.explainer = explain.AnswerExplainer(write, cc.words, cc.is_choice, currency)
+        return cc.explainer
 
     def _learn_scores(self, cc: CompiledCriterion, numbers: list[int]) -> None:
         for key in numbers:
@@ -483,7 +486,7 @@ class _Evaluation:
                 category=criterion.category,
                 value=value,
                 fulfilment=None,
-                explanation=explain.contract_condition_text(words, value_en, value_sv),
+                text=explain.contract_condition_text(words, value_en, value_sv),
             )
             return result, None, None, ZERO
         head = explain.Head(words, value, is_choice)
@@ -549,13 +552,13 @@ class _Evaluation:
                         sv=f"Kravet {criterion.code} är inte uppfyllt. {text.sv}",
                     ),
                 )
-            result = CriterionResult(**base, passed=passed, explanation=text)
+            result = CriterionResult(**base, passed=passed, text=text)
             return result, None, reason, fulfilment
         if kind == "points":
             points = cc.factor * num / den
             text = explain.points_text(words, head, fulfilment, points)
             return (
-                CriterionResult(**base, points=points, explanation=text),
+                CriterionResult(**base, points=points, text=text),
                 points,
                 None,
                 fulfilment,
@@ -565,7 +568,7 @@ class _Evaluation:
             make = explain.deduction_text if kind == "deduction" else explain.surcharge_text
             text = make(words, head, fulfilment, money, self.currency)
             result = CriterionResult(
-                **base, money=Money(amount=money, currency=self.currency), explanation=text
+                **base, money=Money(amount=money, currency=self.currency), text=text
             )
             return result, money, None, fulfilment
         if kind == "percent":
@@ -574,7 +577,7 @@ class _Evaluation:
             pending = PercentPending(base, head, fulfilment, rate, cc.factor, self.currency)
             return pending, rate, None, fulfilment
         text = explain.unscored_text(head, fulfilment)
-        return CriterionResult(**base, explanation=text), None, None, fulfilment
+        return CriterionResult(**base, text=text), None, None, fulfilment
 
     def ratio_for(self, cc: CompiledCriterion, bid: Bid) -> Ratio | None:
         """The exact fulfilment of one criterion for one bid (None: contract condition, or
@@ -671,16 +674,30 @@ class _Evaluation:
         profiles: list[dict[str, Any]] | None = None
         prices = [bid.price for bid in bids]
         cols = _Columns(columns=[()] * spec.size, reasons={}, sums={}, rates=None, by_code={})
+        # the answers to the criteria read from the bid, each bid's responses read once
+        # (one C call per bid) when every bid answered all of them, else per criterion
+        asked = [field_name for _, _, from_bid, field_name, _, _ in spec.plain if from_bid]
+        read: dict[str, Any] = {}
+        if len(asked) > 1 and responses:
+            try:
+                rows = map(itemgetter(*asked), responses)
+                read = dict(zip(asked, zip(*rows, strict=True), strict=True))
+            except KeyError:
+                read = {}
         for slot, cc, from_bid, field_name, category, tie_code in spec.plain:
+            # answers are texts, true/false or None (inputs hold no other kinds), so an
+            # answer is its own key: no two kinds compare equal
             if from_bid:
-                source = responses
+                given = read.get(field_name)
+                answers = (
+                    list(given)
+                    if given is not None
+                    else list(map(dict.get, responses, repeat(field_name)))
+                )
             else:
                 if profiles is None:
                     profiles = [bid.supplier.profile for bid in bids]
-                source = profiles
-            # answers are texts, true/false or None (inputs hold no other kinds), so an
-            # answer is its own key: no two kinds compare equal
-            answers = list(map(dict.get, source, repeat(field_name)))
+                answers = list(map(dict.get, profiles, repeat(field_name)))
             records = cc.records
             try:
                 column = list(map(records.__getitem__, answers))
@@ -767,7 +784,7 @@ class _Evaluation:
             category=criterion.category,
             value=None,
             fulfilment=None,
-            explanation=explain.disqualified_unscored(cc.words),
+            text=explain.disqualified_unscored(cc.words),
         )
 
     def _lot(self, lot: Lot, bids: list[Bid]) -> LotWork:

@@ -168,28 +168,42 @@ class ManualScoreShown(NamedTuple):
     score: Decimal
 
 
-class CriterionResult(NamedTuple):
-    """One criterion for one bid: the answer, the fulfilment, what it earned, and why.
-
-    ``points`` is set under weighted_points and value_for_money, ``money`` under added_value
-    and lowest_cost (for a deduction: the amount deducted; for a surcharge: the amount added);
-    ``passed`` is set for requirements. One record may be shared by every bid that gave the
-    same answer (it holds nothing about the bid).
-    """
-
+class _CriterionFields(NamedTuple):
     criterion: str
     code: str
     kind: str
     category: str
     value: bool | str | None
     fulfilment: Decimal | None
-    explanation: TextField
+    text: Any  # a Text, or an explainer shared by the criterion's records (see below)
     points: Decimal | None = None
     money: Money | None = None
     passed: bool | None = None
     flagged: bool = False
     spread: Decimal | None = None
     evaluator_scores: tuple[ManualScoreShown, ...] = ()
+
+
+class CriterionResult(_CriterionFields):
+    """One criterion for one bid: the answer, the fulfilment, what it earned, and why.
+
+    ``points`` is set under weighted_points and value_for_money, ``money`` under added_value
+    and lowest_cost (for a deduction: the amount deducted; for a surcharge: the amount added);
+    ``passed`` is set for requirements. One record may be shared by every bid that gave the
+    same answer (it holds nothing about the bid).
+
+    ``explanation`` is the sentence that says why. A rule-scored award answer (thousands of
+    them in a large tender) stores, in ``text``, its criterion's explainer (one object for
+    all the criterion's records: ``explain(record) -> Text``) instead of a sentence of its
+    own, and the sentence is made from the record when it is read.
+    """
+
+    __slots__ = ()
+
+    @property
+    def explanation(self) -> Text:
+        text = self.text
+        return text if isinstance(text, Text) else text.explain(self)
 
 
 class LifeCycleCost(NamedTuple):
