@@ -32,8 +32,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
-from itertools import compress, count, groupby, repeat
-from operator import add, attrgetter, itemgetter, mul, sub, truediv
+from itertools import chain, compress, count, groupby, islice, repeat
+from operator import add, attrgetter, itemgetter, mul, ne, sub, truediv
 from typing import Any
 
 from scoring.engine import explain
@@ -280,16 +280,39 @@ def _manual_keys(data: EvaluationInput) -> tuple[list[Any], dict[str, dict[str, 
     # item once)
     rows = sorted(map(itemgetter("bid", "criterion", "evaluator", "score"), map(vars, data.scores)))
     consensus = {(c.bid, c.criterion): c.score for c in data.consensus}
-    numbers: dict[Any, int] = {NO_SCORES: 0}
+    items = list(map(itemgetter(0, 1), rows))
+    size = len(rows)
+    starts = [0, *compress(range(1, size), map(ne, items, islice(items, 1, None)))] if rows else []
+    each = size // len(starts) if starts else 0
+    # an item's key, flat: (consensus, evaluator, score, evaluator, score, ...)
+    flat: list[tuple[Any, ...]]
+    if starts and starts == list(range(0, size, each)) and each * len(starts) == size:
+        # every item has as many scores (every evaluator scored every item): the keys are
+        # built by C calls, a column per position in the item's scores
+        evaluators, values = list(map(itemgetter(2), rows)), list(map(itemgetter(3), rows))
+        columns = [column[j::each] for j in range(each) for column in (evaluators, values)]
+        grouped = items[::each]
+        flat = list(zip(map(consensus.get, grouped), *columns, strict=True))
+    else:
+        grouped, flat = [], []
+        pair = itemgetter(2, 3)
+        for item, group in groupby(rows, itemgetter(0, 1)):
+            grouped.append(item)
+            flat.append((consensus.get(item), *chain.from_iterable(map(pair, group))))
+    if consensus:
+        scored = set(grouped)
+        for item, score in consensus.items():
+            if item not in scored:
+                grouped.append(item)
+                flat.append((score,))
+    distinct = dict.fromkeys(flat)
+    number_of = {key: n for n, key in enumerate(distinct, 1)}
     keys: defaultdict[str, dict[str, int]] = defaultdict(dict)
-    given = itemgetter(2, 3)
-    for item, group in groupby(rows, itemgetter(0, 1)):
-        key = (consensus.get(item), tuple(map(given, group)))
-        keys[item[1]][item[0]] = numbers.setdefault(key, len(numbers))
-    for item, score in consensus.items():
-        if item[0] not in keys.get(item[1], ()):
-            keys[item[1]][item[0]] = numbers.setdefault((score, ()), len(numbers))
-    return list(numbers), keys
+    for (bid_id, criterion_id), number in zip(
+        grouped, map(number_of.__getitem__, flat), strict=True
+    ):
+        keys[criterion_id][bid_id] = number
+    return [NO_SCORES, *((k[0], tuple(zip(k[1::2], k[2::2], strict=True))) for k in distinct)], keys
 
 
 class _Evaluation:

@@ -373,6 +373,25 @@ def test_manual_consensus_median_and_spread():
     assert bids_of(median)["A"].criteria[0].points == Decimal(7)
 
 
+def test_items_scored_by_different_numbers_of_evaluators_are_each_aggregated_over_theirs():
+    """Mean, weight 10, scale 0-5. A: 4, 5, 3 (e3 given first) -> 4 -> 8 points; B: 2, 4
+    (an evaluator missing) -> 3 -> 6 points; C: 5 -> 10 points. Scores shown by evaluator."""
+    criteria = [criterion("PLAN", {"type": "manual", "scale_max": 5}, weight="10")]
+    given = [("A", "e3", "3"), ("B", "e2", "4"), ("A", "e1", "4"), ("C", "e1", "5"),
+             ("B", "e1", "2"), ("A", "e2", "5")]  # fmt: skip
+    scores = [{"bid": b, "criterion": "c-PLAN", "evaluator": e, "score": s} for b, e, s in given]
+    bids = [bid(b, "100", {"PLAN": "Our plan"}) for b in "ABC"]
+    method = {"method": "weighted_points", "price_weight": "90", "aggregation": "mean"}
+
+    result = bids_of(evaluate(make_input(method, criteria, bids, scores=scores)))
+
+    assert [result[b].criteria[0].points for b in "ABC"] == [Decimal(8), Decimal(6), Decimal(10)]
+    assert [(s.evaluator, s.score) for s in result["A"].criteria[0].evaluator_scores] == [
+        ("e1", Decimal(4)), ("e2", Decimal(5)), ("e3", Decimal(3))
+    ]  # fmt: skip
+    assert "mean of 2 scores 3 of 5" in result["B"].criteria[0].explanation.en
+
+
 def test_bids_are_ranked_per_lot_and_lot_criteria_apply_to_their_lot_only():
     lots = [{"id": "L1", "number": 1, "title": "Meat"}, {"id": "L2", "number": 2, "title": "Eggs"}]
     criteria = [
