@@ -15,8 +15,8 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from itertools import repeat
-from operator import add, mul
+from itertools import accumulate, islice, repeat
+from operator import add, gt, mul
 from typing import TYPE_CHECKING, Any
 
 from scoring.engine.decimal_context import HUNDRED, display_score, normalised, tie_figures
@@ -170,6 +170,15 @@ def _rank_reversal(data: EvaluationInput, work: LotWork) -> list[EngineWarning]:
 def _first_inversion(before: list[Decimal], after: list[Decimal]) -> tuple[int, int] | None:
     """A pair (above, below) of positions in the current order (``before``: figures at 6
     places, best first) that the new figures put the other way."""
+    if len(set(before)) == len(before):
+        # no ties (the common case): the first bid whose new figure is above the lowest new
+        # figure of the bids before it, found by C calls over the lists
+        lowest = list(accumulate(after, min))
+        above = list(map(gt, islice(after, 1, None), lowest))
+        if True not in above:
+            return None
+        below = above.index(True) + 1
+        return after.index(lowest[below - 1]), below
     best_before: tuple[Decimal, int] | None = None  # lowest new figure among bids strictly above
     index, count = 0, len(before)
     while index < count:

@@ -11,10 +11,20 @@ import re
 from collections import Counter
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
+from scoring.engine.decimal_context import normalised
 from scoring.engine.rules import ManualRule, Rule
 from scoring.engine.scalars import Answer, DecimalStr, Ratio, Timestamp, Whole
 
@@ -216,11 +226,42 @@ class Bid(_Frozen):
         return value
 
 
-class EvaluatorScore(_Frozen):
+class EvaluatorScore(NamedTuple):
+    """One evaluator's score of one bid on one manual criterion.
+
+    A tuple rather than a model: a large tender has tens of thousands of them, and the
+    scoring loop reads them all (a tuple is a quarter of a model's memory and read without
+    attribute lookups). Validated from an object with exactly these four keys, and written
+    back as one, like the other inputs."""
+
     bid: str
     criterion: str
     evaluator: str
     score: DecimalStr
+
+
+def _score_object(value: Any) -> Any:
+    if isinstance(value, EvaluatorScore | dict):
+        return value
+    raise PydanticCustomError(
+        "model_type", "an object with bid, criterion, evaluator and score is expected"
+    )
+
+
+def _score_json(value: EvaluatorScore) -> dict[str, str]:
+    return {
+        "bid": value.bid,
+        "criterion": value.criterion,
+        "evaluator": value.evaluator,
+        "score": normalised(value.score),
+    }
+
+
+EvaluatorScoreField = Annotated[
+    EvaluatorScore,
+    BeforeValidator(_score_object),
+    PlainSerializer(_score_json),
+]
 
 
 class ConsensusScore(_Frozen):
@@ -256,7 +297,7 @@ class EvaluationInput(_Frozen):
     lots: tuple[Lot, ...] = Field(min_length=1)
     criteria: tuple[Criterion, ...] = ()
     bids: tuple[Bid, ...] = ()
-    scores: tuple[EvaluatorScore, ...] = ()
+    scores: tuple[EvaluatorScoreField, ...] = ()
     consensus: tuple[ConsensusScore, ...] = ()
     lottery: tuple[LotteryDraw, ...] = ()
 

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import partial
+from functools import partial, reduce
 from itertools import chain, compress, count, groupby, islice, repeat
 from operator import add, attrgetter, itemgetter, mul, ne, sub, truediv
 from typing import Any
@@ -274,11 +274,10 @@ def _manual_keys(data: EvaluationInput) -> tuple[list[Any], dict[str, dict[str, 
     ((evaluator, score), ... by evaluator)). Returns the distinct keys (0: no scores at all)
     and criterion -> bid -> the number of its key, so that the scoring loop looks outcomes
     up by a small int."""
-    # (bid, criterion, evaluator, score) of each score, read from the model's __dict__ in
-    # one C call, sorted (one pass when the input is in this order already, as snapshots
-    # are): each item's scores are then together and by evaluator (an evaluator scores an
-    # item once)
-    rows = sorted(map(itemgetter("bid", "criterion", "evaluator", "score"), map(vars, data.scores)))
+    # the scores, (bid, criterion, evaluator, score) tuples, sorted (one pass when the input
+    # is in this order already, as snapshots are): each item's scores are then together and
+    # by evaluator (an evaluator scores an item once)
+    rows = sorted(data.scores)
     consensus = {(c.bid, c.criterion): c.score for c in data.consensus}
     items = list(map(itemgetter(0, 1), rows))
     size = len(rows)
@@ -331,6 +330,7 @@ class _Evaluation:
         }
         # manual criteria: the distinct score keys, and criterion -> bid -> key number
         self.manual_key, self.manual_keys = _manual_keys(data)
+        self.shown_scores: dict[tuple[str, Decimal], ManualScoreShown] = {}
         self.missing: list[dict[str, str]] = []
         self.flagged: list[dict[str, str]] = []
         if self.method == "lowest_cost":
@@ -647,8 +647,11 @@ class _Evaluation:
             flagged = spread > self.config.spread_threshold
         aggregate = ratio[0] * rule.scale_max / ratio[1]
         shown = explain.normalised(aggregate)
+        # (evaluator, score) records shared by every item with the same pair
+        shown_pairs = self.shown_scores
         scores_shown = tuple(
-            _record(ManualScoreShown, (evaluator, score)) for evaluator, score in evaluator_scores
+            shown_pairs.get(pair) or shown_pairs.setdefault(pair, _record(ManualScoreShown, pair))
+            for pair in evaluator_scores
         )
         criterion, kind = cc.criterion, cc.contributes
         if kind in _FAST_KINDS and criterion.kind == "award":  # the common case, lean
@@ -834,7 +837,7 @@ class _Evaluation:
         if cols.rates is not None:
             quality = cols.rates
         elif names:
-            quality = list(map(sum, table, repeat(ZERO)))
+            quality = list(map(reduce, repeat(add), table))  # the first figure, plus the others
         else:
             quality = [ZERO] * size
         qualified = [i for i in range(size) if i not in reasons] if reasons else list(range(size))

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from decimal import Decimal
+from functools import partial
+from operator import truediv
 
 from scoring.engine.decimal_context import ONE, ZERO
 from scoring.engine.inputs import EngineInputError, EvaluationConfig
@@ -41,16 +43,15 @@ def price_scorer(
     if not prices:
         return lambda price: ZERO
     if kind == "proportional":
-        for price, bid_id in zip(prices, bid_ids, strict=True):
-            if price == 0:
-                raise EngineInputError(
-                    "zero_price_proportional",
-                    f"bid {bid_id} has a price of 0, which proportional price scoring "
-                    "(lowest / offered) cannot score: use absolute price scoring",
-                    {"bid": bid_id},
-                )
-        lowest = min(prices)
-        return lambda price: lowest / price
+        if ZERO in prices:
+            bid_id = bid_ids[list(prices).index(ZERO)]
+            raise EngineInputError(
+                "zero_price_proportional",
+                f"bid {bid_id} has a price of 0, which proportional price scoring "
+                "(lowest / offered) cannot score: use absolute price scoring",
+                {"bid": bid_id},
+            )
+        return partial(truediv, min(prices))  # lowest / price, a C call per price
     lowest, highest = min(prices), max(prices)
     if lowest == highest:
         return lambda price: ONE

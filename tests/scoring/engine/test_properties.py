@@ -251,3 +251,30 @@ def test_the_category_profile_adds_up_to_the_figure_exactly(payload):
                 assert b.comparison_price.amount == price + quality
             else:  # percent_surcharge: each category's money is price x its rates
                 assert tie_figure(b.comparison_price.amount) == tie_figure(price + quality)
+
+
+def _inversion_by_definition(before, after):
+    """The first bid (in rank order) that some bid strictly above it would fall below, and
+    the one of those above with the lowest new figure (the first such)."""
+    for below in range(len(before)):
+        above = [i for i in range(below) if before[i] > before[below]]
+        if above:
+            lowest = min(above, key=lambda i: (after[i], i))
+            if after[below] > after[lowest]:
+                return lowest, below
+    return None
+
+
+@PROPERTY
+@given(
+    st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6)), min_size=1, max_size=12),
+)
+def test_the_rank_reversal_check_finds_the_first_swapped_pair(figures):
+    """Bids in rank order (figures best first, ties allowed) and their figures without
+    another bid: the check names the same pair as the definition, with or without ties."""
+    from scoring.engine.checks import _first_inversion
+
+    before = sorted((Decimal(b) for b, _ in figures), reverse=True)
+    after = [Decimal(a) for _, a in figures]
+
+    assert _first_inversion(before, after) == _inversion_by_definition(before, after)
