@@ -15,12 +15,18 @@ each criterion's points or money is added to its category's running sum in crite
 order. So the category profile adds up to the total exactly, in the engine's precision.
 (percent_surcharge sums the criteria's rates in the same criterion order.)
 
-The hot loop runs criterion by criterion over all bids of a lot (columns). The outcome of a
-rule depends only on the answer (of a manual criterion: only on the scores and who gave
-them), so each criterion keeps, per distinct answer, the record, the amount and the
-fulfilment in plain dicts; a criterion score then costs two dict lookups and one Decimal
-addition, all inside ``map``. A new answer is scored once, by a learner compiled for the
-criterion's rule and method.
+How it is fast (bench/engine.py: 2,000 bids x 25 criteria): the hot loop runs criterion by
+criterion over all bids of a lot (columns), with C calls (``map``, ``zip``, ``itemgetter``)
+over lists instead of Python statements per bid. The outcome of a rule depends only on the
+answer (of a manual criterion: only on the scores and who gave them), so each criterion
+keeps, per distinct answer, the record, the amount and the fulfilment in plain dicts; a
+criterion score then costs two dict lookups and one Decimal addition. New answers are
+scored together, by a learner chosen for the criterion's rule and method (a linear rule's
+answers are parsed, clamped and divided by one C call per step for all of them). Records
+are tuples built from the full tuple of their fields, a rule-scored record shares its
+criterion's explainer instead of holding a sentence, and the working data holds no
+reference cycles: what is not returned is freed at once, and little is left for the
+cyclic collector to traverse.
 """
 
 from __future__ import annotations
@@ -86,7 +92,7 @@ _FAST_KINDS = ("points", "deduction", "surcharge")
 
 # A record (a NamedTuple) built from the full tuple of its fields in one call, without the
 # generated keyword ``__new__``: the scoring loop builds thousands. Every use passes all
-# fields in field order (tests compare such records with keyword-built ones).
+# fields in field order (a test checks every record of every method against its fields).
 _record = tuple.__new__
 
 # The manual-score key of a bid nobody has scored: (consensus score, evaluator scores).

@@ -278,3 +278,30 @@ def test_the_rank_reversal_check_finds_the_first_swapped_pair(figures):
     after = [Decimal(a) for _, a in figures]
 
     assert _first_inversion(before, after) == _inversion_by_definition(before, after)
+
+
+def _records(value):
+    """Every NamedTuple record in a result, nested ones included."""
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        yield value
+    if isinstance(value, tuple | list):
+        for item in value:
+            yield from _records(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _records(item)
+
+
+@PROPERTY
+@given(tenders())
+def test_every_record_has_exactly_its_fields(payload):
+    """The engine builds its records from tuples of all their fields (fast); each one has
+    its fields in order, as one built field by field with keywords would."""
+    result = _run(payload)
+    seen = 0
+    for lot in result.lots:
+        for record in _records(lot.bids):
+            seen += 1
+            assert len(record) == len(record._fields)
+            assert type(record)(**record._asdict()) == record
+    assert seen > 0
