@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from itertools import accumulate, islice, repeat
-from operator import add, gt, mul
+from operator import add, gt, itemgetter, mul
 from typing import TYPE_CHECKING, Any
 
 from scoring.engine.decimal_context import HUNDRED, display_score, normalised, tie_figures
@@ -96,7 +96,7 @@ def warnings_for(
                 f"{len(flagged)} manuella bedömning(ar) har poäng som sprider mer än "
                 f"{display_score(config.spread_threshold * HUNDRED).replace('.', ',')} % av "
                 "skalan: moderera dem.",
-                items=sorted(flagged, key=lambda item: (item["bid"], item["criterion"])),
+                items=sorted(flagged, key=itemgetter("bid", "criterion")),
             )
         )
     return tuple(result)
