@@ -32,7 +32,7 @@ cyclic collector to traverse.
 from __future__ import annotations
 
 import gc
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -722,7 +722,7 @@ class _Evaluation:
             if from_bid:
                 given = read.get(field_name)
                 answers = (
-                    list(given)
+                    given
                     if given is not None
                     else list(map(dict.get, responses, repeat(field_name)))
                 )
@@ -884,13 +884,17 @@ class _Evaluation:
                 self.config, [bids[i].price for i in qualified], [bids[i].id for i in qualified]
             )
             work.price_scorer = scorer
-            price_scores, categories = work.price_scores, work.categories
             scores = list(map(scorer, [bids[i].price for i in qualified]))
-            for i, score in zip(qualified, scores, strict=True):
-                price_scores[i] = score
-                points = weight * score
-                categories[i]["price"] = points
-                figures[i] = points + quality[i]
+            points = list(map(mul, repeat(weight), scores))
+            totals = list(map(add, points, map(quality.__getitem__, qualified)))
+            # the price points go into each qualified bid's category profile
+            deque(map(dict.__setitem__, map(work.categories.__getitem__, qualified),
+                      repeat("price"), points), maxlen=0)  # fmt: skip
+            if len(qualified) == len(bids):
+                work.price_scores, work.figures = scores, totals  # type: ignore[assignment]
+            else:
+                for i, score, total in zip(qualified, scores, totals, strict=True):
+                    work.price_scores[i], figures[i] = score, total
         elif method == "lowest_price":
             for i in qualified:
                 figures[i] = bids[i].price

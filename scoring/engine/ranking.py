@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from itertools import count, islice, repeat
+from operator import eq
 from typing import Any
 
 from scoring.engine.decimal_context import tie_figure, tie_figures
@@ -102,11 +104,16 @@ def rank(
     placements: list[tuple[int, int, TieBreak | None]] = []
     unresolved: list[tuple[int, tuple[str, ...]]] = []
     position = 1
-    start, count = 0, len(ordered)
-    while start < count:
+    ranked_shown = list(map(shown.__getitem__, ordered))
+    if True not in map(eq, ranked_shown, islice(ranked_shown, 1, None)):
+        # no two figures equal (the common case): ranks 1, 2, 3, ... by C calls
+        placements = list(zip(ordered, count(1), repeat(None)))
+        return Ranking(placements, unresolved, shown)
+    start, count_ = 0, len(ordered)
+    while start < count_:
         figure = shown[ordered[start]]
         end = start + 1
-        while end < count and shown[ordered[end]] == figure:
+        while end < count_ and shown[ordered[end]] == figure:
             end += 1
         if end == start + 1:
             placements.append((ordered[start], position, None))
