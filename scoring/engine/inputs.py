@@ -264,11 +264,38 @@ EvaluatorScoreField = Annotated[
 ]
 
 
-class ConsensusScore(_Frozen):
+class ConsensusScore(NamedTuple):
+    """The score an officer set for one bid on one manual criterion, with the reason (a
+    tuple, like ``EvaluatorScore``: one per bid and manual criterion)."""
+
     bid: str
     criterion: str
     score: DecimalStr
     justification: str = ""
+
+
+def _consensus_object(value: Any) -> Any:
+    if isinstance(value, ConsensusScore | dict):
+        return value
+    raise PydanticCustomError(
+        "model_type", "an object with bid, criterion, score and justification is expected"
+    )
+
+
+def _consensus_json(value: ConsensusScore) -> dict[str, str]:
+    return {
+        "bid": value.bid,
+        "criterion": value.criterion,
+        "score": normalised(value.score),
+        "justification": value.justification,
+    }
+
+
+ConsensusScoreField = Annotated[
+    ConsensusScore,
+    BeforeValidator(_consensus_object),
+    PlainSerializer(_consensus_json),
+]
 
 
 class LotteryDraw(_Frozen):
@@ -298,7 +325,7 @@ class EvaluationInput(_Frozen):
     criteria: tuple[Criterion, ...] = ()
     bids: tuple[Bid, ...] = ()
     scores: tuple[EvaluatorScoreField, ...] = ()
-    consensus: tuple[ConsensusScore, ...] = ()
+    consensus: tuple[ConsensusScoreField, ...] = ()
     lottery: tuple[LotteryDraw, ...] = ()
 
     @model_validator(mode="after")

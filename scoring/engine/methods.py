@@ -284,7 +284,9 @@ def _manual_keys(data: EvaluationInput) -> tuple[list[Any], dict[str, dict[str, 
     # is in this order already, as snapshots are): each item's scores are then together and
     # by evaluator (an evaluator scores an item once)
     rows = sorted(data.scores)
-    consensus = {(c.bid, c.criterion): c.score for c in data.consensus}
+    consensus = dict(
+        zip(map(itemgetter(0, 1), data.consensus), map(itemgetter(2), data.consensus), strict=True)
+    )
     items = list(map(itemgetter(0, 1), rows))
     size = len(rows)
     starts = [0, *compress(range(1, size), map(ne, items, islice(items, 1, None)))] if rows else []
