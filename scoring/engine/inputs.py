@@ -240,28 +240,22 @@ class EvaluatorScore(NamedTuple):
     score: DecimalStr
 
 
-def _score_object(value: Any) -> Any:
-    if isinstance(value, EvaluatorScore | dict):
-        return value
-    raise PydanticCustomError(
-        "model_type", "an object with bid, criterion, evaluator and score is expected"
-    )
+def _record_field(record: type[Any], keys: str) -> Any:
+    """A score record as a field: validated from an object with the record's keys (not a
+    list), written back as one, the score as its canonical text."""
+
+    def as_object(value: Any) -> Any:
+        if isinstance(value, record | dict):
+            return value
+        raise PydanticCustomError("model_type", f"an object with {keys} is expected")
+
+    def to_json(value: Any) -> dict[str, Any]:
+        return {**value._asdict(), "score": normalised(value.score)}
+
+    return Annotated[record, BeforeValidator(as_object), PlainSerializer(to_json)]
 
 
-def _score_json(value: EvaluatorScore) -> dict[str, str]:
-    return {
-        "bid": value.bid,
-        "criterion": value.criterion,
-        "evaluator": value.evaluator,
-        "score": normalised(value.score),
-    }
-
-
-EvaluatorScoreField = Annotated[
-    EvaluatorScore,
-    BeforeValidator(_score_object),
-    PlainSerializer(_score_json),
-]
+EvaluatorScoreField = _record_field(EvaluatorScore, "bid, criterion, evaluator and score")
 
 
 class ConsensusScore(NamedTuple):
@@ -274,28 +268,7 @@ class ConsensusScore(NamedTuple):
     justification: str = ""
 
 
-def _consensus_object(value: Any) -> Any:
-    if isinstance(value, ConsensusScore | dict):
-        return value
-    raise PydanticCustomError(
-        "model_type", "an object with bid, criterion, score and justification is expected"
-    )
-
-
-def _consensus_json(value: ConsensusScore) -> dict[str, str]:
-    return {
-        "bid": value.bid,
-        "criterion": value.criterion,
-        "score": normalised(value.score),
-        "justification": value.justification,
-    }
-
-
-ConsensusScoreField = Annotated[
-    ConsensusScore,
-    BeforeValidator(_consensus_object),
-    PlainSerializer(_consensus_json),
-]
+ConsensusScoreField = _record_field(ConsensusScore, "bid, criterion, score and justification")
 
 
 class LotteryDraw(_Frozen):

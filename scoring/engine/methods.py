@@ -164,7 +164,6 @@ class BidWork:
     figure: Decimal | None
     quality: Decimal
     price_score: Decimal | None
-    qualified: bool = True
 
 
 @dataclass(slots=True)
@@ -206,7 +205,6 @@ class LotWork:
     price_scores: list[Decimal | None]
     lcc: list[LifeCycleCost | None]
     shown: dict[int, Decimal]  # a qualified bid's figure at 6 places (compared for ranks)
-    price_scorer: Callable[[Decimal], Decimal] | None = None
     order: list[int] = field(default_factory=list)
     ranked: list[BidResult] = field(default_factory=list)
 
@@ -216,7 +214,6 @@ class LotWork:
             figure=self.figures[index],
             quality=self.quality[index],
             price_score=self.price_scores[index],
-            qualified=index not in self.reasons,
         )
 
 
@@ -360,7 +357,7 @@ class _Evaluation:
             return "manual"
         if cc.scorer is None or cc.criterion.kind != "award" or cc.contributes not in _FAST_KINDS:
             return "outcome"
-        return "points" if cc.contributes == "points" else "money"
+        return "award"
 
     def _learn(self, cc: CompiledCriterion, keys: list[Any], bids: list[Bid]) -> None:
         """Score the keys the criterion has not met yet, in the order the bids first give
@@ -374,34 +371,16 @@ class _Evaluation:
             return bids[keys.index(key)]
 
         learner = cc.learner
-        if learner == "points":
-            self._learn_points(cc, new, bid_of)
-        elif learner == "money":
-            self._learn_money(cc, new, bid_of)
+        if learner == "award":
+            self._learn_award(cc, new, bid_of)
         elif learner == "manual":
             self._learn_scores(cc, new)
         else:
             for answer in new:
                 _remember(cc, answer, self._outcome(cc, answer, bid_of))
 
-    def _learn_points(
-        self, cc: CompiledCriterion, answers: list[Any], bid_of: Callable[[Any], Bid]
-    ) -> None:
-        self._learn_award(cc, answers, bid_of, explain.points_for_answer)
-
-    def _learn_money(
-        self, cc: CompiledCriterion, answers: list[Any], bid_of: Callable[[Any], Bid]
-    ) -> None:
-        deduction = cc.contributes == "deduction"
-        write = explain.deduction_for_answer if deduction else explain.surcharge_for_answer
-        self._learn_award(cc, answers, bid_of, write)
-
     def _learn_award(
-        self,
-        cc: CompiledCriterion,
-        answers: list[Any],
-        bid_of: Callable[[Any], Bid],
-        write: Callable[..., Text],
+        self, cc: CompiledCriterion, answers: list[Any], bid_of: Callable[[Any], Bid]
     ) -> None:
         """Records for an award criterion's new answers, as ``_outcome`` builds them, built
         for all answers at once (each step one C call over the list); an answer that the
@@ -409,14 +388,14 @@ class _Evaluation:
         assert cc.many is not None
         ratios = cc.many([a for a in answers if a is not None]) if answers else None
         if ratios is None:
-            self._learn_each(cc, answers, bid_of, write)
+            self._learn_each(cc, answers, bid_of)
             return
         if None in answers:
-            self._learn_each(cc, [None], bid_of, write)
+            self._learn_each(cc, [None], bid_of)
             answers = [a for a in answers if a is not None]
         nums, dens = ratios
         criterion, factor = cc.criterion, cc.factor
-        explainer = self._explainer(cc, write)
+        explainer = self._explainer(cc)
         fulfilments = list(map(truediv, nums, dens))
         points: Any = repeat(None)
         moneys: Any = repeat(None)
@@ -437,17 +416,13 @@ class _Evaluation:
         cc.fulfilments.update(zip(answers, fulfilments, strict=True))
 
     def _learn_each(
-        self,
-        cc: CompiledCriterion,
-        answers: list[Any],
-        bid_of: Callable[[Any], Bid],
-        write: Callable[..., Text],
+        self, cc: CompiledCriterion, answers: list[Any], bid_of: Callable[[Any], Bid]
     ) -> None:
         """``_learn_award`` one answer at a time (and the error for one it cannot read)."""
         criterion, scorer, factor = cc.criterion, cc.scorer, cc.factor
         assert scorer is not None
         currency, kind = self.currency, cc.contributes
-        explainer = self._explainer(cc, write)
+        explainer = self._explainer(cc)
         ident, code, category = criterion.id, criterion.code, criterion.category
         for answer in answers:
             if answer is None:
@@ -471,11 +446,14 @@ class _Evaluation:
             cc.amounts[answer] = amount
             cc.fulfilments[answer] = fulfilment
 
-    def _explainer(
-        self, cc: CompiledCriterion, write: Callable[..., Text]
-    ) -> explain.AnswerExplainer:
+    def _explainer(self, cc: CompiledCriterion) -> explain.AnswerExplainer:
         if cc.explainer is None:
-            currency = None if cc.contributes == "points" else self.currency
+            if cc.contributes == "points":
+                write, currency = explain.points_for_answer, None
+            elif cc.contributes == "deduction":
+                write, currency = explain.deduction_for_answer, self.currency
+            else:
+                write, currency = explain.surcharge_for_answer, self.currency
             cc.explainer = explain.AnswerExplainer(write, cc.words, cc.is_choice, currency)
         return cc.explainer
 
@@ -885,7 +863,6 @@ class _Evaluation:
             scorer = price_scorer(
                 self.config, [bids[i].price for i in qualified], [bids[i].id for i in qualified]
             )
-            work.price_scorer = scorer
             scores = list(map(scorer, [bids[i].price for i in qualified]))
             points = list(map(mul, repeat(weight), scores))
             totals = list(map(add, points, map(quality.__getitem__, qualified)))
@@ -956,7 +933,6 @@ class _Evaluation:
             bid = bids[i]
             return Contender(
                 bid_id=bid.id,
-                figure=figures[i] if figures[i] is not None else ZERO,
                 price=bid.price,
                 submitted_at=bid.submitted_at,
                 fulfilment_by_code={code: values[i] for code, values in by_code.items()},

@@ -24,7 +24,6 @@ from scoring.engine.results import TieBreak
 @dataclass(slots=True)
 class Contender:
     bid_id: str
-    figure: Decimal
     price: Decimal
     submitted_at: datetime
     fulfilment_by_code: dict[str, Decimal] = field(default_factory=dict)

@@ -330,3 +330,28 @@ def test_an_explanation_is_written_when_first_read_and_then_fixed():
     assert "avdrag" in text.sv
     with pytest.raises(AttributeError):
         text.en = "changed"  # type: ignore[misc]
+
+
+def test_scores_are_objects_with_their_keys_not_lists():
+    """Scores are kept as tuples inside the engine, but the input stays objects: a list, an
+    unknown key or a missing one is refused with the place named."""
+    import pytest
+    from pydantic import ValidationError
+
+    base = {
+        "currency": "SEK",
+        "method": {"method": "lowest_price"},
+        "lots": [{"id": "L", "number": 1}],
+    }
+    good = {"bid": "b", "criterion": "c", "evaluator": "e", "score": "1"}
+    for scores, where in (
+        ([["b", "c", "e", "1"]], ("scores", 0)),
+        ([good | {"extra": 1}], ("scores", 0, "extra")),
+        ([{k: v for k, v in good.items() if k != "score"}], ("scores", 0, "score")),
+    ):
+        with pytest.raises(ValidationError) as raised:
+            EvaluationInput.model_validate(base | {"scores": scores})
+        assert raised.value.errors()[0]["loc"] == where
+    with pytest.raises(ValidationError) as raised:
+        EvaluationInput.model_validate(base | {"consensus": [["b", "c", "1", ""]]})
+    assert raised.value.errors()[0]["loc"] == ("consensus", 0)
