@@ -1,6 +1,7 @@
 """Shared pieces of the OpenAPI document: problem responses per status."""
 
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
 from api.serializers.common import ProblemSerializer
 
@@ -30,3 +31,16 @@ READ = (401, 404)
 WRITE = (400, 401, 403, 404)
 # Lists: 400 for an invalid filter value, 404 for a page beyond the end.
 LIST = (400, 401, 404)
+
+# The page parameters of list actions and views that drf-spectacular does not see as lists.
+PAGE = [
+    OpenApiParameter(
+        "page", OpenApiTypes.INT, OpenApiParameter.QUERY, description="A page number (from 1)."
+    ),
+    OpenApiParameter(
+        "page_size",
+        OpenApiTypes.INT,
+        OpenApiParameter.QUERY,
+        description="Results per page (default 50, at most 500).",
+    ),
+]

@@ -15,8 +15,9 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from api.etags import etag_for, expected_version
+from api.pagination import paginated_response
 from api.permissions import BIDDERS, RolePermission
-from api.schema import LIST, READ, WRITE, problems
+from api.schema import LIST, PAGE, READ, WRITE, problems
 from api.serializers.bids import BidInputSerializer, BidSerializer, BidUpdateSerializer
 from api.serializers.documents import BidDocumentUploadSerializer, DocumentSerializer
 from api.views.tenders import file_response
@@ -210,7 +211,8 @@ class BidViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(
         methods=["GET"],
         summary="List a bid's documents",
-        responses={200: DocumentSerializer(many=True), **problems(*READ)},
+        parameters=PAGE,
+        responses={200: DocumentSerializer(many=True), **problems(*LIST)},
     )
     @extend_schema(
         methods=["POST"],
@@ -223,13 +225,13 @@ class BidViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         detail=True,
         methods=["get", "post"],
         parser_classes=[MultiPartParser, FormParser, JSONParser],
-        pagination_class=None,
+        filter_backends=[],
     )
     def documents(self, request, pk=None):
         bid = self.get_object()
         if request.method == "GET":
-            return Response(
-                DocumentSerializer(selectors.bid_documents_for(request.user, bid), many=True).data
+            return paginated_response(
+                request, self, selectors.bid_documents_for(request.user, bid), DocumentSerializer
             )
         if not request.user.is_bidder:
             from rest_framework.exceptions import PermissionDenied

@@ -175,7 +175,6 @@ class TenderCriterionViewSet(
     permission_classes = [RolePermission]
     write_roles = {"create": OFFICERS, "partial_update": OFFICERS, "destroy": OFFICERS}
     queryset = TenderCriterion.objects.none()
-    pagination_class = None
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):

@@ -8,8 +8,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.pagination import PageNumberPagination, paginated_response
 from api.permissions import OFFICERS, RolePermission
-from api.schema import READ, WRITE, problems
+from api.schema import LIST, PAGE, READ, WRITE, problems
 from api.serializers.evaluations import (
     AwardInputSerializer,
     AwardSerializer,
@@ -251,18 +252,23 @@ class EvaluationViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 
 class TenderEvaluationsView(APIView):
     permission_classes = [RolePermission]
+    pagination_class = PageNumberPagination  # read by the schema: the list is paginated
     write_roles = {None: OFFICERS}
 
     @extend_schema(
         operation_id="tender_evaluations_list",
         summary="A tender's evaluation runs",
-        parameters=[TENDER_ID],
-        responses={200: EvaluationSerializer(many=True), **problems(*READ)},
+        parameters=[TENDER_ID, *PAGE],
+        responses={200: EvaluationSerializer(many=True), **problems(*LIST)},
     )
     def get(self, request, pk):
         tender = _tender(request, pk)
-        qs = selectors.evaluations_for(request.user).filter(tender=tender)
-        return Response(EvaluationSerializer(qs, many=True).data)
+        qs = (
+            selectors.evaluations_for(request.user)
+            .filter(tender=tender)
+            .order_by("-created_at", "pk")
+        )
+        return paginated_response(request, self, qs, EvaluationSerializer)
 
     @extend_schema(
         operation_id="tender_evaluations_create",
@@ -288,19 +294,20 @@ class TenderEvaluationsView(APIView):
 
 class DeclarationsView(APIView):
     permission_classes = [RolePermission]
+    pagination_class = PageNumberPagination  # read by the schema: the list is paginated
     write_roles = {None: {Role.EVALUATOR}}
 
     @extend_schema(
         operation_id="conflict_declarations_list",
         summary="Conflict-of-interest declarations",
         description="Officers, admins and auditors see every declaration of the tender; an evaluator their own.",
-        parameters=[TENDER_ID],
-        responses={200: DeclarationSerializer(many=True), **problems(*READ)},
+        parameters=[TENDER_ID, *PAGE],
+        responses={200: DeclarationSerializer(many=True), **problems(*LIST)},
     )
     def get(self, request, pk):
         tender = _declarable_tender(request, pk)
-        return Response(
-            DeclarationSerializer(selectors.declarations_for(request.user, tender), many=True).data
+        return paginated_response(
+            request, self, selectors.declarations_for(request.user, tender), DeclarationSerializer
         )
 
     @extend_schema(

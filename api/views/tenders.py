@@ -14,8 +14,9 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from api.etags import etag_for, expected_version
+from api.pagination import paginated_response
 from api.permissions import OFFICERS, RolePermission
-from api.schema import LIST, READ, WRITE, problems
+from api.schema import LIST, PAGE, READ, WRITE, problems
 from api.serializers.criteria import AmendInputSerializer, AmendmentSerializer, BurdenSerializer
 from api.serializers.documents import DocumentSerializer, TenderDocumentUploadSerializer
 from api.serializers.tenders import (
@@ -222,15 +223,17 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(
         summary="The tender's amendments, oldest first",
         description="Reason, changes and the configuration before and after (with its SHA-256). Suppliers see them too.",
-        responses={200: AmendmentSerializer(many=True), **problems(*READ)},
+        parameters=PAGE,
+        responses={200: AmendmentSerializer(many=True), **problems(*LIST)},
     )
-    @action(detail=True, methods=["get"], pagination_class=None)
+    @action(detail=True, methods=["get"], filter_backends=[])
     def amendments(self, request, pk=None):
         tender = self.get_object()
-        return Response(
-            AmendmentSerializer(
-                criteria_selectors.amendments_for(request.user, tender), many=True
-            ).data
+        return paginated_response(
+            request,
+            self,
+            criteria_selectors.amendments_for(request.user, tender),
+            AmendmentSerializer,
         )
 
     @extend_schema(
@@ -304,7 +307,6 @@ class LotViewSet(TenderChildMixin, mixins.ListModelMixin, viewsets.GenericViewSe
     serializer_class = LotSerializer
     permission_classes = [RolePermission]
     write_roles = {"create": OFFICERS}
-    pagination_class = None
 
     queryset = Lot.objects.none()
 

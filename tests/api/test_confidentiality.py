@@ -51,9 +51,9 @@ def test_blind_evaluators_get_no_price_sheets_and_cannot_sort_by_price(api, cloc
         {"has_conflict": False, "statement": "None"},
         format="json",
     )
-    assert evaluator.get(f"/api/v1/bids/{draft['id']}/documents/").json() == []
+    assert evaluator.get(f"/api/v1/bids/{draft['id']}/documents/").json()["results"] == []
     officer, _ = api("officer")
-    docs = officer.get(f"/api/v1/bids/{draft['id']}/documents/").json()
+    docs = officer.get(f"/api/v1/bids/{draft['id']}/documents/").json()["results"]
     assert [d["kind"] for d in docs] == ["price_sheet"]
     assert (
         evaluator.get(f"/api/v1/bids/{draft['id']}/documents/{docs[0]['id']}/download/").status_code

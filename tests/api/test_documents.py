@@ -499,7 +499,7 @@ def test_bid_evidence_is_downloadable_by_its_supplier_only_while_sealed(
     assert body == PDF
     assert got["Content-Disposition"].startswith("attachment;")
     assert "iso14001.pdf" in got["Content-Disposition"]
-    listed = bidder.get(bid_docs_url(draft_bid["id"])).json()
+    listed = bidder.get(bid_docs_url(draft_bid["id"])).json()["results"]
     assert [d["sha256"] for d in listed] == [hashlib.sha256(PDF).hexdigest()]
 
     rival, _ = api("bidder", org=other_supplier)

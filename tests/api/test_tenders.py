@@ -132,6 +132,19 @@ def test_lot_minimum_turnover_above_twice_its_value_is_refused(api):
     )
     assert ok.status_code == 201
     assert ok.json()["number"] == 2
+    listed = client.get(url).json()
+    assert listed["count"] == 2 and listed["next"] is None and listed["previous"] is None
+    assert [lot["number"] for lot in listed["results"]] == [1, 2]
+    second_page = client.get(url + "?page_size=1&page=2").json()
+    assert [lot["title"] for lot in second_page["results"]] == ["Ägg"]
+    assert second_page["previous"] and second_page["next"] is None
+
+
+def test_a_new_tender_lists_its_default_lot_1(api):
+    client, _ = api("officer")
+    tender = create_tender(client)
+    listed = client.get(f"/api/v1/tenders/{tender['id']}/lots/").json()
+    assert listed["count"] == 1 and listed["results"][0]["number"] == 1
 
 
 def test_cancel_needs_a_reason_and_is_audited(api):

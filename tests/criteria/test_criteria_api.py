@@ -243,6 +243,10 @@ def test_criteria_freeze_on_publish_and_library_changes_do_not_leak(api):
         ).status_code
         == 409
     )
+    bidder, _ = api("bidder")
+    listed = bidder.get(f"/api/v1/tenders/{tender['id']}/criteria/").json()
+    assert listed["count"] == 1 and listed["next"] is None
+    assert [(c["id"], c["rule"]["best"]) for c in listed["results"]] == [(tc["id"], "100")]
 
 
 def test_amendment_before_deadline_is_kept_and_visible_to_suppliers(api, clock):
@@ -282,7 +286,7 @@ def test_amendment_before_deadline_is_kept_and_visible_to_suppliers(api, clock):
     )
     assert ok.status_code == 200, ok.json()
     bidder, _ = api("bidder")
-    amendments = bidder.get(f"/api/v1/tenders/{tender['id']}/amendments/").json()
+    amendments = bidder.get(f"/api/v1/tenders/{tender['id']}/amendments/").json()["results"]
     assert [a["number"] for a in amendments] == [1]
     assert amendments[0]["configuration_before"]["criteria"][0]["weight"] == "40"
     assert amendments[0]["configuration_after"]["criteria"][0]["weight"] == "50"

@@ -200,6 +200,41 @@ def test_whole_run_with_results_and_verification(api, opened, django_capture_on_
     assert AuditEvent.objects.filter(action="evaluation.completed").count() == 1
 
 
+def test_runs_and_declarations_are_listed_in_pages(
+    api, opened, make_user, client_for, buyer, clock, django_capture_on_commit_callbacks
+):
+    """Two runs, newest first, one per page with ?page_size=1; declarations: the officer sees
+    every evaluator's, an evaluator only their own."""
+    _score_and_settle(api, opened)
+    second = client_for(make_user("evaluator", buyer))
+    declared = second.post(
+        f"/api/v1/tenders/{opened['tender']['id']}/conflict-declarations/",
+        {"has_conflict": False, "statement": "None"},
+        format="json",
+    )
+    assert declared.status_code == 201, declared.json()
+    officer, _ = api("officer")
+    tid = opened["tender"]["id"]
+    first_run = _run(officer, tid, django_capture_on_commit_callbacks).json()["id"]
+    clock.shift(60)
+    second_run = _run(officer, tid, django_capture_on_commit_callbacks).json()["id"]
+
+    page = officer.get(f"/api/v1/tenders/{tid}/evaluations/?page_size=1").json()
+    assert page["count"] == 2 and page["previous"] is None and page["next"]
+    assert [e["id"] for e in page["results"]] == [second_run]
+    following = officer.get(page["next"]).json()
+    assert [e["id"] for e in following["results"]] == [first_run] and following["next"] is None
+
+    listed = officer.get(f"/api/v1/tenders/{tid}/conflict-declarations/").json()
+    assert listed["count"] == 2 and len(listed["results"]) == 2
+    evaluator, user = api("evaluator")
+    own = evaluator.get(f"/api/v1/tenders/{tid}/conflict-declarations/").json()
+    assert own["count"] == 1 and own["results"][0]["evaluator"]["id"] == str(user.pk)
+    beyond = officer.get(f"/api/v1/tenders/{tid}/evaluations/?page=9")
+    assert beyond.status_code == 404
+    assert beyond["Content-Type"].startswith("application/problem+json")
+
+
 def test_completed_evaluation_is_immutable_and_tampering_is_detected(
     api, opened, django_capture_on_commit_callbacks
 ):
