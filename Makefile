@@ -9,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv install run serve migrate demo test test-fast lint openapi openapi-check worker bench clean
+.PHONY: help venv install run serve migrate demo test test-fast lint openapi openapi-check worker beat bench clean
 
 help:
 	@echo "make run            set up, migrate, load demo data and serve on http://$(HOST):$(PORT)"
@@ -17,6 +17,7 @@ help:
 	@echo "make lint           ruff + import-linter + migrations check"
 	@echo "make openapi        regenerate openapi.yaml;  make openapi-check  fail when it drifted"
 	@echo "make worker         a Celery worker (needs CELERY_BROKER_URL)"
+	@echo "make beat           the periodic upkeep: stuck evaluations, orphan files (needs CELERY_BROKER_URL)"
 	@echo "make bench          benchmarks in bench/"
 
 $(PY):
@@ -71,6 +72,10 @@ openapi-check: $(STAMP)
 
 worker: $(STAMP)
 	$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=2
+
+beat: $(STAMP)
+	@mkdir -p var
+	$(VENV)/bin/celery -A config beat --loglevel=INFO --schedule var/celerybeat-schedule
 
 bench: $(STAMP)
 	@for b in bench/*.py; do [ "$$(basename $$b)" = "__init__.py" ] && continue; echo "== $$b"; $(PY) $$b || exit 1; done

@@ -222,6 +222,17 @@ CELERY_RESULT_BACKEND = None
 ANBUD_FAULT_INJECT_RUN_DELAY = env_int("ANBUD_FAULT_INJECT_RUN_DELAY", 0)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Periodic upkeep, run by `make beat` (celery beat) beside the workers.
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stuck-evaluations": {
+        "task": "scoring.tasks.sweep_stuck_evaluations_task",
+        "schedule": 600.0,
+    },
+    "purge-orphan-files": {
+        "task": "procurement.tasks.purge_orphan_files_task",
+        "schedule": 3600.0,
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -1,10 +1,15 @@
 """Tender documents and bid evidence: checked, hashed, versioned, stored through Django storage."""
 
+import datetime as dt
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import PurePosixPath
 
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from audit.services import record
 from procurement.errors import NotAllowed, StateConflict
@@ -13,6 +18,8 @@ from procurement.services.common import OFFICER_ROLES, require_role
 from procurement.uploads import check_upload
 
 OPEN_FOR_DOCUMENTS = (Tender.Status.DRAFT, Tender.Status.PUBLISHED)
+# Every stored document file lies below this folder (StoredFile.file's upload_to).
+FILE_ROOT = "documents"
 
 
 def _storage_name(prefix: str, owner_id, filename: str) -> str:
@@ -21,7 +28,20 @@ def _storage_name(prefix: str, owner_id, filename: str) -> str:
     return f"{prefix}/{owner_id}/{uuid.uuid4().hex}{suffix}"
 
 
-@transaction.atomic
+@contextmanager
+def _file_removed_on_failure() -> Iterator[list]:
+    """Files written inside the block are deleted again when it fails (the rows that would
+    have pointed to them rolled back). Put it outside the transaction, so that a failed
+    commit counts too; a rollback further out leaves an orphan for purge_orphan_files."""
+    written: list = []
+    try:
+        yield written
+    except BaseException:
+        for field_file in written:
+            field_file.storage.delete(field_file.name)
+        raise
+
+
 def upload_tender_document(*, tender: Tender, actor: User, uploaded, kind: str) -> TenderDocument:
     """Add a document, or a new version of one with the same file name, before the deadline."""
     require_role(
@@ -31,6 +51,11 @@ def upload_tender_document(*, tender: Tender, actor: User, uploaded, kind: str) 
         action="upload tender documents",
     )
     checked = check_upload(uploaded)
+    with _file_removed_on_failure() as written, transaction.atomic():
+        return _add_tender_document(tender, actor, uploaded, kind, checked, written)
+
+
+def _add_tender_document(tender, actor, uploaded, kind, checked, written) -> TenderDocument:
     tender = Tender.objects.select_for_update().get(pk=tender.pk)
     if tender.status not in OPEN_FOR_DOCUMENTS or tender.deadline_passed():
         raise StateConflict(
@@ -51,6 +76,7 @@ def upload_tender_document(*, tender: Tender, actor: User, uploaded, kind: str) 
         uploaded_by=actor,
     )
     doc.file.save(_storage_name("tenders", tender.pk, checked.filename), uploaded, save=False)
+    written.append(doc.file)
     doc.save()
     record(
         action="tender_document.uploaded",
@@ -70,12 +96,16 @@ def upload_tender_document(*, tender: Tender, actor: User, uploaded, kind: str) 
     return doc
 
 
-@transaction.atomic
 def upload_bid_document(*, bid: Bid, actor: User, uploaded, kind: str) -> BidDocument:
     """Attach evidence to the supplier's own draft bid (a submitted bid is sealed as sent)."""
     if actor.organization_id != bid.supplier_id:
         raise NotAllowed("Only the bidding supplier may add documents to its bid.")
     checked = check_upload(uploaded)
+    with _file_removed_on_failure() as written, transaction.atomic():
+        return _add_bid_document(bid, actor, uploaded, kind, checked, written)
+
+
+def _add_bid_document(bid, actor, uploaded, kind, checked, written) -> BidDocument:
     bid = Bid.objects.select_for_update().select_related("tender").get(pk=bid.pk)
     if bid.status != Bid.Status.DRAFT:
         raise StateConflict(
@@ -99,6 +129,7 @@ def upload_bid_document(*, bid: Bid, actor: User, uploaded, kind: str) -> BidDoc
         uploaded_by=actor,
     )
     doc.file.save(_storage_name("bids", bid.pk, checked.filename), uploaded, save=False)
+    written.append(doc.file)
     doc.save()
     bid.version += 1
     bid.save(update_fields=["version", "updated_at"])
@@ -111,3 +142,51 @@ def upload_bid_document(*, bid: Bid, actor: User, uploaded, kind: str) -> BidDoc
         data={"bid": bid.pk, "filename": doc.filename, "sha256": doc.sha256, "size": doc.size},
     )
     return doc
+
+
+def _stored_files(folder: str) -> Iterator[tuple[str, list[str]]]:
+    """(folder, file names) for ``folder`` and every folder below it, sorted."""
+    if not default_storage.exists(folder):
+        return
+    folders, names = default_storage.listdir(folder)
+    if names:
+        yield folder, names
+    for sub in sorted(folders):
+        yield from _stored_files(f"{folder}/{sub}")
+
+
+def purge_orphan_files(
+    *, older_than: dt.timedelta = dt.timedelta(hours=1), now=None, dry_run: bool = False
+) -> list[str]:
+    """Delete stored files that no document row points to, once they are older than
+    ``older_than`` (younger ones may belong to an upload whose transaction is still open).
+
+    Orphans come from a transaction that rolled back after its file was written (an upload
+    that fails inside the service removes its file at once). One audit event on the
+    platform's chain lists what was deleted. Returns the deleted names (with ``dry_run``:
+    the names that would be deleted; nothing is deleted or recorded)."""
+    now = now or timezone.now()
+    deleted: list[str] = []
+    for folder, names in _stored_files(FILE_ROOT):
+        prefix = f"{folder}/"
+        known = set()
+        for model in (TenderDocument, BidDocument):
+            known.update(
+                model.objects.filter(file__startswith=prefix).values_list("file", flat=True)
+            )
+        for name in sorted(names):
+            path = prefix + name
+            if path in known or now - default_storage.get_modified_time(path) < older_than:
+                continue
+            if not dry_run:
+                default_storage.delete(path)
+            deleted.append(path)
+    if deleted and not dry_run:
+        with transaction.atomic():
+            record(
+                action="storage.orphans_purged",
+                object_type="storage",
+                system="purge_orphan_files",
+                data={"files": deleted, "older_than_seconds": int(older_than.total_seconds())},
+            )
+    return deleted

@@ -231,6 +231,23 @@ def _scoring_calls():
     }
 
 
+def _purge(w):
+    """A file left by an upload whose outer transaction rolled back, purged a day later."""
+    from django.db import transaction
+
+    from procurement.services import documents
+
+    try:
+        with transaction.atomic():
+            documents.upload_tender_document(
+                tender=w.draft(), actor=w.officer, uploaded=_file("call.txt"), kind="call"
+            )
+            raise RuntimeError("the caller's transaction fails")
+    except RuntimeError:
+        pass
+    return documents.purge_orphan_files(now=timezone.now() + dt.timedelta(days=1))
+
+
 def _calls():
     """name -> (call(world), the action it records)."""
     from criteria import services as cs
@@ -320,6 +337,7 @@ def _calls():
             ),
             "bid_document.uploaded",
         ),
+        "procurement.services.documents.purge_orphan_files": (_purge, "storage.orphans_purged"),
         "procurement.services.bids.create_bid": (
             lambda w: bids.create_bid(
                 actor=w.bidder, tender=_published(w), lot=None, price_amount=Decimal("900000.00")
