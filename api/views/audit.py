@@ -13,6 +13,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from api.filters import UtcIsoDateTimeFilter
 from api.permissions import RolePermission
 from api.schema import problems
 from api.serializers.audit import AuditEventSerializer, ChainVerificationSerializer
@@ -30,10 +31,10 @@ class AuditEventFilter(django_filters.FilterSet):
     )
     object_type = django_filters.CharFilter(help_text="e.g. tender, bid, tender_criterion")
     object_id = django_filters.CharFilter(help_text="The object's id")
-    since = django_filters.IsoDateTimeFilter(
+    since = UtcIsoDateTimeFilter(
         field_name="created_at", lookup_expr="gte", help_text="From this time (inclusive)"
     )
-    until = django_filters.IsoDateTimeFilter(
+    until = UtcIsoDateTimeFilter(
         field_name="created_at", lookup_expr="lt", help_text="Before this time (exclusive)"
     )
 

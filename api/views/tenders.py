@@ -14,6 +14,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from api.etags import etag_for, expected_version
+from api.filters import UtcIsoDateTimeFilter
 from api.pagination import paginated_response
 from api.permissions import OFFICERS, RolePermission
 from api.schema import LIST, PAGE, READ, WRITE, problems
@@ -46,12 +47,8 @@ class TenderFilter(django_filters.FilterSet):
     reference = django_filters.CharFilter(lookup_expr="icontains")
     title = django_filters.CharFilter(lookup_expr="icontains")
     procedure = django_filters.ChoiceFilter(choices=Tender._meta.get_field("procedure").choices)
-    deadline_after = django_filters.IsoDateTimeFilter(
-        field_name="submission_deadline", lookup_expr="gte"
-    )
-    deadline_before = django_filters.IsoDateTimeFilter(
-        field_name="submission_deadline", lookup_expr="lt"
-    )
+    deadline_after = UtcIsoDateTimeFilter(field_name="submission_deadline", lookup_expr="gte")
+    deadline_before = UtcIsoDateTimeFilter(field_name="submission_deadline", lookup_expr="lt")
     organization = django_filters.UUIDFilter(field_name="organization_id")
 
     class Meta:
