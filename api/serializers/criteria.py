@@ -12,6 +12,7 @@ from criteria.models import (
     TenderAmendment,
     TenderCriterion,
 )
+from criteria.services import LIBRARY_FIELDS
 
 RULE_SCHEMA = {
     "type": "object",
@@ -58,25 +59,8 @@ class CriterionSerializer(serializers.ModelSerializer):
         model = Criterion
         fields = [
             "id",
-            "code",
             "version",
-            "category",
-            "level",
-            "kind",
-            "title",
-            "title_en",
-            "description",
-            "description_en",
-            "reason",
-            "reason_en",
-            "verification",
-            "verification_en",
-            "unit",
-            "rule",
-            "source",
-            "profile_field",
-            "ocds",
-            "source_reference",
+            *LIBRARY_FIELDS,
             "shared",
             "organization",
             "copied_from",
