@@ -106,6 +106,7 @@ class TenderSerializer(serializers.ModelSerializer):
         source="publish_warnings", help_text="Warnings raised when the tender was published"
     )
     opening_requested_by = serializers.SerializerMethodField()
+    opened_by = serializers.SerializerMethodField()
     opening_protocol = serializers.SerializerMethodField()
     evaluation = EvaluationField()
 
@@ -133,6 +134,7 @@ class TenderSerializer(serializers.ModelSerializer):
             "opening_requested_by",
             "opening_requested_at",
             "opened_at",
+            "opened_by",
             "opening_protocol",
             "version",
             "created_at",
@@ -167,6 +169,19 @@ class TenderSerializer(serializers.ModelSerializer):
         if user is None or not self._buyer_side(tender):
             return None
         return {"id": str(user.pk), "username": user.username}
+
+    @extend_schema_field(
+        serializers.ListField(
+            child=serializers.DictField(),
+            allow_null=True,
+            help_text="The officers who opened the bids (id, username, name), as in the opening "
+            "protocol; buyer side only, null before opening",
+        )
+    )
+    def get_opened_by(self, tender):
+        if not self._buyer_side(tender) or not tender.opening_protocol:
+            return None
+        return tender.opening_protocol.get("opened_by")
 
     @extend_schema_field(
         serializers.DictField(

@@ -148,6 +148,7 @@ def test_opening_by_two_officers_with_a_protocol(api, published, clock, other_su
     assert body["status"] == "opened"
     protocol = body["opening_protocol"]
     assert {u["id"] for u in protocol["opened_by"]} == {str(first_user.pk), str(second_user.pk)}
+    assert body["opened_by"] == protocol["opened_by"] and body["opened_at"]
     assert protocol["opened_at"]
     assert {b["supplier"]["name"] for b in protocol["bids"]} == {"Charlie Gård AB", "Dana Livs AB"}
     assert {b["sha256"] for b in protocol["bids"]} >= {a["sha256"]}
@@ -187,7 +188,7 @@ def test_bidders_do_not_see_the_opening_protocol(api, published, clock):
     api("admin")[0].post(f"/api/v1/tenders/{published['id']}/open/")
     seen = bidder.get(f"/api/v1/tenders/{published['id']}/").json()
     assert seen["status"] == "opened"
-    assert seen["opening_protocol"] is None
+    assert seen["opening_protocol"] is None and seen["opened_by"] is None
 
 
 def test_draft_tenders_are_invisible_to_bidders(api):
