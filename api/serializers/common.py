@@ -5,6 +5,21 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 
+class DecimalStringField(serializers.DecimalField):
+    """A decimal that refuses JSON floats (a binary fraction is not the number the sender
+    meant): a decimal string, or an integer."""
+
+    default_error_messages = {
+        **serializers.DecimalField.default_error_messages,
+        "float": 'Give the number as a decimal string, e.g. "1234.50", never a float.',
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, float):
+            self.fail("float")
+        return super().to_internal_value(data)
+
+
 class MoneySerializer(serializers.Serializer):
     """{"amount": "1234.50", "currency": "SEK"}: the amount is a decimal string, never a float."""
 

@@ -1,6 +1,7 @@
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
+from api.serializers.common import DecimalStringField
 from scoring.models import ConflictDeclaration, Evaluation
 
 
@@ -100,7 +101,7 @@ class ScoreSerializer(serializers.Serializer):
 class ConsensusItemSerializer(serializers.Serializer):
     bid = serializers.UUIDField()
     tender_criterion = serializers.UUIDField()
-    score = serializers.DecimalField(max_digits=9, decimal_places=4, coerce_to_string=True)
+    score = DecimalStringField(max_digits=9, decimal_places=4, coerce_to_string=True)
     justification = serializers.CharField(max_length=4000)
 
 

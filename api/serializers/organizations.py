@@ -3,6 +3,7 @@ from decimal import Decimal
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
+from api.serializers.common import DecimalStringField
 from procurement.models import Organization, Role
 
 
@@ -28,7 +29,7 @@ from procurement.models import Organization, Role
     ]
 )
 class OrganizationSerializer(serializers.ModelSerializer):
-    annual_turnover = serializers.DecimalField(
+    annual_turnover = DecimalStringField(
         max_digits=18,
         decimal_places=2,
         min_value=Decimal(0),
@@ -36,7 +37,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="EUR, decimal string",
     )
-    balance_sheet_total = serializers.DecimalField(
+    balance_sheet_total = DecimalStringField(
         max_digits=18,
         decimal_places=2,
         min_value=Decimal(0),

@@ -171,8 +171,20 @@ def test_invalid_facts_are_named(superuser, client_for):
     root = client_for(superuser)
     body = {**SUPPLIER, "country": "Sweden", "annual_turnover": 1500000.5, "kind": "charity"}
     problem = assert_problem(root.post("/api/v1/organizations/", body, format="json"), 400)
-    assert {e["field"] for e in problem["errors"]} >= {"/country", "/kind"}
+    assert {e["field"] for e in problem["errors"]} >= {"/country", "/kind", "/annual_turnover"}
     assert not Organization.objects.filter(name="Gård AB").exists()
+
+
+@pytest.mark.parametrize("field", ["annual_turnover", "balance_sheet_total"])
+def test_supplier_figures_as_floats_are_refused(superuser, client_for, field):
+    root = client_for(superuser)
+    problem = assert_problem(
+        root.post("/api/v1/organizations/", {**SUPPLIER, field: 1500000.5}, format="json"), 400
+    )
+    assert [(e["field"], e["code"]) for e in problem["errors"]] == [(f"/{field}", "float")]
+    assert "decimal string" in problem["errors"][0]["message"]
+    ok = root.post("/api/v1/organizations/", {**SUPPLIER, field: "1500000.50"}, format="json")
+    assert ok.status_code == 201 and ok.json()[field] == "1500000.50"
 
 
 @pytest.mark.parametrize("role", ["admin", "officer", "auditor", "evaluator", "bidder"])

@@ -150,6 +150,27 @@ def _score_and_settle(api, o, a_score="4", b_score="5"):
     assert consensus.status_code == 200, consensus.json()
 
 
+def test_a_consensus_score_as_a_float_is_refused(api, opened):
+    officer, _ = api("officer")
+    item = {
+        "bid": opened["a"]["id"],
+        "tender_criterion": opened["plan"]["id"],
+        "score": 3.5,
+        "justification": "Agreed",
+    }
+    response = officer.put(
+        f"/api/v1/tenders/{opened['tender']['id']}/consensus/", {"scores": [item]}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "/scores/0/score"
+    accepted = officer.put(
+        f"/api/v1/tenders/{opened['tender']['id']}/consensus/",
+        {"scores": [{**item, "score": "3.5"}]},
+        format="json",
+    )
+    assert accepted.status_code == 200, accepted.json()
+
+
 def test_evaluation_refuses_with_every_missing_item(
     api, opened, django_capture_on_commit_callbacks
 ):
