@@ -160,7 +160,10 @@ def describe_rule(
         sv = ", ".join(f"{sign} {sv_number(b)}{unit} → {sv_number(f)}" for b, f in parts)
         return f"steps {en}, otherwise 0", f"steg {sv}, annars 0"
     if isinstance(rule, ChoiceRule):
-        options = [(k, ratio_text(v)) for k, v in rule.options.items()]
+        # By fulfilment, then name: never by the order the keys came in (a stored input has
+        # its keys sorted, and a replay must write the same words).
+        ordered = sorted(rule.options.items(), key=lambda kv: (kv[1], kv[0]))
+        options = [(k, ratio_text(v)) for k, v in ordered]
         en = ", ".join(f'"{k}" = {v}' for k, v in options)
         sv = ", ".join(f"”{k}” = {sv_number(v)}" for k, v in options)
         return f"options {en}", f"alternativ {sv}"

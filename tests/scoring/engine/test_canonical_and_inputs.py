@@ -355,3 +355,26 @@ def test_scores_are_objects_with_their_keys_not_lists():
     with pytest.raises(ValidationError) as raised:
         EvaluationInput.model_validate(base | {"consensus": [["b", "c", "1", ""]]})
     assert raised.value.errors()[0]["loc"] == ("consensus", 0)
+
+
+def test_choice_options_in_any_key_order_give_the_same_result_bytes():
+    """Found by a black-box run: options written none/partial/full were explained in that
+    order, but the stored (canonical, key-sorted) input replays them as full/none/partial,
+    so verify said "not reproducible". Options are explained by fulfilment, then name."""
+
+    def run(options: dict[str, str]):
+        crit = criterion("FUEL", {"type": "choice", "options": options}, weight="40")
+        data = make_input(
+            {"method": "weighted_points", "price_weight": "60", "price_scoring": "proportional"},
+            [crit],
+            [bid("a", "100", {"FUEL": "partial"}), bid("b", "120", {"FUEL": "full"})],
+        )
+        return data, evaluate(data)
+
+    written, result = run({"none": "0", "partial": "0.5", "full": "1"})
+    _, reordered = run({"full": "1", "none": "0", "partial": "0.5"})
+    replayed = evaluate(EvaluationInput.model_validate_json(canonical_json(written)))
+
+    assert canonical_json(result) == canonical_json(reordered) == canonical_json(replayed)
+    text = canonical_json(result).decode()
+    assert 'options \\"none\\" = 0, \\"partial\\" = ' in text
