@@ -166,11 +166,20 @@ class LotteryInputSerializer(serializers.Serializer):
 
 class AwardLotSerializer(serializers.Serializer):
     lot = serializers.UUIDField()
+    bid = serializers.UUIDField(required=False, help_text="The winning bid")
     bids = serializers.ListField(
         child=serializers.UUIDField(),
         min_length=1,
-        help_text="Winning bid(s), in ranked order for a ranked framework",
+        required=False,
+        help_text="Winning bids, in ranked order for a ranked framework (instead of `bid`)",
     )
+
+    def validate(self, attrs):
+        if ("bid" in attrs) == ("bids" in attrs):
+            raise serializers.ValidationError(
+                {"bid": ["Give the winning `bid` (or `bids` for a framework), not both."]}
+            )
+        return {"lot": attrs["lot"], "bids": attrs.get("bids") or [attrs["bid"]]}
 
 
 @extend_schema_serializer(
@@ -193,8 +202,20 @@ class AwardLotSerializer(serializers.Serializer):
 )
 class AwardInputSerializer(serializers.Serializer):
     evaluation = serializers.UUIDField()
-    lots = AwardLotSerializer(many=True, min_length=1)
+    lots = AwardLotSerializer(
+        many=True, min_length=1, required=False, help_text="Per lot the winning bid"
+    )
+    bid = serializers.UUIDField(
+        required=False, help_text="The winning bid of a tender with one lot (instead of `lots`)"
+    )
     justification = serializers.CharField(max_length=8000)
+
+    def validate(self, attrs):
+        if ("lots" in attrs) == ("bid" in attrs):
+            raise serializers.ValidationError(
+                {"lots": ["Give per lot the winning bid in `lots`, or `bid` for a one-lot tender."]}
+            )
+        return attrs
 
 
 class AwardSerializer(serializers.Serializer):

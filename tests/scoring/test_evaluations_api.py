@@ -434,6 +434,38 @@ def test_award_and_the_suppliers_view(api, opened, django_capture_on_commit_call
     )
 
 
+@pytest.mark.parametrize("form", ["lot_bid", "one_lot_bid"])
+def test_award_takes_the_winning_bid_as_api_md_names_it(
+    api, opened, form, django_capture_on_commit_callbacks
+):
+    """API.md: `evaluation`, per lot the winning `bid`, `justification` (`bids` is the list
+    form for frameworks; a one-lot tender may give `bid` alone)."""
+    _score_and_settle(api, opened)
+    officer, _ = api("officer")
+    tid = opened["tender"]["id"]
+    evaluation_id = _run(officer, tid, django_capture_on_commit_callbacks).json()["id"]
+    lot = str(Bid.objects.get(pk=opened["b"]["id"]).lot_id)
+    both = officer.post(
+        f"/api/v1/tenders/{tid}/award/",
+        {
+            "evaluation": evaluation_id,
+            "lots": [{"lot": lot, "bid": opened["b"]["id"], "bids": [opened["b"]["id"]]}],
+            "justification": "Best",
+        },
+        format="json",
+    )
+    assert both.status_code == 400 and both.json()["errors"][0]["field"] == "/lots/0/bid"
+    body = {"evaluation": evaluation_id, "justification": "Best price-quality ratio"}
+    if form == "lot_bid":
+        body["lots"] = [{"lot": lot, "bid": opened["b"]["id"]}]
+    else:
+        body["bid"] = opened["b"]["id"]
+    award = officer.post(f"/api/v1/tenders/{tid}/award/", body, format="json")
+    assert award.status_code == 200, award.json()
+    assert award.json()["lots"] and award.json()["deviates_from_ranking"] is False
+    assert officer.get(f"/api/v1/tenders/{tid}/").json()["status"] == "awarded"
+
+
 def test_tie_is_drawn_by_lot_with_a_witness(api, opened, django_capture_on_commit_callbacks):
     """Make the two bids tie: A 100 000 (25) + fuel 80 (24) + plan 4 (16) = 65;
     B 125 000 (18.75) + fuel 100 (30) + plan s: 48.75 + 20 * s / 5 = 65 -> s = 4.0625."""
