@@ -103,6 +103,7 @@ def test_superuser_cannot_read_sealed_bids_either(api, published, superuser, cli
     root = client_for(superuser)
     assert root.get("/api/v1/bids/").json()["count"] == 0
     assert root.get(f"/api/v1/bids/{submitted['id']}/").status_code == 404
+    assert root.get(f"/api/v1/tenders/{published['id']}/").json()["bids_received"] == 1
 
 
 def test_suppliers_never_see_each_others_bids(api, published, other_supplier):

@@ -64,9 +64,12 @@ def test_blind_evaluators_get_no_price_sheets_and_cannot_sort_by_price(api, cloc
 
 
 def test_the_platform_operator_reads_no_opening_protocol(api, clock, superuser, client_for):
+    """Only the count: API.md lets every buyer-side user, the superuser too, see
+    `bids_received`, and no one outside the buyer the protocol."""
     tender, _ = _opened_with_price_sheet(api, clock)
     seen = client_for(superuser).get(f"/api/v1/tenders/{tender['id']}/").json()
-    assert seen["opening_protocol"] is None and seen["bids_received"] is None
+    assert seen["opening_protocol"] is None and seen["opened_by"] is None
+    assert seen["bids_received"] == 1
 
 
 def test_lot_amounts_must_be_in_the_tender_currency(api):
