@@ -14,6 +14,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from api.filters import UtcIsoDateTimeFilter
+from api.pagination import PageNumberPagination
 from api.permissions import RolePermission
 from api.schema import problems
 from api.serializers.audit import AuditEventSerializer, ChainVerificationSerializer
@@ -48,13 +49,49 @@ class AuditEventFilter(django_filters.FilterSet):
         return queryset.filter(action=value)
 
 
-class AuditEventPagination(pagination.CursorPagination):
-    """Cursor pagination: stable while events are appended; newest first unless asked."""
-
+class _AuditCursor(pagination.CursorPagination):
     ordering = "-created_at"
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+class AuditEventPagination(PageNumberPagination):
+    """Page numbers with a count, as every list of the API; `?cursor=` (empty for the first
+    page) walks by cursor instead: stable while events are appended, without a count."""
+
+    def __init__(self):
+        self._cursor = _AuditCursor()
+        self._by_cursor = False
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self._by_cursor = "cursor" in request.query_params
+        if self._by_cursor:
+            return self._cursor.paginate_queryset(queryset, request, view)
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_paginated_response(self, data):
+        if self._by_cursor:
+            return self._cursor.get_paginated_response(data)
+        return super().get_paginated_response(data)
+
+    def get_paginated_response_schema(self, schema):
+        described = super().get_paginated_response_schema(schema)
+        described["required"] = ["results"]  # no count when walking by cursor
+        return described
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            *super().get_schema_operation_parameters(view),
+            {
+                "name": "cursor",
+                "required": False,
+                "in": "query",
+                "description": "Walk by cursor instead of page numbers (empty for the first "
+                "page; then follow `next`): stable while events are appended, no `count`.",
+                "schema": {"type": "string"},
+            },
+        ]
 
 
 FILTER_NAMES = ("tender", "actor", "action", "object_type", "object_id", "since", "until")
@@ -88,7 +125,7 @@ class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     filter_backends = [django_filters.rest_framework.DjangoFilterBackend, filters.OrderingFilter]
     filterset_class = AuditEventFilter
     ordering_fields = ["created_at"]
-    ordering = ["-created_at"]
+    ordering = ["-created_at", "-sequence"]
     pagination_class = AuditEventPagination
     queryset = AuditEvent.objects.none()
 
@@ -110,7 +147,8 @@ class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         description=(
             "Admins and auditors read their organisation's whole chain; officers the events of "
             "their organisation's tenders and their own; evaluators and bidders their own "
-            "actions; nobody another organisation's. Cursor pagination (`next`, `previous`): "
+            "actions; nobody another organisation's. Pages as every list (`count`, `?page=`), or "
+            "by cursor with `?cursor=` (stable while events are appended): "
             "`?ordering=-created_at` newest first (the default) or `created_at` oldest first; "
             "`page_size` up to 500."
         ),

@@ -161,16 +161,29 @@ def test_cursor_pagination_walks_every_event_once(api, chain_of):
     chain_of(auditor, 7)
     seen = []
 
-    response = client.get(URL, {"page_size": 3})
+    response = client.get(URL, {"page_size": 3, "cursor": ""})
     while True:
         page = response.json()
-        assert "count" not in page
+        assert "count" not in page and "cursor=" in (page["next"] or "cursor=")
         seen.extend(e["sequence"] for e in page["results"])
         if not page["next"]:
             break
         response = client.get(page["next"])
 
     assert seen == [7, 6, 5, 4, 3, 2, 1]
+
+
+def test_pages_carry_a_count_as_every_list(api, chain_of):
+    client, auditor = api("auditor")
+    chain_of(auditor, 7)
+
+    first = client.get(URL, {"page_size": 3}).json()
+    third = client.get(URL, {"page_size": 3, "page": 3}).json()
+
+    assert first["count"] == 7 and first["previous"] is None and "page=2" in first["next"]
+    assert [e["sequence"] for e in first["results"]] == [7, 6, 5]
+    assert [e["sequence"] for e in third["results"]] == [1] and third["next"] is None
+    assert client.get(URL, {"page": 9}).status_code == 404
 
 
 def test_an_event_shows_every_recorded_field(api, trail):
