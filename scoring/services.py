@@ -702,7 +702,8 @@ def award_tender(
     lots: list[dict[str, Any]],
     justification: str,
 ) -> Award:
-    """Name the winning bid(s) per lot from one completed evaluation. Winners that do not
+    """Name the winning bid(s) per lot from one completed evaluation (``lot`` may be None
+    when the tender has one lot). Winners that do not
     follow the evaluation's ranking need a justification of the deviation; the standstill
     period starts (LOU 20 kap.)."""
     require_role(
@@ -738,7 +739,19 @@ def award_tender(
     errors, decided, deviates = [], [], False
     seen_lots = set()
     for i, item in enumerate(lots):
-        lot_id, bids = str(item.get("lot")), [str(b) for b in item.get("bids") or []]
+        lot_id, bids = item.get("lot"), [str(b) for b in item.get("bids") or []]
+        if lot_id is None:  # a one-lot tender may leave the lot out
+            if len(ranked) != 1:
+                errors.append(
+                    {
+                        "field": f"/lots/{i}/lot",
+                        "code": "required",
+                        "message": "the tender has several lots: name the lot",
+                    }
+                )
+                continue
+            (lot_id,) = ranked
+        lot_id = str(lot_id)
         if lot_id not in ranked:
             errors.append(
                 {

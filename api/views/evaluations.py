@@ -482,20 +482,14 @@ class AwardView(APIView):
         evaluation = get_object_or_404(
             selectors.evaluations_for(request.user), pk=data["evaluation"]
         )
-        if "bid" in data:
-            only = list(tender.lots.values_list("pk", flat=True)[:2])
-            if len(only) != 1:
-                raise serializers.ValidationError(
-                    {"lots": ["The tender has several lots: give per lot the winning bid."]}
-                )
-            data["lots"] = [{"lot": only[0], "bids": [data["bid"]]}]
+        lots = data.get("lots") or [{"lot": None, "bids": [data["bid"]]}]
         award = services.award_tender(
             tender=tender,
             actor=request.user,
             evaluation=evaluation,
             lots=[
-                {"lot": str(item["lot"]), "bids": [str(b) for b in item["bids"]]}
-                for item in data["lots"]
+                {"lot": item["lot"] and str(item["lot"]), "bids": [str(b) for b in item["bids"]]}
+                for item in lots
             ],
             justification=data["justification"],
         )
