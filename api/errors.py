@@ -9,6 +9,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from audit.middleware import SAFE_METHODS
+from audit.services import record_deferred
 from procurement.errors import DomainError
 
 PROBLEM_TYPE_BASE = "https://anbud.example/problems/"
@@ -143,22 +145,18 @@ def _extra(extra: dict[str, Any]) -> dict[str, Any]:
 
 def _audit_denial(request, reason: str) -> None:
     """Refused writes are recorded (Annex IV: an attempt to breach the rules is detectable)."""
-    if request is None or request.method in ("GET", "HEAD", "OPTIONS"):
+    if request is None or request.method in SAFE_METHODS:
         return
     user = getattr(request, "user", None)
     if not user or not user.is_authenticated:
         return
-    from django.db import transaction
-
-    from audit.services import record
-
-    with transaction.atomic():
-        record(
-            action="permission.denied",
-            actor=user,
-            object_type="request",
-            data={"method": request.method, "path": request.path, "reason": reason},
-        )
+    # The refused request's transaction is rolled back; the refusal itself is kept.
+    record_deferred(
+        action="permission.denied",
+        actor=user,
+        object_type="request",
+        data={"method": request.method, "path": request.path, "reason": reason},
+    )
 
 
 def json_404(request, exception=None):

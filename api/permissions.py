@@ -17,6 +17,10 @@ class RolePermission(BasePermission):
     message = "Your role may not do this."
 
     def has_permission(self, request, view) -> bool:
+        method = request.method.lower()
+        if method not in view.http_method_names or getattr(view, method, None) is None:
+            # Not a method this resource has: DRF answers 405 (with Allow), not a denial.
+            return True
         user = request.user
         if not user or not user.is_authenticated:
             return False

@@ -3,10 +3,19 @@
 Services are called from the API, the admin, Celery and management commands; only the first two
 have a request. A context variable carries the request's facts to ``audit.services.record``
 without passing ``request`` into services.
+
+``received_at`` is the server's clock when the request entered the application, before any
+queue or lock in our code: the time of receipt of a bid (a tender received before the deadline
+must be accepted, however long it then waits for a database lock).
+
+``deferred`` holds audit events that must outlive the request's transaction: a refused write
+rolls back everything it changed, but the refusal itself is recorded once the rollback is done.
 """
 
 import contextvars
-from dataclasses import dataclass
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -14,6 +23,8 @@ class RequestContext:
     request_id: str = ""
     client_address: str = ""
     via: str = ""
+    received_at: datetime.datetime | None = None
+    deferred: list[dict[str, Any]] | None = field(default=None, compare=False)
 
 
 _current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
@@ -32,3 +43,8 @@ def set_current(ctx: RequestContext) -> contextvars.Token[RequestContext]:
 
 def reset(token: contextvars.Token[RequestContext]) -> None:
     _current.reset(token)
+
+
+def received_at() -> datetime.datetime | None:
+    """When the current request arrived (None outside a request: Celery, commands)."""
+    return _current.get().received_at

@@ -121,6 +121,30 @@ def record(
     return event
 
 
+def record_deferred(**kwargs: Any) -> None:
+    """Record an event that must stand even when the request's transaction rolls back.
+
+    Inside a write request (see ``RequestTransactionMiddleware``) the event is kept aside and
+    written, in its own transaction, once the request's transaction has ended; elsewhere it is
+    recorded at once. For refusals: the refused change is undone, the attempt is not.
+    """
+    pending = context.current().deferred
+    if pending is not None and transaction.get_connection().in_atomic_block:
+        pending.append(kwargs)
+        return
+    with transaction.atomic():
+        record(**kwargs)
+
+
+def flush_deferred() -> None:
+    """Write the events ``record_deferred`` kept aside (called after the request's transaction)."""
+    pending = context.current().deferred
+    while pending:
+        kwargs = pending.pop(0)
+        with transaction.atomic():
+            record(**kwargs)
+
+
 def record_export(*, actor: Any, file_format: str, filters: dict[str, Any]) -> AuditEvent:
     """Each export of the trail is itself an event: who took which part of the history."""
     with transaction.atomic():

@@ -86,15 +86,18 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the time of receipt is read before anything else can make the request wait.
+    "audit.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "audit.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: a write request is one transaction (after CSRF and authentication have run).
+    "audit.middleware.RequestTransactionMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -115,6 +118,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Proxies in front of us that append to X-Forwarded-For (0: the peer's address is the client).
+# Only their entries are believed; what a client writes into the header itself is ignored.
+ANBUD_TRUSTED_PROXIES = env_int("ANBUD_TRUSTED_PROXIES", 0)
 
 # Database: DATABASE_URL, default a SQLite file in var/.
 DATABASE_URL = os.environ.get("DATABASE_URL", "") or f"sqlite:///{VAR_DIR / 'anbud.sqlite3'}"

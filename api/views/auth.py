@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.schema import problems
-from audit.services import record
+from audit.services import record, record_deferred
 from procurement.errors import DomainError
 
 
@@ -61,13 +61,12 @@ class TokenView(APIView):
             password=data.validated_data["password"],
         )
         if user is None or not user.is_active:
-            with transaction.atomic():
-                record(
-                    action="auth.login_failed",
-                    object_type="user",
-                    data={"username": data.validated_data["username"][:150]},
-                    system="auth",
-                )
+            record_deferred(
+                action="auth.login_failed",
+                object_type="user",
+                data={"username": data.validated_data["username"][:150]},
+                system="auth",
+            )
             raise InvalidCredentials("The username or password is wrong.")
         with transaction.atomic():
             token, created = Token.objects.get_or_create(user=user)

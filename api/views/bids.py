@@ -1,5 +1,4 @@
 import django_filters
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -21,7 +20,7 @@ from api.schema import LIST, PAGE, READ, WRITE, problems
 from api.serializers.bids import BidInputSerializer, BidSerializer, BidUpdateSerializer
 from api.serializers.documents import BidDocumentUploadSerializer, DocumentSerializer
 from api.views.tenders import file_response
-from audit.services import record
+from audit.services import record_deferred
 from procurement import selectors
 from procurement.errors import InvalidInput
 from procurement.models import Bid, Lot
@@ -42,14 +41,13 @@ class BidFilter(django_filters.FilterSet):
 def _record_sealed_attempt(request, bid_id, what: str) -> None:
     bid = selectors.is_sealed_bid_of_users_org(request.user, bid_id)
     if bid is not None:
-        with transaction.atomic():
-            record(
-                action="bid.sealed_read_denied",
-                actor=request.user,
-                obj=bid,
-                tender_id=bid.tender_id,
-                data={"what": what, "path": request.path},
-            )
+        record_deferred(
+            action="bid.sealed_read_denied",
+            actor=request.user,
+            obj=bid,
+            tender_id=bid.tender_id,
+            data={"what": what, "path": request.path},
+        )
 
 
 @extend_schema_view(
@@ -99,14 +97,13 @@ class BidViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                 else None
             )
             if tender is not None and tender.is_sealed:
-                with transaction.atomic():
-                    record(
-                        action="bid.sealed_read_denied",
-                        actor=request.user,
-                        obj=tender,
-                        tender_id=tender.pk,
-                        data={"what": "list", "path": request.path},
-                    )
+                record_deferred(
+                    action="bid.sealed_read_denied",
+                    actor=request.user,
+                    obj=tender,
+                    tender_id=tender.pk,
+                    data={"what": "list", "path": request.path},
+                )
         return super().list(request, *args, **kwargs)
 
     def get_object(self):
