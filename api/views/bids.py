@@ -193,7 +193,12 @@ class BidViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        return self._out(bid_services.submit_bid(bid=self.get_object(), actor=request.user))
+        bid = bid_services.submit_bid(
+            bid=self.get_object(),
+            actor=request.user,
+            received_at=getattr(request, "received_at", None),
+        )
+        return self._out(bid)
 
     @extend_schema(
         summary="Withdraw the bid",
@@ -203,7 +208,12 @@ class BidViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
-        return self._out(bid_services.withdraw_bid(bid=self.get_object(), actor=request.user))
+        bid = bid_services.withdraw_bid(
+            bid=self.get_object(),
+            actor=request.user,
+            received_at=getattr(request, "received_at", None),
+        )
+        return self._out(bid)
 
     @extend_schema(
         methods=["GET"],

@@ -1,10 +1,11 @@
 """Bids: a supplier drafts, submits (server time), resubmits or withdraws before the deadline."""
 
 import hashlib
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.chain import canonical, to_json_value
@@ -263,18 +264,40 @@ def _missing_answers(bid: Bid) -> list[dict[str, str]]:
     return missing
 
 
+def _tender_shared_lock(tender_id) -> Tender:
+    """The tender, read under a lock that submissions share and state changes wait for.
+
+    On PostgreSQL, ``FOR SHARE``: any number of submits on one tender proceed side by side,
+    while an amendment, a cancellation or the opening (``FOR UPDATE``) waits until they have
+    committed, and they wait for it. So the deadline and the status a submit checks cannot
+    change under it. On SQLite every write transaction holds the database lock already.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT 1 FROM {Tender._meta.db_table} WHERE id = %s FOR SHARE",  # noqa: S608
+                [tender_id],
+            )
+    return Tender.objects.get(pk=tender_id)
+
+
 @transaction.atomic
-def submit_bid(*, bid: Bid, actor: User) -> Bid:
-    """Submit before the deadline; the server's clock records the time of receipt (Annex IV).
+def submit_bid(*, bid: Bid, actor: User, received_at: datetime | None = None) -> Bid:
+    """Submit before the deadline; the time of receipt is recorded (Annex IV).
+
+    ``received_at`` is when the request reached the application (taken first thing by the
+    request middleware), so a bid that arrived in time is accepted even if it then waited for
+    a worker, a lock or the database; without a request it is the server's clock now.
 
     A submission replaces the supplier's earlier submitted bid for the same lot, which is kept
     and marked superseded. The receipt carries the SHA-256 of the canonical bid JSON and of each
     file, so the supplier can later prove what it sent.
     """
     _require_bidder(actor, bid)
-    bid = Bid.objects.select_for_update().select_related("tender").get(pk=bid.pk)
-    tender = Tender.objects.select_for_update().get(pk=bid.tender_id)
-    now = timezone.now()
+    now = min(received_at, timezone.now()) if received_at is not None else timezone.now()
+    bid = Bid.objects.select_for_update().get(pk=bid.pk)
+    tender = _tender_shared_lock(bid.tender_id)
+    bid.tender = tender
     if bid.status != Bid.Status.DRAFT:
         raise StateConflict(f"The bid is already {bid.status}.", current_status=bid.status)
     _open_for_bids(tender, now=now)
@@ -344,21 +367,26 @@ def submit_bid(*, bid: Bid, actor: User) -> Bid:
 
 
 @transaction.atomic
-def withdraw_bid(*, bid: Bid, actor: User) -> Bid:
-    """Withdraw a submitted bid before the deadline (it is kept, marked withdrawn)."""
+def withdraw_bid(*, bid: Bid, actor: User, received_at: datetime | None = None) -> Bid:
+    """Withdraw a submitted bid before the deadline (it is kept, marked withdrawn).
+
+    As for a submission, the deadline is checked against the time the request arrived.
+    """
     _require_bidder(actor, bid)
-    bid = Bid.objects.select_for_update().select_related("tender").get(pk=bid.pk)
+    now = min(received_at, timezone.now()) if received_at is not None else timezone.now()
+    bid = Bid.objects.select_for_update().get(pk=bid.pk)
+    bid.tender = _tender_shared_lock(bid.tender_id)
     if bid.status != Bid.Status.SUBMITTED:
         raise StateConflict(
             f"Only a submitted bid can be withdrawn; this one is {bid.status}.",
             current_status=bid.status,
         )
-    if bid.tender.deadline_passed():
+    if bid.tender.deadline_passed(now):
         raise StateConflict(
             "The submission deadline has passed; the bid binds you.", code="deadline_passed"
         )
     bid.status = Bid.Status.WITHDRAWN
-    bid.withdrawn_at = timezone.now()
+    bid.withdrawn_at = now
     bid.version += 1
     bid.save()
     record(action="bid.withdrawn", actor=actor, obj=bid, tender_id=bid.tender_id, data={})
