@@ -1,8 +1,9 @@
+from django.db import transaction
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from api.views.audit import AuditEventViewSet
-from api.views.auth import TokenView
+from api.views.auth import LogoutAllView, LogoutView, TokenView
 from api.views.bids import BidViewSet
 from api.views.criteria import CriterionViewSet, TenderCriterionViewSet
 from api.views.evaluations import (
@@ -35,7 +36,11 @@ router.register("evaluations", EvaluationViewSet, basename="evaluation")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
 
 urlpatterns = [
-    path("auth/token/", TokenView.as_view(), name="auth-token"),
+    # Failed-login counters live in the cache (possibly the database): outside the request's
+    # transaction, so a refused login still counts.
+    path("auth/token/", transaction.non_atomic_requests(TokenView.as_view()), name="auth-token"),
+    path("auth/logout/", LogoutView.as_view(), name="auth-logout"),
+    path("auth/logout-all/", LogoutAllView.as_view(), name="auth-logout-all"),
     path(
         "tenders/<uuid:pk>/evaluations/", TenderEvaluationsView.as_view(), name="tender-evaluations"
     ),

@@ -4,6 +4,7 @@ Production differences are environment, not code. With no environment at all the
 on a bare machine: SQLite in ``var/`` and Celery in eager mode (no broker).
 """
 
+import datetime
 import os
 import secrets
 from pathlib import Path
@@ -74,7 +75,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -171,7 +172,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -183,12 +184,47 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.errors.problem_exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"auth": os.environ.get("ANBUD_AUTH_THROTTLE", "20/min")},
+    # Only failed logins are limited (procurement.services.logins); DRF's proxy guessing off.
+    "NUM_PROXIES": 0,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "COERCE_DECIMAL_TO_STRING": True,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+
+# API tokens (django-rest-knox, stored as SHA-512 digests).
+KNOX_TOKEN_MODEL = "procurement.ApiToken"  # noqa: S105 - a model name, not a secret
+ANBUD_TOKEN_TTL_SECONDS = env_int("ANBUD_TOKEN_TTL_SECONDS", 10 * 3600)
+REST_KNOX = {
+    "TOKEN_MODEL": KNOX_TOKEN_MODEL,
+    "TOKEN_TTL": datetime.timedelta(seconds=ANBUD_TOKEN_TTL_SECONDS),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
+
+# Failed logins: after this many failures (per username, per client address) within an hour,
+# each further attempt waits twice as long as the last, from one second up to the ceiling.
+ANBUD_LOGIN_FAILURES_PER_USER = env_int("ANBUD_LOGIN_FAILURES_PER_USER", 5)
+ANBUD_LOGIN_FAILURES_PER_CLIENT = env_int("ANBUD_LOGIN_FAILURES_PER_CLIENT", 20)
+ANBUD_LOGIN_BACKOFF_MAX_SECONDS = env_int("ANBUD_LOGIN_BACKOFF_MAX_SECONDS", 900)
+
+# The cache holds the login counters, so every worker and node must share it: Redis when
+# ANBUD_CACHE_URL names one, otherwise a table in the database (created by a migration).
+ANBUD_CACHE_URL = os.environ.get("ANBUD_CACHE_URL", "")
+if ANBUD_CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": ANBUD_CACHE_URL,
+            "KEY_PREFIX": "anbud",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "anbud_cache",
+        }
+    }
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Anbud API",
@@ -237,6 +273,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "purge-orphan-files": {
         "task": "procurement.tasks.purge_orphan_files_task",
+        "schedule": 3600.0,
+    },
+    "purge-expired-tokens": {
+        "task": "procurement.tasks.purge_expired_tokens_task",
         "schedule": 3600.0,
     },
 }

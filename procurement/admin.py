@@ -32,6 +32,7 @@ from django.utils.text import capfirst
 from audit.models import AuditEvent
 from procurement.errors import DomainError
 from procurement.models import (
+    ApiToken,
     Bid,
     BidDocument,
     BidResponse,
@@ -65,6 +66,11 @@ from procurement.services.tenders import (
     publish_tender,
     update_lot,
     update_tender,
+)
+from procurement.services.tokens import (
+    issue_integration_token,
+    revoke_integration_token,
+    revoke_token,
 )
 
 OFFICER_ROLES = (Role.ADMIN, Role.OFFICER)
@@ -796,3 +802,91 @@ class BidDocumentAdmin(AuditHistoryMixin, ScopedAdmin):
             # Price sheets reveal prices: evaluators are blind to them by default.
             qs = qs.exclude(kind=BidDocument.Kind.PRICE_SHEET)
         return qs
+
+
+# --- API tokens: integration tokens created and revoked by an admin --------------------------
+
+
+class IntegrationTokenForm(forms.ModelForm):
+    expires_in_days = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=3650,
+        initial=365,
+        help_text="Leave empty for a token that lives until it is revoked.",
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ("user", "name")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(AuditHistoryMixin, ServiceFormsMixin, ScopedAdmin):
+    """Login tokens and named integration tokens; only their digests are stored.
+
+    A platform operator or an organisation's admin creates an integration token for a member
+    (a system account); the token is shown once, on the page after saving. Deleting a token
+    revokes it at once. Both are audited.
+    """
+
+    form = IntegrationTokenForm
+    list_display = ("__str__", "kind", "user", "created", "expiry", "client_address")
+    list_filter = ("kind",)
+    search_fields = ("name", "user__username")
+    ordering = ("-created",)
+    shown_fields = ("kind", "name", "user", "created", "expiry", "client_address", "created_by")
+
+    def _manages_tokens(self, user) -> bool:
+        return is_platform_operator(user) or (user.role == "admin" and bool(user.organization_id))
+
+    def scoped_queryset(self, request):
+        user = request.user
+        tokens = ApiToken.objects.select_related("user", "created_by")
+        if is_platform_operator(user):
+            return tokens
+        if self._manages_tokens(user):
+            return tokens.filter(user__organization_id=user.organization_id)
+        return tokens.filter(user=user)
+
+    def get_fields(self, request, obj=None):
+        return ("user", "name", "expires_in_days") if obj is None else self.shown_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.shown_fields if obj is not None else ()
+
+    def has_add_permission(self, request):
+        return self._manages_tokens(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._manages_tokens(request.user) or (
+            obj is not None and obj.user_id == request.user.pk
+        )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user" and not is_platform_operator(request.user):
+            kwargs["queryset"] = User.objects.filter(organization_id=request.user.organization_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            raise PermissionDenied
+        saved, raw = issue_integration_token(
+            actor=request.user,
+            user=form.cleaned_data["user"],
+            name=form.cleaned_data["name"],
+            expires_in_days=form.cleaned_data.get("expires_in_days"),
+        )
+        adopt(obj, saved)
+        self.message_user(
+            request,
+            f"The token for {saved.name}: {raw} (copy it now; it is stored only as a hash "
+            "and cannot be shown again).",
+            messages.WARNING,
+        )
+
+    def delete_model(self, request, obj):
+        if obj.kind == ApiToken.Kind.INTEGRATION or obj.user_id != request.user.pk:
+            revoke_integration_token(actor=request.user, token=obj)
+        else:
+            revoke_token(token=obj, actor=request.user)

@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
+from knox.models import AbstractAuthToken
 
 from procurement import sme
 
@@ -339,3 +340,36 @@ class BidDocument(StoredFile):
 
     class Meta:
         ordering = ["bid", "filename", "version"]
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token, stored as its SHA-512 digest only (django-rest-knox).
+
+    Login tokens are issued one per login (per client), expire after ``ANBUD_TOKEN_TTL_SECONDS``
+    and are revoked by logout, logout-everywhere or a password change. Integration tokens are
+    named, created by an admin for a system account, and live until they expire or are revoked.
+    """
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", "Login"
+        INTEGRATION = "integration", "Integration"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.LOGIN)
+    name = models.CharField(max_length=100, blank=True, help_text="Names an integration token")
+    client_address = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        label = self.name or self.get_kind_display()
+        return f"{label} ({self.user}, {self.digest[:8]})"
+
+    @property
+    def public_id(self) -> str:
+        """A short handle for logs and the audit trail; the token itself cannot be derived."""
+        return self.digest[:16]

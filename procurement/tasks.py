@@ -3,9 +3,16 @@
 from celery import shared_task
 
 from procurement.services.documents import purge_orphan_files
+from procurement.services.tokens import purge_expired_tokens
 
 
 @shared_task
 def purge_orphan_files_task() -> int:
     """Hourly (see CELERY_BEAT_SCHEDULE): files left by rolled-back uploads."""
     return len(purge_orphan_files())
+
+
+@shared_task
+def purge_expired_tokens_task() -> int:
+    """Hourly (see CELERY_BEAT_SCHEDULE): expired API tokens, already refused, are deleted."""
+    return purge_expired_tokens()

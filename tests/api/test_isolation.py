@@ -461,7 +461,7 @@ def _write_params():
 def _snapshot(settings) -> dict:
     """Every row of the project's tables (audit events kept apart) and every stored file."""
     rows = {}
-    for label in ("procurement", "criteria", "audit", "scoring", "authtoken"):
+    for label in ("procurement", "criteria", "audit", "scoring"):
         if label not in apps.app_configs:
             continue
         for model in apps.get_app_config(label).get_models():

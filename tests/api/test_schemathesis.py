@@ -15,7 +15,6 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -24,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from config.wsgi import application
-from procurement.models import Bid, Tender
+from procurement.models import ApiToken, Bid, Tender
 from procurement.services import documents as document_services
 from tests.api.helpers import bid, create_tender, publish
 from tests.factories import CriterionFactory, TenderCriterionFactory
@@ -113,8 +112,8 @@ def world(api, buyer):
     criterion = CriterionFactory(organization=buyer)
     tc = TenderCriterionFactory(tender=Tender.objects.get(pk=draft["id"]))
     return {
-        "buyer_token": Token.objects.create(user=admin_user).key,
-        "bidder_token": Token.objects.create(user=bidder_user).key,
+        "buyer_token": ApiToken.objects.create(user=admin_user)[1],
+        "bidder_token": ApiToken.objects.create(user=bidder_user)[1],
         "organization": str(buyer.pk),
         "tender": draft["id"],
         "document": str(doc.pk),

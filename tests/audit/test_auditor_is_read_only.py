@@ -17,6 +17,8 @@ WRITE_METHODS = ("post", "put", "patch", "delete")
 # POSTs that change nothing of the organisation's data, and why.
 NOT_WRITES = {
     ("auth/token/", "post"): "logging in (needs no role)",
+    ("auth/logout/", "post"): "revokes the caller's own token, which any role may",
+    ("auth/logout-all/", "post"): "revokes the caller's own tokens, which any role may",
     (
         "evaluations/(?P<pk>[^/.]+)/verify/",
         "post",

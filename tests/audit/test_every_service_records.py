@@ -37,6 +37,11 @@ NOT_STATE_CHANGES = {
     "scoring.services.missing_items": "a read",
     "scoring.services.result_of": "a read",
     "scoring.services.supplier_view": "a read",
+    "procurement.services.logins.wait_seconds": "a read of the login counters",
+    "procurement.services.logins.succeeded": "clears a cache counter (the login is audited)",
+    "procurement.services.tokens.purge_expired_tokens": (
+        "deletes rows that no request accepts any more (expired tokens)"
+    ),
 }
 
 
@@ -89,6 +94,13 @@ class World:
 
     def draft_bid(self):
         return BidFactory(tender=_published(self), supplier=self.supplier, created_by=self.bidder)
+
+
+def _with_token(user):
+    from procurement.services.tokens import issue_login_token
+
+    issue_login_token(user=user)
+    return user
 
 
 def _submitted_bid(w):
@@ -251,7 +263,15 @@ def _purge(w):
 def _calls():
     """name -> (call(world), the action it records)."""
     from criteria import services as cs
-    from procurement.services import bids, documents, opening, organizations, tenders
+    from procurement.services import (
+        bids,
+        documents,
+        logins,
+        opening,
+        organizations,
+        tenders,
+        tokens,
+    )
 
     return {
         "procurement.services.organizations.create_organization": (
@@ -419,6 +439,37 @@ def _calls():
                 changes={"title": "Kött, ägg och mjölk"},
             ),
             "tender.amended",
+        ),
+        "procurement.services.logins.failed": (
+            lambda w: logins.failed("nobody-" + w.buyer.name, "192.0.2.1"),
+            "auth.login_failed",
+        ),
+        "procurement.services.tokens.issue_login_token": (
+            lambda w: tokens.issue_login_token(user=w.officer),
+            "auth.token_issued",
+        ),
+        "procurement.services.tokens.revoke_token": (
+            lambda w: tokens.revoke_token(
+                token=tokens.issue_login_token(user=w.officer)[0], actor=w.officer
+            ),
+            "auth.token_revoked",
+        ),
+        "procurement.services.tokens.revoke_all_tokens": (
+            lambda w: tokens.revoke_all_tokens(
+                user=_with_token(w.officer), actor=w.officer, reason="logout_all"
+            ),
+            "auth.tokens_revoked",
+        ),
+        "procurement.services.tokens.issue_integration_token": (
+            lambda w: tokens.issue_integration_token(actor=w.admin, user=w.officer, name="BI"),
+            "auth.integration_token_created",
+        ),
+        "procurement.services.tokens.revoke_integration_token": (
+            lambda w: tokens.revoke_integration_token(
+                actor=w.admin,
+                token=tokens.issue_integration_token(actor=w.admin, user=w.officer, name="BI")[0],
+            ),
+            "auth.token_revoked",
         ),
         **_scoring_calls(),
     }

@@ -54,9 +54,9 @@ class Http:
 
 
 def _token(user) -> str:
-    from rest_framework.authtoken.models import Token
+    from procurement.models import ApiToken
 
-    return Token.objects.get_or_create(user=user)[0].key
+    return ApiToken.objects.create(user=user)[1]
 
 
 def _start_worker(database_name: str, delay: int, log_path: Path) -> subprocess.Popen:
