@@ -30,6 +30,7 @@ from django.urls import reverse
 from django.utils.text import capfirst
 
 from audit.models import AuditEvent
+from procurement import visibility
 from procurement.errors import DomainError
 from procurement.models import (
     ApiToken,
@@ -47,7 +48,6 @@ from procurement.selectors import (
     bids_for,
     members_for,
     organizations_for,
-    prices_hidden_from,
     tenders_for,
 )
 from procurement.services.documents import OPEN_FOR_DOCUMENTS, upload_tender_document
@@ -494,12 +494,7 @@ class TenderAdmin(AuditHistoryMixin, ServiceFormsMixin, ScopedAdmin):
     def protocol(self, obj):
         protocol = obj.opening_protocol
         viewer = getattr(obj, "_viewer", None)
-        if (
-            protocol
-            and viewer is not None
-            and viewer.role == Role.EVALUATOR
-            and not (obj.evaluation or {}).get("evaluators_see_prices", False)
-        ):
+        if protocol and viewer is not None and visibility.prices_hidden(viewer, obj):
             # Evaluators are blind to prices, in the admin as in the API.
             protocol = {
                 **protocol,
@@ -759,21 +754,35 @@ class BidAdmin(AuditHistoryMixin, ScopedAdmin):
     )
 
     def get_list_display(self, request):
-        if request.user.role == Role.EVALUATOR:
-            # Evaluators are blind to prices by default; the list never shows them.
-            return tuple(f for f in self.list_display if f != "price_amount")
-        return self.list_display
+        # The price column asks the policy row by row (tenders differ in what they show).
+        self._viewer = request.user
+        return tuple("price" if f == "price_amount" else f for f in self.list_display)
+
+    @admin.display(description="price", ordering=None)
+    def price(self, obj):
+        if visibility.prices_hidden_from(self._viewer, obj):
+            return "(hidden from evaluators)"
+        return obj.price_amount
+
+    def get_sortable_by(self, request):
+        # Sorting by price would reveal it to an evaluator; the policy decides per tender,
+        # a list across tenders is not sorted by price at all for evaluators.
+        fields = self.get_list_display(request)
+        return (
+            [f for f in fields if f != "price"] if request.user.role == Role.EVALUATOR else fields
+        )
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
-        if obj is not None and prices_hidden_from(request.user, obj):
-            return tuple(f for f in fields if f not in ("price_amount", "cost", "receipt"))
+        if obj is not None:
+            hidden = visibility.hidden_bid_fields(request.user, obj)
+            return tuple(f for f in fields if f not in hidden)
         return fields
 
     def scoped_queryset(self, request):
         # selectors.bids_for holds the seal: nothing of an unopened tender, for anyone on
         # the buyer side and for the platform operator (who belongs to no organisation).
-        return bids_for(request.user)
+        return bids_for(request.user).select_related("tender", "lot", "supplier")
 
 
 @admin.register(BidDocument)
@@ -798,10 +807,7 @@ class BidDocumentAdmin(AuditHistoryMixin, ScopedAdmin):
         qs = BidDocument.objects.filter(bid__in=bids_for(request.user).values("pk")).select_related(
             "bid", "uploaded_by"
         )
-        if request.user.role == Role.EVALUATOR:
-            # Price sheets reveal prices: evaluators are blind to them by default.
-            qs = qs.exclude(kind=BidDocument.Kind.PRICE_SHEET)
-        return qs
+        return visibility.visible_documents(request.user, qs)
 
 
 # --- API tokens: integration tokens created and revoked by an admin --------------------------

@@ -7,6 +7,7 @@ bids is enforced here, once, for the API and the admin alike.
 
 from django.db.models import Count, Q, QuerySet
 
+from procurement import visibility
 from procurement.models import (
     Bid,
     BidDocument,
@@ -113,13 +114,6 @@ def bids_for(user: User) -> QuerySet[Bid]:
     return qs.none()
 
 
-def prices_hidden_from(user: User, bid: Bid) -> bool:
-    """Evaluators are blind to prices unless the tender says otherwise."""
-    return user.role == Role.EVALUATOR and not (bid.tender.evaluation or {}).get(
-        "evaluators_see_prices", False
-    )
-
-
 def is_sealed_bid_of_users_org(user: User, bid_id) -> Bid | None:
     """The bid, when it exists, belongs to the user's buyer organisation and is still sealed.
 
@@ -138,7 +132,7 @@ def is_sealed_bid_of_users_org(user: User, bid_id) -> Bid | None:
 
 def bid_documents_for(user: User, bid: Bid) -> QuerySet[BidDocument]:
     qs = BidDocument.objects.filter(bid=bid).select_related("uploaded_by")
-    if prices_hidden_from(user, bid):
+    if visibility.prices_hidden_from(user, bid):
         return qs.exclude(kind=BidDocument.Kind.PRICE_SHEET)
     return qs
 

@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from api.serializers.common import MoneySerializer, OrgRefSerializer, money
 from api.serializers.documents import DocumentSerializer
-from procurement.selectors import prices_hidden_from
+from procurement import visibility
 
 
 def _no_float(value):
@@ -150,7 +150,7 @@ class BidSerializer(serializers.Serializer):
 
     def _blind(self, bid) -> bool:
         request = self.context.get("request")
-        return request is not None and prices_hidden_from(request.user, bid)
+        return request is not None and visibility.prices_hidden_from(request.user, bid)
 
     @extend_schema_field(ResponseSerializer(many=True))
     def get_responses(self, bid):
@@ -161,4 +161,10 @@ class BidSerializer(serializers.Serializer):
 
     @extend_schema_field(DocumentSerializer(many=True))
     def get_documents(self, bid):
-        return DocumentSerializer(bid.documents.all(), many=True).data
+        request = self.context.get("request")
+        documents = [
+            d
+            for d in bid.documents.all()
+            if request is None or visibility.document_visible(request.user, bid, d)
+        ]
+        return DocumentSerializer(documents, many=True).data

@@ -2,7 +2,8 @@ from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_sc
 from rest_framework import serializers
 
 from api.serializers.common import CpvCodesField, MoneySerializer, OrgRefSerializer, money
-from procurement.models import BUYER_ROLES, CURRENCIES, Lot, Procedure, Role, Tender
+from procurement import visibility
+from procurement.models import BUYER_ROLES, CURRENCIES, Lot, Procedure, Tender
 
 EVALUATION_SCHEMA = {
     "type": "object",
@@ -195,11 +196,7 @@ class TenderSerializer(serializers.ModelSerializer):
             return None
         protocol = tender.opening_protocol
         user = self.context["request"].user
-        if (
-            protocol
-            and user.role == Role.EVALUATOR
-            and not (tender.evaluation or {}).get("evaluators_see_prices", False)
-        ):
+        if protocol and visibility.prices_hidden(user, tender):
             # Evaluators are blind to prices: the protocol shows them without.
             protocol = {
                 **protocol,

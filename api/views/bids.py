@@ -21,9 +21,9 @@ from api.serializers.bids import BidInputSerializer, BidSerializer, BidUpdateSer
 from api.serializers.documents import BidDocumentUploadSerializer, DocumentSerializer
 from api.views.tenders import file_response
 from audit.services import record_deferred
-from procurement import selectors
+from procurement import selectors, visibility
 from procurement.errors import InvalidInput
-from procurement.models import Bid, Lot
+from procurement.models import Bid, Lot, Tender
 from procurement.services import bids as bid_services
 from procurement.services import documents as document_services
 
@@ -78,17 +78,26 @@ class BidViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @property
     def ordering_fields(self):
-        # Evaluators blind to prices must not learn them from the order either.
-        if getattr(self, "request", None) is not None and self.request.user.role == "evaluator":
+        # Ordering by price reveals it: the visibility policy decides, per tender.
+        request = getattr(self, "request", None)
+        if request is not None and not visibility.may_order_by_price(
+            request.user, self._tender_in_query()
+        ):
             return ["submitted_at", "created_at"]
         return ["submitted_at", "created_at", "price_amount"]
+
+    def _tender_in_query(self):
+        tender_id = self.request.query_params.get("tender")
+        if not tender_id or not _is_uuid(tender_id):
+            return None
+        return Tender.objects.filter(
+            pk=tender_id, organization_id=self.request.user.organization_id
+        ).first()
 
     def list(self, request, *args, **kwargs):
         tender_id = request.query_params.get("tender")
         if tender_id and not request.user.is_bidder:
             # Asking for a sealed tender's bids is an attempt worth recording.
-            from procurement.models import Tender
-
             tender = (
                 Tender.objects.filter(
                     pk=tender_id, organization_id=request.user.organization_id

@@ -112,8 +112,8 @@ def world(api, buyer):
     criterion = CriterionFactory(organization=buyer)
     tc = TenderCriterionFactory(tender=Tender.objects.get(pk=draft["id"]))
     return {
-        "buyer_token": ApiToken.objects.create(user=admin_user)[1],
-        "bidder_token": ApiToken.objects.create(user=bidder_user)[1],
+        "buyer_token": ApiToken.objects.create(user=admin_user, expiry=None)[1],
+        "bidder_token": ApiToken.objects.create(user=bidder_user, expiry=None)[1],
         "organization": str(buyer.pk),
         "tender": draft["id"],
         "document": str(doc.pk),
