@@ -213,6 +213,7 @@ class EvaluationViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         response["Content-Disposition"] = (
             f'attachment; filename="evidence-{evaluation.tender.reference}-{str(evaluation.pk)[:8]}.zip"'
         )
+        response["Cache-Control"] = "no-store"
         return response
 
     @extend_schema(

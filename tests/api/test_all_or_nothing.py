@@ -162,3 +162,19 @@ def test_a_method_the_resource_lacks_is_405_and_no_denial(api, buyer, method, pa
     assert response["Content-Type"] == "application/problem+json"
     assert "Allow" in response
     assert AuditEvent.objects.count() == events
+
+
+@pytest.mark.parametrize("depth", [65, 50_000])
+def test_a_deeply_nested_body_is_a_400(api, depth):
+    client, _ = api("officer")
+    body = "[" * depth + "]" * depth
+    response = client.generic("POST", "/api/v1/tenders/", body, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert "nested deeper" in response.json()["detail"]
+
+
+def test_a_body_nested_within_the_bound_is_parsed(api):
+    client, _ = api("officer")
+    response = client.post("/api/v1/tenders/", {"title": [[[["x"]]]]}, format="json")
+    assert response.status_code == 400
+    assert "nested" not in response.json()["detail"]
