@@ -299,4 +299,16 @@ LOGGING = {
 if not DEBUG:
     SESSION_COOKIE_HTTPONLY = True
     X_FRAME_OPTIONS = "DENY"
+
+# Behind HTTPS (ANBUD_HTTPS=true): HSTS for a year, cookies only over TLS, and the proxy's
+# X-Forwarded-Proto believed when there are trusted proxies in front of us.
+ANBUD_HTTPS = env_bool("ANBUD_HTTPS", False)
+if ANBUD_HTTPS:
+    SECURE_HSTS_SECONDS = env_int("ANBUD_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("ANBUD_SSL_REDIRECT", False)
+    if ANBUD_TRUSTED_PROXIES > 0:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 FILE_UPLOAD_HANDLERS = ["procurement.uploads.LimitedUploadHandler"]
