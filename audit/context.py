@@ -43,8 +43,3 @@ def set_current(ctx: RequestContext) -> contextvars.Token[RequestContext]:
 
 def reset(token: contextvars.Token[RequestContext]) -> None:
     _current.reset(token)
-
-
-def received_at() -> datetime.datetime | None:
-    """When the current request arrived (None outside a request: Celery, commands)."""
-    return _current.get().received_at

@@ -1,4 +1,3 @@
-import logging
 import re
 import uuid
 
@@ -8,8 +7,6 @@ from django.utils import timezone
 
 from audit import context
 from audit.services import flush_deferred
-
-logger = logging.getLogger(__name__)
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
