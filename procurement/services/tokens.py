@@ -32,18 +32,21 @@ def issue_login_token(*, user: User, client_address: str = "") -> tuple[ApiToken
     return token, raw
 
 
-@transaction.atomic
-def revoke_token(*, token: ApiToken, actor: User) -> None:
-    public_id, kind = token.public_id, token.kind
+def _revoke(token: ApiToken, actor: User, **data) -> None:
     ApiToken.objects.filter(pk=token.pk).delete()
     record(
         action="auth.token_revoked",
         actor=actor,
         object_type="token",
-        object_id=public_id,
+        object_id=token.public_id,
         organization_id=token.user.organization_id,
-        data={"kind": kind, "user": str(token.user_id), "reason": "logout"},
+        data={"kind": token.kind, "user": str(token.user_id), **data},
     )
+
+
+@transaction.atomic
+def revoke_token(*, token: ApiToken, actor: User) -> None:
+    _revoke(token, actor, reason="logout")
 
 
 @transaction.atomic
@@ -113,16 +116,7 @@ def issue_integration_token(
 def revoke_integration_token(*, actor: User, token: ApiToken) -> None:
     if not _may_manage_tokens_of(actor, token.user):
         raise NotAllowed("Only a platform operator or the organisation's admin may do this.")
-    public_id = token.public_id
-    ApiToken.objects.filter(pk=token.pk).delete()
-    record(
-        action="auth.token_revoked",
-        actor=actor,
-        object_type="token",
-        object_id=public_id,
-        organization_id=token.user.organization_id,
-        data={"kind": token.kind, "name": token.name, "user": str(token.user_id)},
-    )
+    _revoke(token, actor, name=token.name)
 
 
 def purge_expired_tokens() -> int:
