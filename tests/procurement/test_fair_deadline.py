@@ -31,11 +31,17 @@ def _published(buyer, deadline):
     )
 
 
-def test_a_bid_received_before_the_deadline_is_accepted_after_it(buyer, supplier, api, clock):
+@pytest.fixture
+def draft(buyer, supplier, api):
+    """(deadline in an hour, a draft bid on the published tender, its bidder)."""
     deadline = timezone.now().replace(microsecond=0) + dt.timedelta(hours=1)
     tender = _published(buyer, deadline)
     _, bidder = api("bidder")
-    bid = BidFactory(tender=tender, supplier=supplier)
+    return deadline, BidFactory(tender=tender, supplier=supplier), bidder
+
+
+def test_a_bid_received_before_the_deadline_is_accepted_after_it(draft, clock):
+    deadline, bid, bidder = draft
     clock.move_to(deadline + dt.timedelta(seconds=3))
     received = deadline - dt.timedelta(milliseconds=400)
 
@@ -46,22 +52,16 @@ def test_a_bid_received_before_the_deadline_is_accepted_after_it(buyer, supplier
     assert submitted.receipt["submitted_at"] == received.isoformat().replace("+00:00", "Z")
 
 
-def test_a_bid_received_at_the_deadline_is_refused(buyer, supplier, api, clock):
-    deadline = timezone.now().replace(microsecond=0) + dt.timedelta(hours=1)
-    tender = _published(buyer, deadline)
-    _, bidder = api("bidder")
-    bid = BidFactory(tender=tender, supplier=supplier)
+def test_a_bid_received_at_the_deadline_is_refused(draft, clock):
+    deadline, bid, bidder = draft
     clock.move_to(deadline + dt.timedelta(seconds=3))
     with pytest.raises(StateConflict) as refused:
         submit_bid(bid=bid, actor=bidder, received_at=deadline)
     assert refused.value.code == "deadline_passed"
 
 
-def test_a_claimed_time_of_receipt_in_the_future_is_not_believed(buyer, supplier, api, clock):
-    deadline = timezone.now().replace(microsecond=0) + dt.timedelta(hours=1)
-    tender = _published(buyer, deadline)
-    _, bidder = api("bidder")
-    bid = BidFactory(tender=tender, supplier=supplier)
+def test_a_claimed_time_of_receipt_in_the_future_is_not_believed(draft, clock):
+    deadline, bid, bidder = draft
     clock.move_to(deadline - dt.timedelta(minutes=5))
     submitted = submit_bid(bid=bid, actor=bidder, received_at=deadline + dt.timedelta(days=1))
     assert submitted.submitted_at == timezone.now()
