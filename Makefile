@@ -5,6 +5,7 @@ SHELL := /bin/bash
 HOST ?= 127.0.0.1
 PORT ?= 8000
 WEB_CONCURRENCY ?= 2
+WEB_THREADS ?= 4
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -51,7 +52,8 @@ demo: migrate
 run: demo
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	@$(PY) manage.py demo_banner --host $(HOST) --port $(PORT)
-	$(VENV)/bin/gunicorn config.wsgi:application --bind $(HOST):$(PORT) --workers $(WEB_CONCURRENCY) --access-logfile - --timeout 120
+	$(VENV)/bin/gunicorn config.wsgi:application --bind $(HOST):$(PORT) --workers $(WEB_CONCURRENCY) \
+	  --worker-class config.gunicorn_worker.ReceiptThreadWorker --threads $(WEB_THREADS) --access-logfile - --timeout 120
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadfile -p no:cacheprovider

@@ -1,3 +1,4 @@
+import datetime
 import re
 import uuid
 
@@ -33,6 +34,16 @@ def client_address(request) -> str:
     return forwarded[0] if forwarded else remote
 
 
+def _received_at(request) -> datetime.datetime:
+    """The server's time of receipt: when our gunicorn worker accepted the request (see
+    config/gunicorn_worker.py), or now; never a time later than now."""
+    now = timezone.now()
+    stamped = request.META.get("anbud.received_at")
+    if isinstance(stamped, float):
+        return min(now, datetime.datetime.fromtimestamp(stamped, tz=datetime.UTC))
+    return now
+
+
 class RequestContextMiddleware:
     """Stamp the time of receipt, give every request an id and remember the client address.
 
@@ -43,7 +54,7 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        received_at = timezone.now()
+        received_at = _received_at(request)
         request.received_at = received_at
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex

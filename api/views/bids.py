@@ -75,7 +75,14 @@ class BidViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return selectors.bids_for(self.request.user).prefetch_related("responses", "documents")
+        bids = selectors.bids_for(self.request.user).select_related("tender", "supplier")
+        if self.action in ("list", "retrieve"):
+            return bids.prefetch_related("responses", "documents")
+        return bids  # actions hand the bid to a service, which reads what it needs
+
+    def filter_queryset(self, queryset):
+        # Query filters and ordering shape lists; a bid addressed by its id is not filtered.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
 
     @property
     def ordering_fields(self):
@@ -123,15 +130,23 @@ class BidViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             _record_sealed_attempt(self.request, self.kwargs.get("pk"), self.action or "read")
             raise
 
-    def _out(self, bid, code=status.HTTP_200_OK):
-        bid = self.get_queryset().get(pk=bid.pk)
+    def _out(self, bid, code=status.HTTP_200_OK, *, reload=True):
+        """The bid as the caller may see it; ``reload`` reads it again with its responses and
+        documents (after a service changed it), unless the caller already has them."""
+        if reload:
+            bid = (
+                selectors.bids_for(self.request.user)
+                .select_related("tender", "supplier")
+                .prefetch_related("responses", "documents")
+                .get(pk=bid.pk)
+            )
         response = Response(BidSerializer(bid, context={"request": self.request}).data, status=code)
         response["ETag"] = etag_for(bid)
         return response
 
     @extend_schema(summary="Read a bid", responses={200: BidSerializer, **problems(*READ)})
     def retrieve(self, request, pk=None):
-        return self._out(self.get_object())
+        return self._out(self.get_object(), reload=False)
 
     @extend_schema(
         summary="Start a draft bid",
@@ -208,7 +223,7 @@ class BidViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             actor=request.user,
             received_at=getattr(request, "received_at", None),
         )
-        return self._out(bid)
+        return self._out(bid, reload=False)  # the service read it with all the receipt shows
 
     @extend_schema(
         summary="Withdraw the bid",

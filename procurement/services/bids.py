@@ -254,7 +254,7 @@ def canonical_bid(bid: Bid) -> dict[str, Any]:
 def _missing_answers(bid: Bid) -> list[dict[str, str]]:
     from criteria.models import Kind, Source, TenderCriterion
 
-    answered = set(bid.responses.values_list("tender_criterion_id", flat=True))
+    answered = {r.tender_criterion_id for r in bid.responses.all()}
     missing = []
     for tc in TenderCriterion.objects.filter(tender_id=bid.tender_id).order_by("position", "code"):
         if tc.lot_id not in (None, bid.lot_id) or tc.source == Source.SUPPLIER_PROFILE:
@@ -273,11 +273,10 @@ def _tender_shared_lock(tender_id) -> Tender:
     change under it. On SQLite every write transaction holds the database lock already.
     """
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT 1 FROM {Tender._meta.db_table} WHERE id = %s FOR SHARE",  # noqa: S608
-                [tender_id],
-            )
+        return Tender.objects.raw(
+            f"SELECT * FROM {Tender._meta.db_table} WHERE id = %s FOR SHARE",  # noqa: S608
+            [tender_id],
+        )[0]
     return Tender.objects.get(pk=tender_id)
 
 
@@ -295,7 +294,12 @@ def submit_bid(*, bid: Bid, actor: User, received_at: datetime | None = None) ->
     """
     _require_bidder(actor, bid)
     now = min(received_at, timezone.now()) if received_at is not None else timezone.now()
-    bid = Bid.objects.select_for_update().get(pk=bid.pk)
+    bid = (
+        Bid.objects.select_for_update(of=("self",))
+        .select_related("supplier")
+        .prefetch_related("responses", "documents")
+        .get(pk=bid.pk)
+    )
     tender = _tender_shared_lock(bid.tender_id)
     bid.tender = tender
     if bid.status != Bid.Status.DRAFT:
