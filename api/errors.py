@@ -1,10 +1,13 @@
 """One place that turns every error into RFC 9457 problem details (application/problem+json)."""
 
+import logging
+import sys
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, HttpResponse, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -168,7 +171,45 @@ def json_404(request, exception=None):
     return JsonResponse(body, status=404, content_type=PROBLEM_CONTENT_TYPE)
 
 
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 5
+logger = logging.getLogger("anbud.outage")
+
+
+def _database_unavailable(request, exc) -> HttpResponse:
+    """503 while the database cannot be reached: one log line, no traceback, Retry-After."""
+    first_line = (str(exc).strip().splitlines() or [""])[0][:200]
+    logger.warning(
+        "database unavailable: %s %s -> 503 (%s: %s)",
+        request.method,
+        request.path,
+        exc.__class__.__name__,
+        first_line,
+    )
+    if request.path.startswith("/api/"):
+        body = problem(
+            503,
+            "The database cannot be reached just now; nothing was changed. Try again shortly.",
+            code="database_unavailable",
+        )
+        body["title"] = "Service unavailable"
+        response = JsonResponse(body, status=503, content_type=PROBLEM_CONTENT_TYPE)
+    else:
+        response = HttpResponse(
+            "Anbud cannot reach its database just now. Try again in a moment.",
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response._has_been_logged = True  # our one line stands for Django's traceback
+    return response
+
+
 def json_500(request):
+    """Uncaught errors. Called inside Django's exception handling, so the error is at hand."""
+    exc = sys.exc_info()[1]
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        return _database_unavailable(request, exc)
     if not request.path.startswith("/api/"):
         from django.views.defaults import server_error
 

@@ -127,7 +127,11 @@ ANBUD_TRUSTED_PROXIES = env_int("ANBUD_TRUSTED_PROXIES", 0)
 # Database: DATABASE_URL, default a SQLite file in var/.
 DATABASE_URL = os.environ.get("DATABASE_URL", "") or f"sqlite:///{VAR_DIR / 'anbud.sqlite3'}"
 DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
+    # Health checks: a persistent connection that broke (a database restart) is replaced at
+    # the start of the next request instead of failing it.
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0), conn_health_checks=True
+    )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
