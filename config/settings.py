@@ -273,6 +273,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 600)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 540)
 CELERY_RESULT_BACKEND = None
+# A task is acknowledged when it ends (acks late). If its whole worker vanishes, the broker
+# hands the unacknowledged message to another worker once this many seconds have passed since
+# delivery: the time limit (no task legitimately runs longer) plus a margin.
+ANBUD_BROKER_VISIBILITY_MARGIN = env_int("ANBUD_BROKER_VISIBILITY_MARGIN", 60)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_TASK_TIME_LIMIT + ANBUD_BROKER_VISIBILITY_MARGIN,
+    # Look for such messages every 10 s (kombu's default scans only every 100 s).
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
+}
 # Seconds a run waits after it is claimed: fault injection for the worker-crash test only.
 ANBUD_FAULT_INJECT_RUN_DELAY = env_int("ANBUD_FAULT_INJECT_RUN_DELAY", 0)
 CELERY_TASK_IGNORE_RESULT = True

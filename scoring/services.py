@@ -42,7 +42,12 @@ from scoring.models import (
 
 EVALUABLE = (Tender.Status.OPENED, Tender.Status.EVALUATED)
 STANDSTILL_DAYS = 10  # LOU 20 kap. 1 §: ten days when the decision is sent electronically
-STUCK_AFTER = dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+# The broker redelivers a run whose worker vanished after its visibility timeout; a run still
+# unfinished two minutes after that lost its message too (e.g. a broker restart).
+STUCK_AFTER = dt.timedelta(
+    seconds=settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] + 120
+)
+MAX_ATTEMPTS = 3
 
 
 def _manual_criteria(tender: Tender) -> list[TenderCriterion]:
@@ -565,16 +570,51 @@ def _fail(evaluation: Evaluation, code: str, message: str, details: dict | None 
 
 
 def sweep_stuck_evaluations(*, now=None) -> int:
-    """Fail runs left `running` beyond the task time limit (a worker died for good)."""
+    """Runs that nobody is working on any more: queue them again, or fail them for good.
+
+    A run whose worker vanished is normally resumed by the broker, which redelivers the
+    unacknowledged task after the visibility timeout (the same task id may resume its own run,
+    see ``_claim``). A run still ``queued`` or ``running`` well after that lost its message as
+    well; it is queued again with the same task id, and after ``MAX_ATTEMPTS`` claims it is
+    failed. The engine is deterministic, so a resumed run stores the same hashes.
+    """
     now = now or timezone.now()
     stuck = list(
         Evaluation.objects.filter(
-            status=Evaluation.Status.RUNNING, started_at__lt=now - STUCK_AFTER
+            Q(status=Evaluation.Status.RUNNING, started_at__lt=now - STUCK_AFTER)
+            | Q(status=Evaluation.Status.QUEUED, created_at__lt=now - STUCK_AFTER)
         ).select_related("tender")
     )
     for evaluation in stuck:
-        _fail(evaluation, "stuck", "The run did not finish within the time limit; start a new one.")
+        if evaluation.attempts >= MAX_ATTEMPTS:
+            _fail(
+                evaluation,
+                "stuck",
+                f"The run did not finish in {evaluation.attempts} attempts; start a new one.",
+            )
+        else:
+            _requeue(evaluation, now)
     return len(stuck)
+
+
+@transaction.atomic
+def _requeue(evaluation: Evaluation, now) -> None:
+    from scoring.tasks import run_evaluation_task  # tasks wrap services
+
+    Evaluation.objects.filter(pk=evaluation.pk).update(started_at=now)
+    record(
+        action="evaluation.requeued",
+        actor=None,
+        system="evaluation",
+        obj=evaluation,
+        organization_id=evaluation.tender.organization_id,
+        tender_id=evaluation.tender_id,
+        data={"status": evaluation.status, "attempts": evaluation.attempts},
+    )
+    task_id = evaluation.task_id or None
+    transaction.on_commit(
+        lambda: run_evaluation_task.apply_async(args=[str(evaluation.pk)], task_id=task_id)
+    )
 
 
 def verify_evaluation(*, evaluation: Evaluation, actor: User) -> dict[str, Any]:

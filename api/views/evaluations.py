@@ -118,11 +118,9 @@ class EvaluationViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         responses={200: EvaluationSerializer, **problems(*READ)},
     )
     def retrieve(self, request, pk=None):
-        evaluation = self.get_object()
-        if evaluation.status == Evaluation.Status.RUNNING:
-            services.sweep_stuck_evaluations()
-            evaluation.refresh_from_db()
-        return Response(EvaluationSerializer(evaluation).data)
+        # A read changes nothing: runs whose worker vanished are resumed by the broker and the
+        # sweep (make beat), not by whoever happens to look.
+        return Response(EvaluationSerializer(self.get_object()).data)
 
     @extend_schema(
         summary="Results per bid",

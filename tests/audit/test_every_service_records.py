@@ -197,6 +197,7 @@ def _scoring_calls():
             created_by=w.officer,
             status="running",
             started_at=timezone.now() - dt.timedelta(days=1),
+            attempts=ss.MAX_ATTEMPTS,
         )
         return ss.sweep_stuck_evaluations()
 

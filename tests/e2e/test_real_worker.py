@@ -60,10 +60,13 @@ def _token(user) -> str:
     return ApiToken.objects.create(user=user, expiry=None)[1]
 
 
-def _start_worker(database_name: str, delay: int, log_path: Path) -> subprocess.Popen:
+def _start_worker(
+    database_name: str, delay: int, log_path: Path, **extra_env: str
+) -> subprocess.Popen:
     url = settings.DATABASES["default"]
     env = {
         **os.environ,
+        **extra_env,
         "DATABASE_URL": f"postgres://{url['USER']}@{url['HOST'] or '127.0.0.1'}:{url['PORT'] or 5432}/{database_name}",
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "ANBUD_FAULT_INJECT_RUN_DELAY": str(delay),
@@ -236,6 +239,38 @@ def test_tender_from_creation_to_award_with_a_killed_worker(live_server, time_ma
     assert finished["attempts"] >= 2, log[-3000:]
     assert finished["result_sha256"] == done["result_sha256"]
     assert officer.call("POST", f"{location2}verify/")[1]["reproducible"] is True
+
+    # Third run: the whole worker (main process and pool) is killed mid-run. The broker hands
+    # the unacknowledged task to the next worker after the visibility timeout (here the time
+    # limit of 10 s plus 2 s), which resumes the same run: done, same hash, not failed.
+    short = {
+        "CELERY_TASK_TIME_LIMIT": "10",
+        "CELERY_TASK_SOFT_TIME_LIMIT": "9",
+        "ANBUD_BROKER_VISIBILITY_MARGIN": "2",
+    }
+    log3, log4 = tmp_path / "worker3.log", tmp_path / "worker4.log"
+    worker = _start_worker(database_name, delay=5, log_path=log3, **short)
+    _until_ready(worker, log3)
+    try:
+        status, third, headers = officer.call("POST", f"/tenders/{tender['id']}/evaluations/")
+        assert status == 202, third
+        location3 = headers["Location"].removeprefix("/api/v1")
+        _wait(officer, location3, lambda b: b["status"] == "running", timeout=60)
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=30)
+    worker = _start_worker(database_name, delay=0, log_path=log4, **short)
+    try:
+        _until_ready(worker, log4)
+        resumed = _wait(
+            officer, location3, lambda b: b["status"] in ("done", "failed"), timeout=120
+        )
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=30)
+    assert resumed["status"] == "done", (resumed, log4.read_text(errors="replace")[-3000:])
+    assert resumed["attempts"] >= 2
+    assert resumed["result_sha256"] == done["result_sha256"]
 
     status, results, _ = officer.call("GET", f"{location2}results/")
     winner = next(r for r in results["results"] if r["rank"] == 1)
