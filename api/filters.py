@@ -5,6 +5,8 @@ import datetime as dt
 import django_filters
 from django.core.exceptions import ValidationError
 from django_filters.fields import IsoDateTimeField
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import filters
 
 
 class UtcIsoDateTimeField(IsoDateTimeField):
@@ -26,3 +28,32 @@ class UtcIsoDateTimeField(IsoDateTimeField):
 
 class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UtcIsoDateTimeField
+
+
+def _is_one_object(view) -> bool:
+    """A request about one object (retrieve or a detail action): query filters do not apply."""
+    return bool(getattr(view, "detail", False))
+
+
+class CollectionFilterBackend(DjangoFilterBackend):
+    """django-filter for collections only: an object addressed by its id is not filtered (and
+    no FilterSet is built, validated and deep-copied for it)."""
+
+    def filter_queryset(self, request, queryset, view):
+        return (
+            queryset if _is_one_object(view) else super().filter_queryset(request, queryset, view)
+        )
+
+
+class CollectionOrderingFilter(filters.OrderingFilter):
+    def filter_queryset(self, request, queryset, view):
+        return (
+            queryset if _is_one_object(view) else super().filter_queryset(request, queryset, view)
+        )
+
+
+class CollectionSearchFilter(filters.SearchFilter):
+    def filter_queryset(self, request, queryset, view):
+        return (
+            queryset if _is_one_object(view) else super().filter_queryset(request, queryset, view)
+        )

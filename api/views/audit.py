@@ -7,13 +7,13 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import filters, mixins, pagination, viewsets
+from rest_framework import mixins, pagination, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from api.filters import UtcIsoDateTimeFilter
+from api.filters import CollectionFilterBackend, CollectionOrderingFilter, UtcIsoDateTimeFilter
 from api.pagination import PageNumberPagination
 from api.permissions import RolePermission
 from api.schema import problems
@@ -122,7 +122,7 @@ class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         "verify": frozenset({Role.ADMIN, Role.AUDITOR, Role.OFFICER}),
     }
     superuser_actions = ("export", "verify")
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, filters.OrderingFilter]
+    filter_backends = [CollectionFilterBackend, CollectionOrderingFilter]
     filterset_class = AuditEventFilter
     ordering_fields = ["created_at"]
     ordering = ["-created_at", "-sequence"]

@@ -80,10 +80,6 @@ class BidViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             return bids.prefetch_related("responses", "documents")
         return bids  # actions hand the bid to a service, which reads what it needs
 
-    def filter_queryset(self, queryset):
-        # Query filters and ordering shape lists; a bid addressed by its id is not filtered.
-        return super().filter_queryset(queryset) if self.action == "list" else queryset
-
     @property
     def ordering_fields(self):
         # Ordering by price reveals it: the visibility policy decides, per tender.

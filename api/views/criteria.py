@@ -2,11 +2,12 @@ import django_filters
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import filters, mixins, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.etags import etag_for, expected_version
+from api.filters import CollectionFilterBackend, CollectionOrderingFilter, CollectionSearchFilter
 from api.permissions import OFFICERS, RolePermission
 from api.schema import LIST, READ, WRITE, problems
 from api.serializers.criteria import (
@@ -71,11 +72,7 @@ class CriterionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         "copy": OFFICERS,
     }
     filterset_class = CriterionFilter
-    filter_backends = [
-        django_filters.rest_framework.DjangoFilterBackend,
-        filters.SearchFilter,
-        filters.OrderingFilter,
-    ]
+    filter_backends = [CollectionFilterBackend, CollectionSearchFilter, CollectionOrderingFilter]
     search_fields = ["code", "title", "title_en", "description", "description_en"]
     ordering_fields = ["code", "category", "level", "created_at"]
     ordering = ["code"]

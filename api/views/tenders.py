@@ -114,7 +114,8 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         )
 
     def retrieve(self, request, pk=None):
-        return _with_etag(Response(self.get_serializer(self.get_object()).data), self.get_object())
+        tender = self.get_object()
+        return _with_etag(Response(self.get_serializer(tender).data), tender)
 
     @extend_schema(
         summary="Create a tender",
