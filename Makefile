@@ -56,7 +56,7 @@ run: demo
 	  --worker-class config.gunicorn_worker.ReceiptThreadWorker --threads $(WEB_THREADS) --access-logfile - --timeout 120
 
 test: $(STAMP)
-	$(PY) -m pytest -n 2 --dist loadfile -p no:cacheprovider
+	DB_CONN_MAX_AGE=$${DB_CONN_MAX_AGE:-0} $(PY) -m pytest -n 2 --dist loadfile -p no:cacheprovider
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -1,10 +1,11 @@
 from rest_framework import serializers
 
+from api.serializers.common import PrebuiltFieldsMixin
 from audit.chain import REASONS
 from audit.models import AuditEvent
 
 
-class AuditEventSerializer(serializers.ModelSerializer):
+class AuditEventSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
     """One link of an organisation's chain, as recorded (nothing here is ever changed)."""
 
     organization = serializers.UUIDField(source="organization_id", allow_null=True)

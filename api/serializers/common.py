@@ -1,8 +1,28 @@
+import copy
 import re
 from decimal import Decimal
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+
+class PrebuiltFieldsMixin:
+    """Build a ModelSerializer's fields once per class, then copy them per instance.
+
+    ModelSerializer.get_fields() introspects the model on every instantiation (field info,
+    kwargs per field); for the output serializers of the key reads that was a third of a
+    request. Their fields do not depend on the context, so the built fields serve as a
+    prototype and each instance gets a deep copy, just as DRF copies declared fields. Do not
+    use it on a serializer whose get_fields() looks at self.context or self.instance.
+    """
+
+    def get_fields(self):
+        cls = type(self)
+        prototype = cls.__dict__.get("_prebuilt_fields")
+        if prototype is None:
+            prototype = super().get_fields()
+            cls._prebuilt_fields = prototype
+        return copy.deepcopy(prototype)
 
 
 class DecimalStringField(serializers.DecimalField):

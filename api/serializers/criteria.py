@@ -3,6 +3,7 @@ from decimal import Decimal
 from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from api.serializers.common import PrebuiltFieldsMixin
 from criteria.models import (
     Category,
     Criterion,
@@ -46,7 +47,7 @@ class OcdsField(serializers.JSONField):
     pass
 
 
-class CriterionSerializer(serializers.ModelSerializer):
+class CriterionSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
     rule = RuleField()
     ocds = OcdsField(required=False, allow_null=True)
     shared = serializers.BooleanField(
@@ -136,7 +137,7 @@ def _amount_field(help_text: str):
     )
 
 
-class TenderCriterionSerializer(serializers.ModelSerializer):
+class TenderCriterionSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
     rule = RuleField()
     lot = serializers.UUIDField(source="lot_id", allow_null=True)
     criterion = serializers.UUIDField(
@@ -271,7 +272,7 @@ class AmendInputSerializer(serializers.Serializer):
     changes = AmendmentChangesSerializer()
 
 
-class AmendmentSerializer(serializers.ModelSerializer):
+class AmendmentSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
     created_by = serializers.CharField(source="created_by.username", allow_null=True, default=None)
 
     class Meta:

@@ -1,7 +1,13 @@
 from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from api.serializers.common import CpvCodesField, MoneySerializer, OrgRefSerializer, money
+from api.serializers.common import (
+    CpvCodesField,
+    MoneySerializer,
+    OrgRefSerializer,
+    PrebuiltFieldsMixin,
+    money,
+)
 from procurement import visibility
 from procurement.models import BUYER_ROLES, CURRENCIES, Lot, Procedure, Tender
 
@@ -51,7 +57,7 @@ class EvaluationField(serializers.JSONField):
     pass
 
 
-class LotSerializer(serializers.ModelSerializer):
+class LotSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
     estimated_value = serializers.SerializerMethodField()
     minimum_turnover = serializers.SerializerMethodField()
 
@@ -90,7 +96,7 @@ class LotInputSerializer(serializers.Serializer):
     )
 
 
-class TenderSerializer(serializers.ModelSerializer):
+class TenderSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
     """A tender as its reader may see it."""
 
     organization = OrgRefSerializer(read_only=True)
