@@ -7,14 +7,13 @@ from rest_framework import serializers
 
 
 class PrebuiltFieldsMixin:
-    """Build a ModelSerializer's fields once per class, then copy them per instance.
-
-    ModelSerializer.get_fields() introspects the model on every instantiation (field info,
-    kwargs per field); for the output serializers of the key reads that was a third of a
-    request. Their fields do not depend on the context, so the built fields serve as a
-    prototype and each instance gets a deep copy, just as DRF copies declared fields. Do not
-    use it on a serializer whose get_fields() looks at self.context or self.instance.
-    """
+    # Build a ModelSerializer's fields once per class, then copy them per instance.
+    # ModelSerializer.get_fields() introspects the model on every instantiation (field info,
+    # kwargs per field). The output serializers of the key reads do not vary their fields by
+    # context, so the built fields serve as a prototype and each instance gets a deep copy,
+    # as DRF copies declared fields. Not for a serializer whose get_fields() looks at
+    # self.context or self.instance. (A comment, not a docstring: drf-spectacular would
+    # publish a docstring as the description of every schema that uses the mixin.)
 
     def get_fields(self):
         cls = type(self)
