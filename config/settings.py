@@ -163,8 +163,27 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Uploaded documents: the file system under MEDIA_ROOT, or an S3-compatible object store
+# (django-storages) when ANBUD_S3_BUCKET is set, so that several web nodes share them.
+# Credentials come the usual boto3 way (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or a role).
+ANBUD_S3_BUCKET = os.environ.get("ANBUD_S3_BUCKET", "")
+if ANBUD_S3_BUCKET:
+    DEFAULT_FILE_STORAGE_CONFIG = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": ANBUD_S3_BUCKET,
+            "endpoint_url": os.environ.get("ANBUD_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("ANBUD_S3_REGION") or None,
+            "location": os.environ.get("ANBUD_S3_PREFIX", ""),
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    DEFAULT_FILE_STORAGE_CONFIG = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_FILE_STORAGE_CONFIG,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True

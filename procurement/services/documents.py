@@ -146,9 +146,11 @@ def _add_bid_document(bid, actor, uploaded, kind, checked, written) -> BidDocume
 
 def _stored_files(folder: str) -> Iterator[tuple[str, list[str]]]:
     """(folder, file names) for ``folder`` and every folder below it, sorted."""
-    if not default_storage.exists(folder):
+    # No exists() check: object stores have no folders, only keys with a common prefix.
+    try:
+        folders, names = default_storage.listdir(folder)
+    except FileNotFoundError:
         return
-    folders, names = default_storage.listdir(folder)
     if names:
         yield folder, names
     for sub in sorted(folders):
