@@ -4,7 +4,9 @@ import logging
 import sys
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponse, JsonResponse
@@ -160,6 +162,26 @@ def _audit_denial(request, reason: str) -> None:
         object_type="request",
         data={"method": request.method, "path": request.path, "reason": reason},
     )
+
+
+def json_400(request, exception=None):
+    """Requests Django refuses before any view (SuspiciousOperation): too large a body is 413."""
+    too_large = isinstance(exception, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent)
+    if not request.path.startswith("/api/"):
+        from django.views.defaults import bad_request
+
+        return bad_request(request, exception)
+    if too_large:
+        body = problem(
+            413,
+            "The request body is larger than this service accepts "
+            f"({settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes; documents up to "
+            f"{settings.ANBUD_MAX_UPLOAD_BYTES} bytes as multipart uploads).",
+            code="too_large",
+        )
+    else:
+        body = problem(400, "The request could not be read.", code="bad_request")
+    return JsonResponse(body, status=body["status"], content_type=PROBLEM_CONTENT_TYPE)
 
 
 def json_404(request, exception=None):

@@ -4,7 +4,8 @@ import re
 
 from procurement.errors import PreconditionFailed
 
-_ETAG = re.compile(r'^(?:W/)?"(?P<tag>[0-9a-f]{8})-(?P<version>\d+)"$')
+# "<id>-<version>", optionally with the body hash that api.conditional appends to GET answers.
+_ETAG = re.compile(r'^(?:W/)?"(?P<tag>[0-9a-f]{8})-(?P<version>\d+)(?:-[0-9a-f]{16})?"$')
 
 
 def etag_for(obj) -> str:

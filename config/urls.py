@@ -22,5 +22,6 @@ urlpatterns = [
     path("readyz", readyz, name="readyz"),
 ]
 
+handler400 = "api.errors.json_400"
 handler404 = "api.errors.json_404"
 handler500 = "api.errors.json_500"

@@ -178,3 +178,13 @@ def test_a_body_nested_within_the_bound_is_parsed(api):
     response = client.post("/api/v1/tenders/", {"title": [[[["x"]]]]}, format="json")
     assert response.status_code == 400
     assert "nested" not in response.json()["detail"]
+
+
+def test_a_body_over_the_limit_is_a_413_problem(api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    client, _ = api("officer")
+    body = '{"title": "' + "x" * 2000 + '"}'
+    response = client.generic("POST", "/api/v1/tenders/", body, content_type="application/json")
+    assert response.status_code == 413, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "too_large"
