@@ -35,7 +35,7 @@ class ConditionalApiGetMiddleware:
             return response
         digest = hashlib.blake2b(response.content, digest_size=8).hexdigest()
         version_tag = response.get("ETag", "")
-        tag = f"{version_tag[:-1]}-{digest}\"" if version_tag.endswith('"') else f'"{digest}"'
+        tag = f'{version_tag[:-1]}-{digest}"' if version_tag.endswith('"') else f'"{digest}"'
         response["ETag"] = tag
         response["Cache-Control"] = "private, no-cache"
         patch_vary_headers(response, ["Authorization"])
