@@ -1,8 +1,8 @@
 """Benchmark: the last seconds before a deadline. N bidders submit in the final window, some
-more just after it, against gunicorn on PostgreSQL (with Redis for the cache when given).
+more just after it, against gunicorn (the worker class `make run` uses) on PostgreSQL.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/anbud CELERY_BROKER_URL=redis://127.0.0.1:6379/13 \\
-        .venv/bin/python bench/deadline.py [--bidders 200] [--late 20] [--window 2] [--workers 4]
+        .venv/bin/python bench/deadline.py [--bidders 200] [--late 20] [--window 2] [--workers 2] [--threads 4]
 
 It makes its own database (``<name>_deadline_bench``), so the one in DATABASE_URL is not
 touched. Prints receipts, refusals and errors for the bids sent in time and for the late
@@ -16,10 +16,7 @@ import datetime as dt
 import http.client
 import json
 import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -29,6 +26,8 @@ from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.gunicorn import serving  # noqa: E402 - after the path is set
 
 
 def _bench_database_url() -> str:
@@ -45,12 +44,6 @@ def _bench_database_url() -> str:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     return urlunparse(parsed._replace(path="/" + name))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def build(count: int):
@@ -136,8 +129,8 @@ def main() -> None:
     parser.add_argument("--bidders", type=int, default=200, help="bids sent in the window")
     parser.add_argument("--late", type=int, default=20, help="bids sent after the deadline")
     parser.add_argument("--window", type=float, default=2.0, help="seconds before the deadline")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument(
         "--worker-class",
         default="config.gunicorn_worker.ReceiptThreadWorker",
@@ -161,46 +154,19 @@ def main() -> None:
     tender, bidders = build(args.bidders + args.late)
     connection.close()
 
-    port = _free_port()
     log = Path(tempfile.mkstemp(prefix="anbud-deadline-", suffix=".log")[1])
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(args.workers),
-            "--threads",
-            str(args.threads),
-            "--timeout",
-            "120",
-            "--backlog",
-            "2048",
-            "--worker-class",
-            args.worker_class,
-        ],
-        cwd=ROOT,
-        env=os.environ.copy(),
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        for _ in range(300):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                time.sleep(0.1)
+    with serving(
+        os.environ.copy(),
+        log,
+        workers=args.workers,
+        threads=args.threads,
+        worker_class=args.worker_class,
+    ) as (_, port):
         # Warm every worker once (imports, connections) before the race.
-        warm = []
         for _, token in bidders[: args.workers * 2]:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             conn.request("GET", "/api/v1/tenders/", headers={"Authorization": f"Token {token}"})
-            warm.append(conn.getresponse().status)
+            conn.getresponse().read()
             conn.close()
 
         deadline_ts = time.time() + 4.0
@@ -222,9 +188,6 @@ def main() -> None:
             thread.start()
         for thread in threads:
             thread.join(timeout=180)
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
 
     def tally(rows):
         receipts = [r for r in rows if r["status"] == 200]

@@ -9,17 +9,15 @@ Anbud from gunicorn against it, and stops and starts that cluster.
 import glob
 import os
 import shutil
-import signal
-import socket
 import subprocess
-import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+from bench.gunicorn import free_port, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.slow]
@@ -28,12 +26,6 @@ pytestmark = [pytest.mark.slow]
 def _pg_bin(name: str) -> str | None:
     found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
     return found[-1] if found else None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _as_postgres(*args: str) -> None:
@@ -71,7 +63,7 @@ def cluster():
     if os.geteuid() == 0:
         shutil.chown(base, "postgres")
         shutil.chown(data, "postgres")
-    port = _free_port()
+    port = free_port()
     _as_postgres(initdb, "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync")
     options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off"
 
@@ -102,7 +94,6 @@ def cluster():
 
 
 def test_a_database_outage_answers_503_and_the_service_recovers(cluster, tmp_path):
-    port = _free_port()
     log = tmp_path / "gunicorn.log"
     env = {
         **os.environ,
@@ -111,27 +102,10 @@ def test_a_database_outage_answers_503_and_the_service_recovers(cluster, tmp_pat
         "ANBUD_VAR_DIR": str(tmp_path),
         "CELERY_BROKER_URL": "",
     }
-    server = subprocess.Popen(
-        [
-            sys.executable, "-m", "gunicorn", "config.wsgi:application",
-            "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "2",
-            "--worker-class", "config.gunicorn_worker.ReceiptThreadWorker",
-        ],
-        cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    # A write request opens a transaction (so it touches the database) and, anonymous, is 401.
-    write = ("POST", f"{base}/api/v1/tenders/")
-    read = ("GET", f"{base}/api/v1/tenders/", {"Authorization": "Token " + "0" * 64})
-    try:
-        for _ in range(300):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                assert server.poll() is None, log.read_text()[-3000:]
-                time.sleep(0.1)
+    with serving(env, log, workers=1, threads=2) as (base, _):
+        # A write request opens a transaction (so it touches the database); anonymous, it is 401.
+        write = ("POST", f"{base}/api/v1/tenders/")
+        read = ("GET", f"{base}/api/v1/tenders/", {"Authorization": "Token " + "0" * 64})
         assert _call(*write)[0] == 401  # the connection now persists (DB_CONN_MAX_AGE)
 
         cluster.stop()
@@ -146,9 +120,6 @@ def test_a_database_outage_answers_503_and_the_service_recovers(cluster, tmp_pat
 
         cluster.start()
         assert _call(*write)[0] == 401  # the first request after the restart already works
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
 
     text = log.read_text()
     assert "Traceback" not in text, text[-3000:]

@@ -8,10 +8,6 @@ arrived (config/gunicorn_worker.py). bench/deadline.py is the full-size version 
 
 import datetime as dt
 import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -21,17 +17,12 @@ from django.conf import settings
 from django.db import connection
 
 from bench.deadline import build, fire
+from bench.gunicorn import serving
 
 ROOT = Path(__file__).resolve().parents[2]
 IN_TIME, LATE = 80, 5
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_every_bid_sent_before_the_deadline_is_receipted_and_no_later_one(tmp_path):
@@ -46,25 +37,8 @@ def test_every_bid_sent_before_the_deadline_is_receipted_and_no_later_one(tmp_pa
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
         "ANBUD_VAR_DIR": str(tmp_path),
     }
-    port = _free_port()
     log = tmp_path / "gunicorn.log"
-    server = subprocess.Popen(
-        [
-            sys.executable, "-m", "gunicorn", "config.wsgi:application",
-            "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4",
-            "--worker-class", "config.gunicorn_worker.ReceiptThreadWorker",
-        ],
-        cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )  # fmt: skip
-    try:
-        for _ in range(300):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                assert server.poll() is None, log.read_text()[-3000:]
-                time.sleep(0.1)
+    with serving(env, log, workers=2, threads=4) as (_, port):
         deadline_ts = time.time() + 2.0
         deadline = dt.datetime.fromtimestamp(deadline_ts, tz=dt.UTC)
         Tender.objects.filter(pk=tender.pk).update(submission_deadline=deadline)
@@ -80,9 +54,6 @@ def test_every_bid_sent_before_the_deadline_is_receipted_and_no_later_one(tmp_pa
             thread.start()
         for thread in threads:
             thread.join(timeout=120)
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
 
     in_time = [r for r in results if r["at"] < deadline_ts]
     late = [r for r in results if r["at"] >= deadline_ts]
