@@ -16,7 +16,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from audit.middleware import SAFE_METHODS
 from audit.services import record_deferred
-from procurement.errors import DomainError
+from procurement.errors import DomainError, field_error
 
 PROBLEM_TYPE_BASE = "https://anbud.example/problems/"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -52,26 +52,14 @@ def flatten_errors(detail: Any, path: str = "") -> list[dict[str, str]]:
     elif isinstance(detail, list):
         if all(isinstance(item, str) for item in detail):
             for item in detail:
-                out.append(
-                    {
-                        "field": path,
-                        "code": getattr(item, "code", None) or "invalid",
-                        "message": str(item),
-                    }
-                )
+                out.append(field_error(path, getattr(item, "code", None) or "invalid", str(item)))
         else:
             for index, item in enumerate(detail):
                 if item in ({}, [], None):
                     continue
                 out.extend(flatten_errors(item, f"{path}/{index}"))
     else:
-        out.append(
-            {
-                "field": path,
-                "code": getattr(detail, "code", None) or "invalid",
-                "message": str(detail),
-            }
-        )
+        out.append(field_error(path, getattr(detail, "code", None) or "invalid", str(detail)))
     return out
 
 

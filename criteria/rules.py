@@ -4,6 +4,7 @@ checks against a frozen rule, and labels. The rule vocabulary itself lives in
 
 from typing import Any
 
+from procurement.errors import field_error
 from scoring.engine.fulfilment import AnswerError, compile_rule
 from scoring.engine.rules import ManualRule, parse_rule, rule_errors
 
@@ -30,16 +31,10 @@ def field_errors(rule: Any, *, base: str = "/rule") -> list[dict[str, str]]:
     floats = [p for p, v in _walk_paths(rule, base) if isinstance(v, float)]
     if floats:
         return [
-            {
-                "field": p,
-                "code": "float_not_allowed",
-                "message": 'give numbers as decimal strings, e.g. "0.5"',
-            }
+            field_error(p, "float_not_allowed", 'give numbers as decimal strings, e.g. "0.5"')
             for p in floats
         ]
-    return [
-        {"field": base + e.pointer, "code": e.code, "message": e.message} for e in rule_errors(rule)
-    ]
+    return [field_error(base + e.pointer, e.code, e.message) for e in rule_errors(rule)]
 
 
 def _walk_paths(value: Any, path: str):

@@ -11,7 +11,7 @@ from audit.chain import canonical, to_json_value
 from audit.services import record
 from criteria import rules
 from criteria.models import Criterion, Kind, Source, TenderAmendment, TenderCriterion
-from procurement.errors import InvalidInput, NotAllowed, StateConflict
+from procurement.errors import InvalidInput, NotAllowed, StateConflict, field_error
 from procurement.evaluation import parse_evaluation
 from procurement.models import Lot, Tender, User
 from procurement.services.common import OFFICER_ROLES, changed_fields, check_version, require_role
@@ -43,27 +43,19 @@ def _validate_definition(data: dict[str, Any], *, base: str = "") -> None:
     field = data.get("profile_field") or ""
     if source == Source.SUPPLIER_PROFILE and field not in rules.PROFILE_FIELDS:
         errors.append(
-            {
-                "field": f"{base}/profile_field",
-                "code": "invalid_choice",
-                "message": f"one of {', '.join(sorted(rules.PROFILE_FIELDS))}",
-            }
+            field_error(
+                f"{base}/profile_field",
+                "invalid_choice",
+                f"one of {', '.join(sorted(rules.PROFILE_FIELDS))}",
+            )
         )
     if source == Source.BID and field:
         errors.append(
-            {
-                "field": f"{base}/profile_field",
-                "code": "not_allowed",
-                "message": "only for source supplier_profile",
-            }
+            field_error(f"{base}/profile_field", "not_allowed", "only for source supplier_profile")
         )
     if source == Source.SUPPLIER_PROFILE and rules.rule_type(data.get("rule") or {}) == "manual":
         errors.append(
-            {
-                "field": f"{base}/source",
-                "code": "invalid",
-                "message": "a manual criterion is scored from the bid",
-            }
+            field_error(f"{base}/source", "invalid", "a manual criterion is scored from the bid")
         )
     if errors:
         raise InvalidInput("The criterion is invalid.", code="invalid_criterion", errors=errors)
@@ -86,7 +78,7 @@ def _unique_code(organization_id, code: str, exclude=None) -> None:
     if qs.exists():
         raise InvalidInput(
             "Your library already has a criterion with this code.",
-            errors=[{"field": "/code", "code": "unique", "message": f"'{code}' is taken."}],
+            errors=[field_error("/code", "unique", f"'{code}' is taken.")],
         )
 
 
@@ -202,7 +194,7 @@ def _amounts(kind: str, weight, value, percent) -> dict[str, Decimal | None]:
         raise InvalidInput(
             f"A {kind} is not scored: it takes no weight, value or percent.",
             errors=[
-                {"field": f"/{name}", "code": "not_allowed", "message": f"a {kind} is not scored"}
+                field_error(f"/{name}", "not_allowed", f"a {kind} is not scored")
                 for name, x in (("weight", weight), ("value", value), ("percent", percent))
                 if x is not None
             ],
@@ -235,14 +227,12 @@ def attach_criterion(
     if (criterion is None) == (definition is None):
         raise InvalidInput(
             "Give either `criterion` (a library id) or an inline `definition`.",
-            errors=[
-                {"field": "/criterion", "code": "required", "message": "criterion or definition"}
-            ],
+            errors=[field_error("/criterion", "required", "criterion or definition")],
         )
     if lot is not None and lot.tender_id != tender.pk:
         raise InvalidInput(
             "The lot does not belong to the tender.",
-            errors=[{"field": "/lot", "code": "invalid", "message": "Not a lot of this tender."}],
+            errors=[field_error("/lot", "invalid", "Not a lot of this tender.")],
         )
     if criterion is not None:
         data = {name: getattr(criterion, name) for name in TEXT_FIELDS}
@@ -253,13 +243,7 @@ def attach_criterion(
     if TenderCriterion.objects.filter(tender=tender, code=data["code"]).exists():
         raise InvalidInput(
             "The tender already uses a criterion with this code.",
-            errors=[
-                {
-                    "field": "/criterion",
-                    "code": "unique",
-                    "message": f"{data['code']} is already attached.",
-                }
-            ],
+            errors=[field_error("/criterion", "unique", f"{data['code']} is already attached.")],
         )
     position = (
         TenderCriterion.objects.filter(tender=tender).aggregate(m=Max("position"))["m"] or 0
@@ -401,9 +385,7 @@ def amend_tender(
     if not (reason or "").strip():
         raise InvalidInput(
             "An amendment needs a reason.",
-            errors=[
-                {"field": "/reason", "code": "required", "message": "Say why the tender changes."}
-            ],
+            errors=[field_error("/reason", "required", "Say why the tender changes.")],
         )
     tender = Tender.objects.select_for_update().get(pk=tender.pk)
     if tender.status != Tender.Status.PUBLISHED or tender.deadline_passed():
@@ -430,11 +412,11 @@ def amend_tender(
             raise InvalidInput(
                 "An amendment may extend the deadline, never shorten it (suppliers need time to adapt).",
                 errors=[
-                    {
-                        "field": "/changes/submission_deadline",
-                        "code": "too_early",
-                        "message": "must be later than the current deadline",
-                    }
+                    field_error(
+                        "/changes/submission_deadline",
+                        "too_early",
+                        "must be later than the current deadline",
+                    )
                 ],
             )
         tender.submission_deadline = new_deadline
@@ -450,11 +432,11 @@ def amend_tender(
             raise InvalidInput(
                 "Not a criterion of this tender.",
                 errors=[
-                    {
-                        "field": f"/changes/criteria/{i}/tender_criterion",
-                        "code": "unknown_criterion",
-                        "message": "not a criterion of this tender",
-                    }
+                    field_error(
+                        f"/changes/criteria/{i}/tender_criterion",
+                        "unknown_criterion",
+                        "not a criterion of this tender",
+                    )
                 ],
             )
         amounts = {k: item[k] for k in ("weight", "value", "percent") if k in item}
@@ -469,11 +451,11 @@ def amend_tender(
         raise InvalidInput(
             "The amendment changes nothing.",
             errors=[
-                {
-                    "field": "/changes",
-                    "code": "empty",
-                    "message": "give evaluation, submission_deadline, title, description or criteria",
-                }
+                field_error(
+                    "/changes",
+                    "empty",
+                    "give evaluation, submission_deadline, title, description or criteria",
+                )
             ],
         )
     tender.version += 1
@@ -487,10 +469,7 @@ def amend_tender(
         raise InvalidInput(
             "After this amendment the tender would fail its checks.",
             code="amendment_checks_failed",
-            errors=[
-                {"field": "/changes", "code": c["code"], "message": c["message"]["en"]}
-                for c in errors
-            ],
+            errors=[field_error("/changes", c["code"], c["message"]["en"]) for c in errors],
             checks=errors,
         )
     after = configuration(tender)

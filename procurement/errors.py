@@ -8,6 +8,11 @@ such as the current state or the list of what is missing.
 from typing import Any
 
 
+def field_error(field: str, code: str, message: str) -> dict[str, str]:
+    """One entry of an error's ``errors``: the field as a JSON Pointer, a code, a message."""
+    return {"field": field, "code": code, "message": message}
+
+
 class DomainError(Exception):
     status = 400
     title = "Invalid request"

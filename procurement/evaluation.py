@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from procurement.errors import field_error
+
 
 def _decimal(value: object) -> Decimal:
     if isinstance(value, bool | float):
@@ -109,7 +111,7 @@ class EvaluationSettings(BaseModel):
 def parse_evaluation(data: object) -> tuple[dict | None, list[dict[str, str]]]:
     """Validate; return (normalised JSON, []) or (None, field errors with JSON pointers)."""
     if not isinstance(data, dict):
-        return None, [{"field": "/evaluation", "code": "invalid", "message": "must be an object"}]
+        return None, [field_error("/evaluation", "invalid", "must be an object")]
     try:
         settings = EvaluationSettings.model_validate(data)
     except ValidationError as exc:
@@ -119,6 +121,6 @@ def parse_evaluation(data: object) -> tuple[dict | None, list[dict[str, str]]]:
             message = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
                 message = f"unknown setting '{err['loc'][-1]}'"
-            errors.append({"field": pointer, "code": err["type"], "message": message})
+            errors.append(field_error(pointer, err["type"], message))
         return None, errors
     return settings.model_dump(mode="json", exclude_none=True), []

@@ -17,7 +17,7 @@ from django.core.files.uploadhandler import (
     TemporaryFileUploadHandler,
 )
 
-from procurement.errors import FileTooLarge, InvalidInput, UnsupportedFileType
+from procurement.errors import FileTooLarge, InvalidInput, UnsupportedFileType, field_error
 
 _PDF = b"%PDF-"
 _ZIP = (b"PK\x03\x04", b"PK\x05\x06")
@@ -116,7 +116,7 @@ def check_upload(uploaded) -> CheckedFile:
         raise InvalidInput(
             "Attach the file as multipart form field 'file'.",
             code="file_missing",
-            errors=[{"field": "/file", "code": "required", "message": "No file was sent."}],
+            errors=[field_error("/file", "required", "No file was sent.")],
         )
     limit = max_upload_bytes()
     if uploaded.size is not None and uploaded.size > limit:
@@ -150,7 +150,7 @@ def check_upload(uploaded) -> CheckedFile:
         raise InvalidInput(
             "The file is empty.",
             code="file_empty",
-            errors=[{"field": "/file", "code": "empty", "message": "The file is empty."}],
+            errors=[field_error("/file", "empty", "The file is empty.")],
         )
     found = _family(head)
     ok = (

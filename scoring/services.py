@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from audit.services import record
 from criteria.models import TenderCriterion
-from procurement.errors import InvalidInput, StateConflict
+from procurement.errors import InvalidInput, StateConflict, field_error
 from procurement.models import Bid, Lot, Role, Tender, User
 from procurement.services.common import OFFICER_ROLES, require_role
 from scoring import snapshot
@@ -88,13 +88,7 @@ def declare_conflict(
     if not (statement or "").strip():
         raise InvalidInput(
             "Write a statement.",
-            errors=[
-                {
-                    "field": "/statement",
-                    "code": "required",
-                    "message": "e.g. 'No ties to any bidder'",
-                }
-            ],
+            errors=[field_error("/statement", "required", "e.g. 'No ties to any bidder'")],
         )
     if ConflictDeclaration.objects.filter(tender=tender, evaluator=actor).exists():
         raise StateConflict("You have already declared for this tender.", code="already_declared")
@@ -128,7 +122,7 @@ def record_conflict_measure(
     if not (measure or "").strip():
         raise InvalidInput(
             "Describe the measure.",
-            errors=[{"field": "/measure", "code": "required", "message": "required"}],
+            errors=[field_error("/measure", "required", "required")],
         )
     declaration.measure = measure.strip()
     declaration.measure_by = actor
@@ -159,29 +153,25 @@ def _check_items(
         tc = manual.get(str(item.get("tender_criterion")))
         if bid is None:
             errors.append(
-                {
-                    "field": f"/scores/{i}/bid",
-                    "code": "unknown_bid",
-                    "message": "not a submitted bid of this tender",
-                }
+                field_error(f"/scores/{i}/bid", "unknown_bid", "not a submitted bid of this tender")
             )
             continue
         if tc is None:
             errors.append(
-                {
-                    "field": f"/scores/{i}/tender_criterion",
-                    "code": "not_manual",
-                    "message": "not a manual criterion of this tender",
-                }
+                field_error(
+                    f"/scores/{i}/tender_criterion",
+                    "not_manual",
+                    "not a manual criterion of this tender",
+                )
             )
             continue
         if tc.lot_id not in (None, bid.lot_id):
             errors.append(
-                {
-                    "field": f"/scores/{i}/tender_criterion",
-                    "code": "other_lot",
-                    "message": "the criterion does not apply to the bid's lot",
-                }
+                field_error(
+                    f"/scores/{i}/tender_criterion",
+                    "other_lot",
+                    "the criterion does not apply to the bid's lot",
+                )
             )
             continue
         raw = item.get("score")
@@ -191,21 +181,13 @@ def _check_items(
             score = Decimal(str(raw))
         except InvalidOperation:
             errors.append(
-                {
-                    "field": f"/scores/{i}/score",
-                    "code": "invalid",
-                    "message": 'a number such as 4 or "3.5"',
-                }
+                field_error(f"/scores/{i}/score", "invalid", 'a number such as 4 or "3.5"')
             )
             continue
         scale = int(tc.rule.get("scale_max", 0))
         if not (0 <= score <= scale):
             errors.append(
-                {
-                    "field": f"/scores/{i}/score",
-                    "code": "out_of_scale",
-                    "message": f"between 0 and {scale}",
-                }
+                field_error(f"/scores/{i}/score", "out_of_scale", f"between 0 and {scale}")
             )
             continue
         checked.append((bid, tc, score, (item.get(text_field) or "").strip()))
@@ -291,11 +273,7 @@ def set_consensus(
         )
     checked = _check_items(tender, items, text_field="justification")
     missing = [
-        {
-            "field": f"/scores/{i}/justification",
-            "code": "required",
-            "message": "a written justification is required",
-        }
+        field_error(f"/scores/{i}/justification", "required", "a written justification is required")
         for i, (_, _, _, text) in enumerate(checked)
         if not text
     ]
@@ -675,11 +653,7 @@ def draw_lottery(
         raise InvalidInput(
             "The witness must be another officer of your organisation.",
             errors=[
-                {
-                    "field": "/witness",
-                    "code": "invalid_witness",
-                    "message": "another officer of the organisation",
-                }
+                field_error("/witness", "invalid_witness", "another officer of the organisation")
             ],
         )
     if evaluation.status != Evaluation.Status.DONE:
@@ -759,17 +733,13 @@ def award_tender(
         raise InvalidInput(
             "Name a completed evaluation of this tender.",
             errors=[
-                {
-                    "field": "/evaluation",
-                    "code": "invalid",
-                    "message": "not a completed evaluation of this tender",
-                }
+                field_error("/evaluation", "invalid", "not a completed evaluation of this tender")
             ],
         )
     if not (justification or "").strip():
         raise InvalidInput(
             "Give the justification of the decision.",
-            errors=[{"field": "/justification", "code": "required", "message": "required"}],
+            errors=[field_error("/justification", "required", "required")],
         )
     result = result_of(evaluation)
     ranked = {
@@ -783,43 +753,33 @@ def award_tender(
         if lot_id is None:  # a one-lot tender may leave the lot out
             if len(ranked) != 1:
                 errors.append(
-                    {
-                        "field": f"/lots/{i}/lot",
-                        "code": "required",
-                        "message": "the tender has several lots: name the lot",
-                    }
+                    field_error(
+                        f"/lots/{i}/lot", "required", "the tender has several lots: name the lot"
+                    )
                 )
                 continue
             (lot_id,) = ranked
         lot_id = str(lot_id)
         if lot_id not in ranked:
             errors.append(
-                {
-                    "field": f"/lots/{i}/lot",
-                    "code": "unknown_lot",
-                    "message": "not a lot of this evaluation",
-                }
+                field_error(f"/lots/{i}/lot", "unknown_lot", "not a lot of this evaluation")
             )
             continue
         if lot_id in seen_lots:
-            errors.append(
-                {"field": f"/lots/{i}/lot", "code": "duplicate", "message": "named twice"}
-            )
+            errors.append(field_error(f"/lots/{i}/lot", "duplicate", "named twice"))
             continue
         seen_lots.add(lot_id)
         if not bids:
-            errors.append(
-                {"field": f"/lots/{i}/bids", "code": "required", "message": "name at least one bid"}
-            )
+            errors.append(field_error(f"/lots/{i}/bids", "required", "name at least one bid"))
             continue
         bad = [b for b in bids if b not in qualified_ids[lot_id]]
         if bad:
             errors.append(
-                {
-                    "field": f"/lots/{i}/bids",
-                    "code": "not_qualified",
-                    "message": f"not qualified in this evaluation: {', '.join(bad)}",
-                }
+                field_error(
+                    f"/lots/{i}/bids",
+                    "not_qualified",
+                    f"not qualified in this evaluation: {', '.join(bad)}",
+                )
             )
             continue
         top = [b["bid"] for b in sorted(ranked[lot_id], key=lambda b: b["rank"] or 10**9)][
@@ -839,11 +799,7 @@ def award_tender(
             "The award deviates from the evaluation's ranking: explain why in the justification (at least 40 characters).",
             code="deviation_needs_justification",
             errors=[
-                {
-                    "field": "/justification",
-                    "code": "too_short",
-                    "message": "explain the deviation from the ranking",
-                }
+                field_error("/justification", "too_short", "explain the deviation from the ranking")
             ],
         )
     now = timezone.now()
@@ -937,19 +893,17 @@ def simulate(
     for i, item in enumerate(bids):
         lot = lot_by_number.get(item.get("lot", 1))
         if lot is None:
-            errors.append(
-                {"field": f"/bids/{i}/lot", "code": "unknown_lot", "message": "no such lot number"}
-            )
+            errors.append(field_error(f"/bids/{i}/lot", "unknown_lot", "no such lot number"))
             continue
         responses = {}
         for code, value in (item.get("responses") or {}).items():
             if code not in by_code:
                 errors.append(
-                    {
-                        "field": f"/bids/{i}/responses/{code}",
-                        "code": "unknown_criterion",
-                        "message": "no criterion with this code",
-                    }
+                    field_error(
+                        f"/bids/{i}/responses/{code}",
+                        "unknown_criterion",
+                        "no criterion with this code",
+                    )
                 )
                 continue
             responses[str(by_code[code].pk)] = value
@@ -977,11 +931,9 @@ def simulate(
             raise InvalidInput(
                 "Unknown criterion code.",
                 errors=[
-                    {
-                        "field": f"/scores/{i}/code",
-                        "code": "unknown_criterion",
-                        "message": "no criterion with this code",
-                    }
+                    field_error(
+                        f"/scores/{i}/code", "unknown_criterion", "no criterion with this code"
+                    )
                 ],
             )
         consensus.append(
@@ -1010,11 +962,7 @@ def simulate(
             "The simulation input is invalid.",
             code="invalid_simulation",
             errors=[
-                {
-                    "field": "/" + "/".join(str(p) for p in e["loc"]),
-                    "code": e["type"],
-                    "message": e["msg"],
-                }
+                field_error("/" + "/".join(str(p) for p in e["loc"]), e["type"], e["msg"])
                 for e in exc.errors()
             ],
         ) from exc

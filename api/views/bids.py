@@ -23,7 +23,7 @@ from api.serializers.documents import BidDocumentUploadSerializer, DocumentSeria
 from api.views.tenders import file_response
 from audit.services import record_deferred
 from procurement import selectors, visibility
-from procurement.errors import InvalidInput
+from procurement.errors import InvalidInput, field_error
 from procurement.models import Bid, Lot, Tender
 from procurement.services import bids as bid_services
 from procurement.services import documents as document_services
@@ -161,9 +161,7 @@ class BidViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             if lot is None:
                 raise InvalidInput(
                     "The lot does not belong to the tender.",
-                    errors=[
-                        {"field": "/lot", "code": "invalid", "message": "Not a lot of this tender."}
-                    ],
+                    errors=[field_error("/lot", "invalid", "Not a lot of this tender.")],
                 )
         cost = data.get("cost")
         bid = bid_services.create_bid(

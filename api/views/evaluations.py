@@ -28,7 +28,7 @@ from api.serializers.evaluations import (
     VerifySerializer,
 )
 from procurement import selectors as procurement_selectors
-from procurement.errors import NotAllowed
+from procurement.errors import NotAllowed, field_error
 from procurement.models import Role, User
 from scoring import selectors, services
 from scoring.models import Evaluation
@@ -231,7 +231,7 @@ class EvaluationViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 
             raise InvalidInput(
                 "Unknown witness.",
-                errors=[{"field": "/witness", "code": "unknown", "message": "no such user"}],
+                errors=[field_error("/witness", "unknown", "no such user")],
             )
         draws, new = services.draw_lottery(
             evaluation=evaluation, actor=request.user, witness=witness

@@ -33,7 +33,7 @@ from criteria import services as criteria_services
 from criteria.burden import supplier_burden
 from procurement import selectors
 from procurement.checks import all_checks
-from procurement.errors import InvalidInput
+from procurement.errors import InvalidInput, field_error
 from procurement.models import Lot, Tender, TenderDocument
 from procurement.services import documents as document_services
 from procurement.services import opening as opening_services
@@ -325,11 +325,7 @@ class LotViewSet(TenderChildMixin, mixins.ListModelMixin, viewsets.GenericViewSe
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         wrong = [
-            {
-                "field": f"/{key}/currency",
-                "code": "currency_mismatch",
-                "message": f"Use {tender.currency}.",
-            }
+            field_error(f"/{key}/currency", "currency_mismatch", f"Use {tender.currency}.")
             for key in ("estimated_value", "minimum_turnover")
             if data.get(key) and data[key]["currency"] != tender.currency
         ]

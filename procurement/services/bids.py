@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from audit.chain import canonical, to_json_value
 from audit.services import record
-from procurement.errors import InvalidInput, NotAllowed, StateConflict
+from procurement.errors import InvalidInput, NotAllowed, StateConflict, field_error
 from procurement.models import Bid, BidResponse, Lot, Role, Tender, User
 
 COST_FIELDS = (
@@ -52,14 +52,12 @@ def _resolve_lot(tender: Tender, lot: Lot | None) -> Lot:
             return lots[0]
         raise InvalidInput(
             "The tender has several lots; say which lot the bid is for.",
-            errors=[
-                {"field": "/lot", "code": "required", "message": "Choose a lot of the tender."}
-            ],
+            errors=[field_error("/lot", "required", "Choose a lot of the tender.")],
         )
     if lot.tender_id != tender.pk:
         raise InvalidInput(
             "The lot does not belong to the tender.",
-            errors=[{"field": "/lot", "code": "invalid", "message": "Not a lot of this tender."}],
+            errors=[field_error("/lot", "invalid", "Not a lot of this tender.")],
         )
     return lot
 
@@ -68,13 +66,7 @@ def _check_currency(tender: Tender, currency: str | None) -> None:
     if currency and currency != tender.currency:
         raise InvalidInput(
             f"Prices of this tender are in {tender.currency}.",
-            errors=[
-                {
-                    "field": "/price/currency",
-                    "code": "currency_mismatch",
-                    "message": f"Use {tender.currency}.",
-                }
-            ],
+            errors=[field_error("/price/currency", "currency_mismatch", f"Use {tender.currency}.")],
         )
 
 
@@ -93,37 +85,33 @@ def _set_responses(bid: Bid, responses: list[dict[str, Any]]) -> None:
         key = str(item["tender_criterion"])
         if key not in applicable:
             errors.append(
-                {
-                    "field": f"/responses/{i}/tender_criterion",
-                    "code": "unknown_criterion",
-                    "message": "Not a criterion of this tender and lot.",
-                }
+                field_error(
+                    f"/responses/{i}/tender_criterion",
+                    "unknown_criterion",
+                    "Not a criterion of this tender and lot.",
+                )
             )
         elif key in seen:
             errors.append(
-                {
-                    "field": f"/responses/{i}/tender_criterion",
-                    "code": "duplicate",
-                    "message": "Answered twice.",
-                }
+                field_error(f"/responses/{i}/tender_criterion", "duplicate", "Answered twice.")
             )
         elif applicable[key].source == Source.SUPPLIER_PROFILE:
             errors.append(
-                {
-                    "field": f"/responses/{i}/tender_criterion",
-                    "code": "read_from_profile",
-                    "message": f"{applicable[key].code} is read from your organisation's profile, not answered.",
-                }
+                field_error(
+                    f"/responses/{i}/tender_criterion",
+                    "read_from_profile",
+                    f"{applicable[key].code} is read from your organisation's profile, not answered.",
+                )
             )
         else:
             problem = answer_error(applicable[key].rule, item.get("value"))
             if problem is not None:
                 errors.append(
-                    {
-                        "field": f"/responses/{i}/value",
-                        "code": problem["code"],
-                        "message": f"{applicable[key].code}: {problem['message']}",
-                    }
+                    field_error(
+                        f"/responses/{i}/value",
+                        problem["code"],
+                        f"{applicable[key].code}: {problem['message']}",
+                    )
                 )
         seen.add(key)
     if errors:
@@ -311,8 +299,7 @@ def submit_bid(*, bid: Bid, actor: User, received_at: datetime | None = None) ->
             f"{len(missing)} criteria are not answered.",
             code="responses_missing",
             errors=[
-                {"field": "/responses", "code": "missing", "message": f"{m['code']}: {m['title']}"}
-                for m in missing
+                field_error("/responses", "missing", f"{m['code']}: {m['title']}") for m in missing
             ],
             missing=missing,
         )
@@ -325,10 +312,7 @@ def submit_bid(*, bid: Bid, actor: User, received_at: datetime | None = None) ->
             raise InvalidInput(
                 "A life-cycle cost tender needs every cost input.",
                 code="cost_missing",
-                errors=[
-                    {"field": f"/cost/{f}", "code": "required", "message": "Required."}
-                    for f in absent
-                ],
+                errors=[field_error(f"/cost/{f}", "required", "Required.") for f in absent],
             )
     previous = (
         Bid.objects.select_for_update()

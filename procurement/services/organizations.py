@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from audit.services import record
-from procurement.errors import InvalidInput, NotAllowed
+from procurement.errors import InvalidInput, NotAllowed, field_error
 from procurement.models import BUYER_ROLES, SUPPLIER_ROLES, Organization, Role, User
 
 ORG_FIELDS = (
@@ -89,18 +89,12 @@ def add_member(
         raise InvalidInput(
             f"A {organization.kind} organisation's members may have the roles "
             f"{', '.join(sorted(allowed))}.",
-            errors=[
-                {
-                    "field": "/role",
-                    "code": "invalid_choice",
-                    "message": f"'{role}' is not allowed here.",
-                }
-            ],
+            errors=[field_error("/role", "invalid_choice", f"'{role}' is not allowed here.")],
         )
     if User.objects.filter(username__iexact=username).exists():
         raise InvalidInput(
             "That username is taken.",
-            errors=[{"field": "/username", "code": "unique", "message": "That username is taken."}],
+            errors=[field_error("/username", "unique", "That username is taken.")],
         )
     user = User(username=username, email=email, organization=organization, role=role)
     try:
@@ -110,11 +104,7 @@ def add_member(
             "The password is too weak.",
             code="weak_password",
             errors=[
-                {
-                    "field": "/password",
-                    "code": e.code or "invalid",
-                    "message": str(e.message % (e.params or {})),
-                }
+                field_error("/password", e.code or "invalid", str(e.message % (e.params or {})))
                 for e in exc.error_list
             ],
         ) from exc
@@ -125,7 +115,7 @@ def add_member(
     except IntegrityError as exc:
         raise InvalidInput(
             "That username is taken.",
-            errors=[{"field": "/username", "code": "unique", "message": "That username is taken."}],
+            errors=[field_error("/username", "unique", "That username is taken.")],
         ) from exc
     record(
         action="member.added",

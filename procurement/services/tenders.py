@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from audit.services import record
 from procurement.checks import all_checks
-from procurement.errors import InvalidInput, StateConflict
+from procurement.errors import InvalidInput, StateConflict, field_error
 from procurement.evaluation import parse_evaluation
 from procurement.models import Lot, Tender, User
 from procurement.services.common import OFFICER_ROLES, changed_fields, check_version, require_role
@@ -44,7 +44,7 @@ def _duplicate_reference(reference: str) -> InvalidInput:
     return InvalidInput(
         "Your organisation already has a tender with this reference.",
         code="duplicate_reference",
-        errors=[{"field": "/reference", "code": "unique", "message": f"'{reference}' is taken."}],
+        errors=[field_error("/reference", "unique", f"'{reference}' is taken.")],
     )
 
 
@@ -152,10 +152,7 @@ def publish_tender(*, tender: Tender, actor: User) -> Tender:
         raise InvalidInput(
             "The tender cannot be published until these errors are fixed.",
             code="publish_checks_failed",
-            errors=[
-                {"field": _pointer_for(c), "code": c["code"], "message": c["message"]["en"]}
-                for c in errors
-            ],
+            errors=[field_error(_pointer_for(c), c["code"], c["message"]["en"]) for c in errors],
             checks=errors,
         )
     warnings = [c for c in found if c["severity"] == "warning"]
@@ -193,7 +190,7 @@ def cancel_tender(*, tender: Tender, actor: User, reason: str) -> Tender:
     if not (reason or "").strip():
         raise InvalidInput(
             "Give the reason for cancelling.",
-            errors=[{"field": "/reason", "code": "required", "message": "A reason is required."}],
+            errors=[field_error("/reason", "required", "A reason is required.")],
         )
     tender = _lock(tender)
     if tender.status in (Tender.Status.AWARDED, Tender.Status.CANCELLED):
@@ -227,11 +224,11 @@ def _check_turnover(minimum_turnover: Decimal | None, estimated_value: Decimal |
             "(directive 2014/24/EU art. 58(3)), so that small suppliers are not shut out.",
             code="minimum_turnover_too_high",
             errors=[
-                {
-                    "field": "/minimum_turnover",
-                    "code": "too_high",
-                    "message": f"At most {2 * estimated_value} (twice {estimated_value}).",
-                }
+                field_error(
+                    "/minimum_turnover",
+                    "too_high",
+                    f"At most {2 * estimated_value} (twice {estimated_value}).",
+                )
             ],
         )
 
@@ -253,7 +250,7 @@ def add_lot(*, tender: Tender, actor: User, **fields) -> Lot:
     if Lot.objects.filter(tender=tender, number=number).exists():
         raise InvalidInput(
             f"The tender already has a lot {number}.",
-            errors=[{"field": "/number", "code": "unique", "message": f"Lot {number} exists."}],
+            errors=[field_error("/number", "unique", f"Lot {number} exists.")],
         )
     _check_turnover(fields.get("minimum_turnover"), fields.get("estimated_value"))
     try:

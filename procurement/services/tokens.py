@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record
-from procurement.errors import InvalidInput, NotAllowed
+from procurement.errors import InvalidInput, NotAllowed, field_error
 from procurement.models import ApiToken, Role, User
 
 
@@ -86,14 +86,14 @@ def issue_integration_token(
     name = (name or "").strip()
     errors = []
     if not name:
-        errors.append({"field": "/name", "code": "required", "message": "Name the integration."})
+        errors.append(field_error("/name", "required", "Name the integration."))
     if expires_in_days is not None and not 1 <= expires_in_days <= 3650:
         errors.append(
-            {
-                "field": "/expires_in_days",
-                "code": "out_of_range",
-                "message": "Between 1 and 3650 days, or none for no expiry.",
-            }
+            field_error(
+                "/expires_in_days",
+                "out_of_range",
+                "Between 1 and 3650 days, or none for no expiry.",
+            )
         )
     if errors:
         raise InvalidInput("The integration token cannot be created.", errors=errors)
