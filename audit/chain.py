@@ -209,6 +209,12 @@ def verify_events(
     }
 
 
+def utc_text(value: datetime.datetime) -> str:
+    """A time as the API, receipts and snapshots write it: ISO 8601, UTC as ``Z``
+    (microseconds only when there are any)."""
+    return value.isoformat().replace("+00:00", "Z")
+
+
 def iso_time(value: datetime.datetime) -> str:
     """The hashed form of ``created_at``: microseconds, UTC as ``Z``."""
     return value.isoformat(timespec="microseconds").replace("+00:00", "Z")
@@ -226,7 +232,7 @@ def to_json_value(value: Any) -> Any:
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, datetime.datetime):
-        return value.isoformat().replace("+00:00", "Z")
+        return utc_text(value)
     if isinstance(value, datetime.date):
         return value.isoformat()
     return value

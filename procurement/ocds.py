@@ -12,7 +12,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from audit.chain import to_json_value
+from audit.chain import to_json_value, utc_text
 from procurement.models import Bid, Tender
 
 OCID_PREFIX = "ocds-anbud"
@@ -42,7 +42,7 @@ AWARD_CRITERIA = {
 
 
 def _iso(value) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
+    return utc_text(value) if value else None
 
 
 # OCDS amounts are JSON numbers. Floats would round them, so the exact decimal text is marked

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import connection
 
+from audit.chain import utc_text
 from criteria.models import TenderCriterion
 from procurement.models import Bid, BidResponse, Tender
 from scoring.engine import EvaluationInput
@@ -34,10 +35,6 @@ ENGINE_CONFIG_KEYS = (
 
 def _num(value) -> str | None:
     return None if value is None else format(value.normalize(), "f")
-
-
-def _iso(value) -> str:
-    return value.isoformat().replace("+00:00", "Z")
 
 
 def method_config(tender: Tender) -> dict[str, Any]:
@@ -162,7 +159,7 @@ def build_input_data(tender: Tender, *, lottery_for=None) -> dict[str, Any]:
                     "profile": supplier_profile(bid.supplier),
                 },
                 "price": _num(bid.price_amount),
-                "submitted_at": _iso(bid.submitted_at),
+                "submitted_at": utc_text(bid.submitted_at),
                 **({"cost": bid.cost} if bid.cost else {}),
                 "responses": responses.get(str(bid.pk), {}),
             }

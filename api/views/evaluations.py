@@ -27,6 +27,7 @@ from api.serializers.evaluations import (
     SimulationSerializer,
     VerifySerializer,
 )
+from audit.chain import utc_text
 from procurement import selectors as procurement_selectors
 from procurement.errors import NotAllowed, field_error
 from procurement.models import Role, User
@@ -518,7 +519,7 @@ class SimulationsView(APIView):
         for item in serializer.validated_data["bids"]:
             bid = dict(item)
             if bid.get("submitted_at"):
-                bid["submitted_at"] = bid["submitted_at"].isoformat().replace("+00:00", "Z")
+                bid["submitted_at"] = utc_text(bid["submitted_at"])
             bids.append(bid)
         simulation = services.simulate(
             tender=tender,

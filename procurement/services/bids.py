@@ -8,7 +8,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from audit.chain import canonical, to_json_value
+from audit.chain import canonical, to_json_value, utc_text
 from audit.services import record
 from procurement.errors import InvalidInput, NotAllowed, StateConflict, field_error
 from procurement.models import Bid, BidResponse, Lot, Role, Tender, User
@@ -330,7 +330,7 @@ def submit_bid(*, bid: Bid, actor: User, received_at: datetime | None = None) ->
     bid.sha256 = digest
     bid.receipt = {
         "bid": str(bid.pk),
-        "submitted_at": now.isoformat().replace("+00:00", "Z"),
+        "submitted_at": utc_text(now),
         "sha256": digest,
         "files": [
             {"filename": d["filename"], "sha256": d["sha256"], "size": d["size"]}

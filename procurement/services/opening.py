@@ -3,15 +3,12 @@
 from django.db import transaction
 from django.utils import timezone
 
+from audit.chain import utc_text
 from audit.services import record
 from procurement.errors import NotAllowed, StateConflict
 from procurement.models import Organization, Role, Tender, User
 from procurement.selectors import submitted_bids_for_opening
 from procurement.services.common import OFFICER_ROLES, require_role
-
-
-def _iso(value) -> str:
-    return value.isoformat().replace("+00:00", "Z")
 
 
 def _protocol(tender: Tender, officers: list[User], now) -> dict:
@@ -20,7 +17,7 @@ def _protocol(tender: Tender, officers: list[User], now) -> dict:
             "bid": str(bid.pk),
             "lot": bid.lot.number,
             "supplier": {"id": str(bid.supplier_id), "name": bid.supplier.name},
-            "submitted_at": _iso(bid.submitted_at),
+            "submitted_at": utc_text(bid.submitted_at),
             "price": {"amount": format(bid.price_amount, "f"), "currency": tender.currency},
             "sha256": bid.sha256,
         }
@@ -29,8 +26,8 @@ def _protocol(tender: Tender, officers: list[User], now) -> dict:
     return {
         "tender": str(tender.pk),
         "reference": tender.reference,
-        "submission_deadline": _iso(tender.submission_deadline),
-        "opened_at": _iso(now),
+        "submission_deadline": utc_text(tender.submission_deadline),
+        "opened_at": utc_text(now),
         "opened_by": [
             {"id": str(u.pk), "username": u.username, "name": u.get_full_name()} for u in officers
         ],
@@ -53,7 +50,7 @@ def open_tender(*, tender: Tender, actor: User) -> Tender:
     if tender.status == Tender.Status.PUBLISHED and not tender.deadline_passed(now):
         raise StateConflict(
             f"Bids cannot be opened before the submission deadline "
-            f"{_iso(tender.submission_deadline)}.",
+            f"{utc_text(tender.submission_deadline)}.",
             code="deadline_not_passed",
             current_status=tender.effective_status,
         )
