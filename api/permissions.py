@@ -2,11 +2,12 @@
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from procurement.models import Role
+from procurement.models import BUYER_ROLES, OFFICER_ROLES, SUPPLIER_ROLES
 
-OFFICERS = frozenset({Role.ADMIN, Role.OFFICER})
-BUYER_READERS = frozenset({Role.ADMIN, Role.OFFICER, Role.EVALUATOR, Role.AUDITOR})
-BIDDERS = frozenset({Role.BIDDER})
+# The API's names for the role sets of procurement.models.
+OFFICERS = OFFICER_ROLES
+BUYER_READERS = BUYER_ROLES
+BIDDERS = SUPPLIER_ROLES
 
 
 class RolePermission(BasePermission):

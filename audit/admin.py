@@ -14,7 +14,7 @@ SUPPLIER_ROLE = "bidder"
 
 
 def _is_platform_operator(user) -> bool:
-    return bool(user.is_superuser and not user.organization_id)
+    return bool(getattr(user, "is_platform_operator", False))
 
 
 def _is_buyer_member(user) -> bool:

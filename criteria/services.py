@@ -13,8 +13,8 @@ from criteria import rules
 from criteria.models import Criterion, Kind, Source, TenderAmendment, TenderCriterion
 from procurement.errors import InvalidInput, NotAllowed, StateConflict, field_error
 from procurement.evaluation import parse_evaluation
-from procurement.models import Lot, Tender, User
-from procurement.services.common import OFFICER_ROLES, changed_fields, check_version, require_role
+from procurement.models import OFFICER_ROLES, Lot, Tender, User
+from procurement.services.common import changed_fields, check_version, require_role
 
 TEXT_FIELDS = (
     "code",

@@ -33,6 +33,7 @@ from audit.models import AuditEvent
 from procurement import visibility
 from procurement.errors import DomainError
 from procurement.models import (
+    OFFICER_ROLES,
     ApiToken,
     Bid,
     BidDocument,
@@ -73,17 +74,12 @@ from procurement.services.tokens import (
     revoke_token,
 )
 
-OFFICER_ROLES = (Role.ADMIN, Role.OFFICER)
 LOT_FIELDS = ("title", "description", "estimated_value", "minimum_turnover")
 HISTORY_LIMIT = 500
 BOTH_LOCATIONS = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
 
 
 # --- who may do what -------------------------------------------------------------------------
-
-
-def is_platform_operator(user) -> bool:
-    return bool(user.is_superuser and not user.organization_id)
 
 
 def is_member(user) -> bool:
@@ -353,7 +349,7 @@ class MemberAdmin(AuditHistoryMixin, ServiceFormsMixin, ScopedAdmin, UserAdmin):
 
     def scoped_queryset(self, request):
         user = request.user
-        if is_platform_operator(user):
+        if user.is_platform_operator:
             return User.objects.select_related("organization")
         if is_member(user):
             return members_for(user, user.organization).select_related("organization")
@@ -844,12 +840,12 @@ class ApiTokenAdmin(AuditHistoryMixin, ServiceFormsMixin, ScopedAdmin):
     shown_fields = ("kind", "name", "user", "created", "expiry", "client_address", "created_by")
 
     def _manages_tokens(self, user) -> bool:
-        return is_platform_operator(user) or (user.role == "admin" and bool(user.organization_id))
+        return user.is_platform_operator or (user.role == "admin" and bool(user.organization_id))
 
     def scoped_queryset(self, request):
         user = request.user
         tokens = ApiToken.objects.select_related("user", "created_by")
-        if is_platform_operator(user):
+        if user.is_platform_operator:
             return tokens
         if self._manages_tokens(user):
             return tokens.filter(user__organization_id=user.organization_id)
@@ -870,7 +866,7 @@ class ApiTokenAdmin(AuditHistoryMixin, ServiceFormsMixin, ScopedAdmin):
         )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "user" and not is_platform_operator(request.user):
+        if db_field.name == "user" and not request.user.is_platform_operator:
             kwargs["queryset"] = User.objects.filter(organization_id=request.user.organization_id)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 

@@ -66,8 +66,12 @@ class Role(models.TextChoices):
     BIDDER = "bidder", "Bidder"
 
 
+# The role sets, named once (services, selectors, the admin and the API's permissions use them).
 BUYER_ROLES = frozenset({Role.ADMIN, Role.OFFICER, Role.EVALUATOR, Role.AUDITOR})
 SUPPLIER_ROLES = frozenset({Role.BIDDER})
+OFFICER_ROLES = frozenset({Role.ADMIN, Role.OFFICER})
+# Read opened bids and evaluation results (evaluators only per tender, after declaring).
+BID_READING_ROLES = frozenset({Role.ADMIN, Role.OFFICER, Role.AUDITOR})
 
 
 class User(AbstractUser):
@@ -78,6 +82,11 @@ class User(AbstractUser):
         Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
     )
     role = models.CharField(max_length=16, choices=Role.choices, blank=True)
+
+    @property
+    def is_platform_operator(self) -> bool:
+        """A superuser who belongs to no organisation: runs the platform, reads no bids."""
+        return bool(self.is_superuser and not self.organization_id)
 
     @property
     def is_buyer_side(self) -> bool:

@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from procurement.models import Role, Tender, User
+from procurement.models import BID_READING_ROLES, Role, Tender, User
 from scoring.models import (
     ConflictDeclaration,
     ConsensusScore,
@@ -11,7 +11,7 @@ from scoring.models import (
     Simulation,
 )
 
-RESULT_READERS = (Role.ADMIN, Role.OFFICER, Role.AUDITOR)
+RESULT_READERS = BID_READING_ROLES
 
 
 def evaluations_for(user: User) -> QuerySet[Evaluation]:

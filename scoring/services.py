@@ -19,8 +19,8 @@ from pydantic import ValidationError
 from audit.services import record
 from criteria.models import TenderCriterion
 from procurement.errors import InvalidInput, StateConflict, field_error
-from procurement.models import Bid, Lot, Role, Tender, User
-from procurement.services.common import OFFICER_ROLES, require_role
+from procurement.models import OFFICER_ROLES, Bid, Lot, Role, Tender, User
+from procurement.services.common import require_role
 from scoring import snapshot
 from scoring.engine import (
     ENGINE_VERSION,

@@ -1,9 +1,7 @@
 from typing import Any
 
 from procurement.errors import NotAllowed, PreconditionFailed
-from procurement.models import Role, User
-
-OFFICER_ROLES = (Role.ADMIN, Role.OFFICER)
+from procurement.models import User
 
 
 def require_role(actor: User, roles, *, organization_id=None, action: str = "do this") -> None:

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from audit.services import record
 from procurement.errors import NotAllowed, StateConflict
-from procurement.models import Bid, BidDocument, Tender, TenderDocument, User
-from procurement.services.common import OFFICER_ROLES, require_role
+from procurement.models import OFFICER_ROLES, Bid, BidDocument, Tender, TenderDocument, User
+from procurement.services.common import require_role
 from procurement.uploads import check_upload
 
 OPEN_FOR_DOCUMENTS = (Tender.Status.DRAFT, Tender.Status.PUBLISHED)

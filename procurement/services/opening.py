@@ -6,9 +6,9 @@ from django.utils import timezone
 from audit.chain import utc_text
 from audit.services import record
 from procurement.errors import NotAllowed, StateConflict
-from procurement.models import Organization, Role, Tender, User
+from procurement.models import OFFICER_ROLES, Organization, Role, Tender, User
 from procurement.selectors import submitted_bids_for_opening
-from procurement.services.common import OFFICER_ROLES, require_role
+from procurement.services.common import require_role
 
 
 def _protocol(tender: Tender, officers: list[User], now) -> dict:

@@ -10,8 +10,8 @@ from audit.services import record
 from procurement.checks import all_checks
 from procurement.errors import InvalidInput, StateConflict, field_error
 from procurement.evaluation import parse_evaluation
-from procurement.models import Lot, Tender, User
-from procurement.services.common import OFFICER_ROLES, changed_fields, check_version, require_role
+from procurement.models import OFFICER_ROLES, Lot, Tender, User
+from procurement.services.common import changed_fields, check_version, require_role
 
 TENDER_FIELDS = (
     "reference",
