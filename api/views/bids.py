@@ -1,3 +1,5 @@
+from functools import cached_property
+
 import django_filters
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -21,7 +23,6 @@ from api.schema import LIST, PAGE, READ, WRITE, problems
 from api.serializers.bids import BidInputSerializer, BidSerializer, BidUpdateSerializer
 from api.serializers.documents import BidDocumentUploadSerializer, DocumentSerializer
 from api.views.tenders import file_response
-from audit.services import record_deferred
 from procurement import selectors, visibility
 from procurement.errors import InvalidInput, field_error
 from procurement.models import Bid, Lot, Tender
@@ -40,15 +41,9 @@ class BidFilter(django_filters.FilterSet):
 
 
 def _record_sealed_attempt(request, bid_id, what: str) -> None:
-    bid = selectors.is_sealed_bid_of_users_org(request.user, bid_id)
-    if bid is not None:
-        record_deferred(
-            action="bid.sealed_read_denied",
-            actor=request.user,
-            obj=bid,
-            tender_id=bid.tender_id,
-            data={"what": what, "path": request.path},
-        )
+    bid_services.record_sealed_read_attempt(
+        actor=request.user, what=what, path=request.path, bid_id=bid_id
+    )
 
 
 @extend_schema_view(
@@ -85,12 +80,14 @@ class BidViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         # Ordering by price reveals it: the visibility policy decides, per tender.
         request = getattr(self, "request", None)
         if request is not None and not visibility.may_order_by_price(
-            request.user, self._tender_in_query()
+            request.user, self._queried_tender
         ):
             return ["submitted_at", "created_at"]
         return ["submitted_at", "created_at", "price_amount"]
 
-    def _tender_in_query(self):
+    @cached_property
+    def _queried_tender(self):
+        """The tender named by ?tender= (of the user's organisation), read once per request."""
         tender_id = self.request.query_params.get("tender")
         if not tender_id or not _is_uuid(tender_id):
             return None
@@ -99,24 +96,11 @@ class BidViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         ).first()
 
     def list(self, request, *args, **kwargs):
-        tender_id = request.query_params.get("tender")
-        if tender_id and not request.user.is_bidder:
+        if request.query_params.get("tender") and not request.user.is_bidder:
             # Asking for a sealed tender's bids is an attempt worth recording.
-            tender = (
-                Tender.objects.filter(
-                    pk=tender_id, organization_id=request.user.organization_id
-                ).first()
-                if _is_uuid(tender_id)
-                else None
+            bid_services.record_sealed_read_attempt(
+                actor=request.user, what="list", path=request.path, tender=self._queried_tender
             )
-            if tender is not None and tender.is_sealed:
-                record_deferred(
-                    action="bid.sealed_read_denied",
-                    actor=request.user,
-                    obj=tender,
-                    tender_id=tender.pk,
-                    data={"what": "list", "path": request.path},
-                )
         return super().list(request, *args, **kwargs)
 
     def get_object(self):

@@ -9,7 +9,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.chain import canonical, to_json_value, utc_text
-from audit.services import record
+from audit.services import record, record_deferred
+from procurement import selectors
 from procurement.errors import InvalidInput, NotAllowed, StateConflict, field_error
 from procurement.models import Bid, BidResponse, Lot, Role, Tender, User
 
@@ -352,6 +353,28 @@ def submit_bid(*, bid: Bid, actor: User, received_at: datetime | None = None) ->
         },
     )
     return bid
+
+
+def record_sealed_read_attempt(*, actor: User, what: str, path: str, bid_id=None, tender=None):
+    """A buyer-side user asked for a sealed bid (by id) or a sealed tender's bids: the attempt
+    is recorded (Annex IV: an attempt to breach the seal is detectable), and survives the
+    refusal's rollback. Anything else (no such bid, another organisation's) records nothing."""
+    if bid_id is not None:
+        bid = selectors.is_sealed_bid_of_users_org(actor, bid_id)
+        if bid is None:
+            return
+        obj, tender_id = bid, bid.tender_id
+    else:
+        if tender is None or actor.is_bidder or not tender.is_sealed:
+            return
+        obj, tender_id = tender, tender.pk
+    record_deferred(
+        action="bid.sealed_read_denied",
+        actor=actor,
+        obj=obj,
+        tender_id=tender_id,
+        data={"what": what, "path": path},
+    )
 
 
 @transaction.atomic

@@ -375,6 +375,12 @@ def _calls():
             lambda w: bids.submit_bid(bid=w.draft_bid(), actor=w.bidder),
             "bid.submitted",
         ),
+        "procurement.services.bids.record_sealed_read_attempt": (
+            lambda w: bids.record_sealed_read_attempt(
+                actor=w.officer, what="read", path="/api/v1/bids/x/", bid_id=_submitted_bid(w).pk
+            ),
+            "bid.sealed_read_denied",
+        ),
         "procurement.services.bids.withdraw_bid": (
             lambda w: bids.withdraw_bid(bid=_submitted_bid(w), actor=w.bidder),
             "bid.withdrawn",
