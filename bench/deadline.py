@@ -2,7 +2,7 @@
 more just after it, against gunicorn (the worker class `make run` uses) on PostgreSQL.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/anbud CELERY_BROKER_URL=redis://127.0.0.1:6379/13 \\
-        .venv/bin/python bench/deadline.py [--bidders 200] [--late 20] [--window 2] [--workers 2] [--threads 4]
+        .venv/bin/python bench/deadline.py [--bidders 200] [--late 20] [--window 2] [--workers 2] [--threads 2]
 
 It makes its own database (``<name>_deadline_bench``), so the one in DATABASE_URL is not
 touched. Prints receipts, refusals and errors for the bids sent in time and for the late
@@ -130,7 +130,7 @@ def main() -> None:
     parser.add_argument("--late", type=int, default=20, help="bids sent after the deadline")
     parser.add_argument("--window", type=float, default=2.0, help="seconds before the deadline")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
+    parser.add_argument("--threads", type=int, default=2, help="gunicorn threads per worker")
     parser.add_argument(
         "--worker-class",
         default="config.gunicorn_worker.ReceiptThreadWorker",

@@ -20,7 +20,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(env: dict, log: Path, *, workers=2, threads=4, worker_class=WORKER_CLASS):
+def serving(env: dict, log: Path, *, workers=2, threads=2, worker_class=WORKER_CLASS):
     """Yield the base URL of a gunicorn serving Anbud with ``env``; stop it afterwards."""
     port = free_port()
     server = subprocess.Popen(

@@ -10,7 +10,7 @@ names arrive as ``HTTP_*``. ``audit.middleware.RequestContextMiddleware`` uses i
 time of receipt.
 
     gunicorn config.wsgi:application --worker-class config.gunicorn_worker.ReceiptThreadWorker \\
-        --workers 4 --threads 8
+        --workers 2 --threads 2
 """
 
 import threading

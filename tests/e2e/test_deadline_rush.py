@@ -38,7 +38,7 @@ def test_every_bid_sent_before_the_deadline_is_receipted_and_no_later_one(tmp_pa
         "ANBUD_VAR_DIR": str(tmp_path),
     }
     log = tmp_path / "gunicorn.log"
-    with serving(env, log, workers=2, threads=4) as (_, port):
+    with serving(env, log, workers=2, threads=2) as (_, port):
         deadline_ts = time.time() + 2.0
         deadline = dt.datetime.fromtimestamp(deadline_ts, tz=dt.UTC)
         Tender.objects.filter(pk=tender.pk).update(submission_deadline=deadline)
