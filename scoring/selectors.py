@@ -1,9 +1,16 @@
 """Reads of evaluations and scores, scoped to the acting user."""
 
+import json
+from decimal import Decimal
+from typing import Any
+
 from django.db.models import QuerySet
 
-from procurement.models import BID_READING_ROLES, Role, Tender, User
+from criteria.models import TenderCriterion
+from procurement.errors import StateConflict
+from procurement.models import BID_READING_ROLES, Bid, Role, Tender, User
 from scoring.models import (
+    Award,
     ConflictDeclaration,
     ConsensusScore,
     Evaluation,
@@ -12,6 +19,147 @@ from scoring.models import (
 )
 
 RESULT_READERS = BID_READING_ROLES
+
+
+EVALUABLE = (Tender.Status.OPENED, Tender.Status.EVALUATED)
+
+
+def manual_criteria(tender: Tender) -> list[TenderCriterion]:
+    return [
+        tc
+        for tc in TenderCriterion.objects.filter(tender=tender)
+        if (tc.rule or {}).get("type") == "manual"
+    ]
+
+
+def submitted_bids(tender: Tender) -> list[Bid]:
+    return list(
+        Bid.objects.filter(tender=tender, status=Bid.Status.SUBMITTED).select_related("lot")
+    )
+
+
+def evaluator_may_access(user: User, tender: Tender) -> bool:
+    """An evaluator sees a tender's bids only after declaring no conflict of interest."""
+    return ConflictDeclaration.objects.filter(
+        tender=tender, evaluator=user, has_conflict=False
+    ).exists()
+
+
+def moderation_items(tender: Tender) -> list[dict[str, Any]]:
+    """Items whose evaluators' scores spread more than the tender's threshold."""
+    threshold = Decimal(str((tender.evaluation or {}).get("spread_threshold", "0.4")))
+    manual = {tc.pk: tc for tc in manual_criteria(tender)}
+    by_item: dict[tuple, list[Decimal]] = {}
+    for bid_id, tc_id, score in EvaluatorScore.objects.filter(
+        tender=tender, is_current=True
+    ).values_list("bid_id", "tender_criterion_id", "score"):
+        by_item.setdefault((bid_id, tc_id), []).append(score)
+    flagged = []
+    for (bid_id, tc_id), scores in sorted(
+        by_item.items(), key=lambda kv: (str(kv[0][0]), str(kv[0][1]))
+    ):
+        scale = Decimal(manual[tc_id].rule.get("scale_max", 1))
+        spread = (max(scores) - min(scores)) / scale
+        if spread > threshold:
+            flagged.append(
+                {
+                    "bid": str(bid_id),
+                    "tender_criterion": str(tc_id),
+                    "code": manual[tc_id].code,
+                    "spread": format(spread.quantize(Decimal("0.0001")), "f"),
+                    "scores": len(scores),
+                }
+            )
+    return flagged
+
+
+def missing_items(tender: Tender) -> list[dict[str, Any]]:
+    """What stops an evaluation: declarations, scores and consensus, with bid and criterion."""
+    manual = manual_criteria(tender)
+    if not manual:
+        return []
+    missing: list[dict[str, Any]] = []
+    declared = ConflictDeclaration.objects.filter(tender=tender, has_conflict=False).count()
+    if declared == 0:
+        missing.append(
+            {
+                "kind": "declaration",
+                "message": "No evaluator has declared freedom from conflicts of interest.",
+            }
+        )
+    aggregation = (tender.evaluation or {}).get("aggregation", "consensus")
+    consensus = set(
+        ConsensusScore.objects.filter(tender=tender, is_current=True).values_list(
+            "bid_id", "tender_criterion_id"
+        )
+    )
+    scored = set(
+        EvaluatorScore.objects.filter(tender=tender, is_current=True).values_list(
+            "bid_id", "tender_criterion_id"
+        )
+    )
+    for bid in submitted_bids(tender):
+        for tc in manual:
+            if tc.lot_id not in (None, bid.lot_id):
+                continue
+            key = (bid.pk, tc.pk)
+            if aggregation == "consensus" and key not in consensus:
+                missing.append(
+                    {
+                        "kind": "consensus",
+                        "bid": str(bid.pk),
+                        "tender_criterion": str(tc.pk),
+                        "code": tc.code,
+                    }
+                )
+            elif aggregation != "consensus" and key not in scored and key not in consensus:
+                missing.append(
+                    {
+                        "kind": "scores",
+                        "bid": str(bid.pk),
+                        "tender_criterion": str(tc.pk),
+                        "code": tc.code,
+                    }
+                )
+    return missing
+
+
+def result_of(evaluation: Evaluation) -> dict[str, Any]:
+    return json.loads(evaluation.result_json) if evaluation.result_json else {}
+
+
+def supplier_view(*, bid: Bid) -> dict[str, Any]:
+    """After award: the supplier's own result, and the winner's total and category profile."""
+    award = Award.objects.filter(tender_id=bid.tender_id).select_related("evaluation").first()
+    if award is None:
+        raise StateConflict(
+            "The tender has not been awarded yet; results are secret until the award decision.",
+            code="not_awarded",
+        )
+    result = result_of(award.evaluation)
+    lot_result = next(
+        (lot for lot in result.get("lots", []) if lot["lot"] == str(bid.lot_id)), None
+    )
+    own = next((b for b in (lot_result or {}).get("bids", []) if b["bid"] == str(bid.pk)), None)
+    winners = next((item["bids"] for item in award.lots if item["lot"] == str(bid.lot_id)), [])
+    winner_results = [
+        {
+            k: b.get(k)
+            for k in ("total_score", "comparison_price", "rank", "categories", "categories_unit")
+        }
+        for b in (lot_result or {}).get("bids", [])
+        if b["bid"] in winners
+    ]
+    return {
+        "bid": str(bid.pk),
+        "evaluation": str(award.evaluation_id),
+        "method": result.get("method"),
+        "awarded": str(bid.pk) in winners,
+        "own": own,
+        "winners": winner_results,
+        "decided_at": award.decided_at,
+        "standstill_ends_at": award.standstill_ends_at,
+    }
 
 
 def evaluations_for(user: User) -> QuerySet[Evaluation]:

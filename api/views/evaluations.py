@@ -431,9 +431,9 @@ class ConsensusView(APIView):
                     }
                     for s in scores
                 ],
-                "moderation": services.moderation_items(tender),
-                "missing": services.missing_items(tender)
-                if tender.status in services.EVALUABLE
+                "moderation": selectors.moderation_items(tender),
+                "missing": selectors.missing_items(tender)
+                if tender.status in selectors.EVALUABLE
                 else [],
             }
         )
@@ -560,4 +560,4 @@ class BidEvaluationView(APIView):
             supplier_id=request.user.organization_id
         )
         bid = get_object_or_404(own_bids, pk=pk)
-        return Response(services.supplier_view(bid=bid))
+        return Response(selectors.supplier_view(bid=bid))

@@ -32,11 +32,6 @@ NOT_STATE_CHANGES = {
     "procurement.services.bids.canonical_bid": "builds the receipt body, changes nothing",
     "criteria.services.configuration": "reads the frozen configuration",
     "criteria.services.configuration_sha256": "a hash",
-    "scoring.services.evaluator_may_access": "a read",
-    "scoring.services.moderation_items": "a read",
-    "scoring.services.missing_items": "a read",
-    "scoring.services.result_of": "a read",
-    "scoring.services.supplier_view": "a read",
     "procurement.services.logins.wait_seconds": "a read of the login counters",
     "procurement.services.logins.succeeded": "clears a cache counter (the login is audited)",
     "procurement.services.tokens.purge_expired_tokens": (
@@ -52,7 +47,10 @@ def service_modules():
         f"procurement.services.{m.name}"
         for m in pkgutil.iter_modules(procurement.services.__path__)
     ]
-    return [importlib.import_module(n) for n in [*names, "criteria.services", "scoring.services"]]
+    import scoring.services
+
+    names += [f"scoring.services.{m.name}" for m in pkgutil.iter_modules(scoring.services.__path__)]
+    return [importlib.import_module(n) for n in [*names, "criteria.services"]]
 
 
 def public_services() -> set[str]:
@@ -216,28 +214,31 @@ def _scoring_calls():
         )
 
     return {
-        "scoring.services.declare_conflict": (
+        "scoring.services.declarations.declare_conflict": (
             lambda w: ss.declare_conflict(
                 tender=_opened(w)[0], actor=w.evaluator, has_conflict=False, statement="None"
             ),
             "conflict.declared",
         ),
-        "scoring.services.record_conflict_measure": (measure, "conflict.measure_recorded"),
-        "scoring.services.submit_scores": (scores, "score.submitted"),
-        "scoring.services.set_consensus": (consensus, "consensus.set"),
-        "scoring.services.start_evaluation": (
+        "scoring.services.declarations.record_conflict_measure": (
+            measure,
+            "conflict.measure_recorded",
+        ),
+        "scoring.services.scores.submit_scores": (scores, "score.submitted"),
+        "scoring.services.scores.set_consensus": (consensus, "consensus.set"),
+        "scoring.services.runs.start_evaluation": (
             lambda w: ss.start_evaluation(tender=_opened(w)[0], actor=w.officer),
             "evaluation.started",
         ),
-        "scoring.services.run_evaluation": (run, "evaluation.completed"),
-        "scoring.services.sweep_stuck_evaluations": (sweep, "evaluation.failed"),
-        "scoring.services.verify_evaluation": (
+        "scoring.services.runs.run_evaluation": (run, "evaluation.completed"),
+        "scoring.services.runs.sweep_stuck_evaluations": (sweep, "evaluation.failed"),
+        "scoring.services.runs.verify_evaluation": (
             lambda w: ss.verify_evaluation(evaluation=_done_evaluation(w)[0], actor=w.officer),
             "evaluation.verified",
         ),
-        "scoring.services.draw_lottery": (lottery, "lottery.drawn"),
-        "scoring.services.award_tender": (award, "tender.awarded"),
-        "scoring.services.simulate": (
+        "scoring.services.lottery.draw_lottery": (lottery, "lottery.drawn"),
+        "scoring.services.award.award_tender": (award, "tender.awarded"),
+        "scoring.services.simulation.simulate": (
             lambda w: ss.simulate(tender=w.draft(), actor=w.officer, bids=[{"price": "100"}]),
             "simulation.run",
         ),
