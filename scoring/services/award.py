@@ -1,4 +1,5 @@
-"""The award decision: per lot the winning bid, checked against the ranking. Every state change is audited in its transaction."""
+"""The award decision: per lot the winning bid, checked against the ranking. Every state change is
+audited in its transaction."""
 
 import datetime as dt
 from typing import Any

@@ -1,4 +1,5 @@
-"""Conflict-of-interest declarations and the measures an officer records for them. Every state change is audited in its transaction."""
+"""Conflict-of-interest declarations and the measures an officer records for them. Every state
+change is audited in its transaction."""
 
 from django.db import transaction
 from django.utils import timezone

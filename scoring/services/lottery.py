@@ -1,4 +1,5 @@
-"""Drawing lots for an unresolved tie, with a witness. Every state change is audited in its transaction."""
+"""Drawing lots for an unresolved tie, with a witness. Every state change is audited in its
+transaction."""
 
 import random
 import secrets

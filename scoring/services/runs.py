@@ -1,4 +1,5 @@
-"""Evaluation runs: queue, claim, run the engine, store, resume or fail, verify. Every state change is audited in its transaction."""
+"""Evaluation runs: queue, claim, run the engine, store, resume or fail, verify. Every state change
+is audited in its transaction."""
 
 import datetime as dt
 import hashlib

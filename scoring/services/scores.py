@@ -1,4 +1,5 @@
-"""Evaluators' blind scores and the officers' consensus, versioned. Every state change is audited in its transaction."""
+"""Evaluators' blind scores and the officers' consensus, versioned. Every state change is audited
+in its transaction."""
 
 from decimal import Decimal, InvalidOperation
 from typing import Any

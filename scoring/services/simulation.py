@@ -1,4 +1,5 @@
-"""Simulations of fictitious bids against a draft tender's criteria. Every state change is audited in its transaction."""
+"""Simulations of fictitious bids against a draft tender's criteria. Every state change is audited
+in its transaction."""
 
 from typing import Any
 
