@@ -20,46 +20,24 @@ from scoring.selectors import result_of
 STANDSTILL_DAYS = 10  # LOU 20 kap. 1 §: ten days when the decision is sent electronically
 
 
-@transaction.atomic
-def award_tender(
-    *,
-    tender: Tender,
-    actor: User,
-    evaluation: Evaluation,
-    lots: list[dict[str, Any]],
-    justification: str,
-) -> Award:
-    """Name the winning bid(s) per lot from one completed evaluation (``lot`` may be None
-    when the tender has one lot). Winners that do not
-    follow the evaluation's ranking need a justification of the deviation; the standstill
-    period starts (LOU 20 kap.)."""
-    require_role(
-        actor, OFFICER_ROLES, organization_id=tender.organization_id, action="award tenders"
-    )
-    tender = Tender.objects.select_for_update().get(pk=tender.pk)
-    if tender.status != Tender.Status.EVALUATED:
-        raise StateConflict(
-            f"The tender is {tender.effective_status}; award follows an evaluation.",
-            current_status=tender.effective_status,
-        )
-    if evaluation.tender_id != tender.pk or evaluation.status != Evaluation.Status.DONE:
-        raise InvalidInput(
-            "Name a completed evaluation of this tender.",
-            errors=[
-                field_error("/evaluation", "invalid", "not a completed evaluation of this tender")
-            ],
-        )
-    if not (justification or "").strip():
-        raise InvalidInput(
-            "Give the justification of the decision.",
-            errors=[field_error("/justification", "required", "required")],
-        )
-    result = result_of(evaluation)
+def match_to_ranking(
+    result: dict[str, Any], lots: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], bool, list[dict[str, str]]]:
+    """Match an award to an evaluation's result: pure, no database.
+
+    ``result`` is the stored engine result (``lots`` with their ``bids``: ``bid``, ``rank``,
+    ``qualified``); ``lots`` is what the officer names: ``[{"lot", "bids"}]``, where ``lot`` may
+    be None for a one-lot tender. Returns ``(decided, deviates, errors)``: per lot the named
+    bids and whether they are the top-ranked qualified bids (``follows_ranking``), whether any
+    lot deviates from the ranking, and the field errors (JSON pointers into ``lots``).
+    """
     ranked = {
         lot["lot"]: [b for b in lot["bids"] if b["qualified"]] for lot in result.get("lots", [])
     }
     qualified_ids = {lot: {b["bid"] for b in bids} for lot, bids in ranked.items()}
-    errors, decided, deviates = [], [], False
+    errors: list[dict[str, str]] = []
+    decided: list[dict[str, Any]] = []
+    deviates = False
     seen_lots = set()
     for i, item in enumerate(lots):
         lot_id, bids = item.get("lot"), [str(b) for b in item.get("bids") or []]
@@ -103,6 +81,44 @@ def award_tender(
         )
         deviates = deviates or not follows
         decided.append({"lot": lot_id, "bids": bids, "follows_ranking": follows})
+    return decided, deviates, errors
+
+
+@transaction.atomic
+def award_tender(
+    *,
+    tender: Tender,
+    actor: User,
+    evaluation: Evaluation,
+    lots: list[dict[str, Any]],
+    justification: str,
+) -> Award:
+    """Name the winning bid(s) per lot from one completed evaluation (``lot`` may be None
+    when the tender has one lot). Winners that do not
+    follow the evaluation's ranking need a justification of the deviation; the standstill
+    period starts (LOU 20 kap.)."""
+    require_role(
+        actor, OFFICER_ROLES, organization_id=tender.organization_id, action="award tenders"
+    )
+    tender = Tender.objects.select_for_update().get(pk=tender.pk)
+    if tender.status != Tender.Status.EVALUATED:
+        raise StateConflict(
+            f"The tender is {tender.effective_status}; award follows an evaluation.",
+            current_status=tender.effective_status,
+        )
+    if evaluation.tender_id != tender.pk or evaluation.status != Evaluation.Status.DONE:
+        raise InvalidInput(
+            "Name a completed evaluation of this tender.",
+            errors=[
+                field_error("/evaluation", "invalid", "not a completed evaluation of this tender")
+            ],
+        )
+    if not (justification or "").strip():
+        raise InvalidInput(
+            "Give the justification of the decision.",
+            errors=[field_error("/justification", "required", "required")],
+        )
+    decided, deviates, errors = match_to_ranking(result_of(evaluation), lots)
     if errors:
         raise InvalidInput(
             "The award does not fit the evaluation.", code="invalid_award", errors=errors
