@@ -33,6 +33,7 @@ NOT_STATE_CHANGES = {
     "criteria.services.configuration": "reads the frozen configuration",
     "criteria.services.configuration_sha256": "a hash",
     "procurement.services.logins.wait_seconds": "a read of the login counters",
+    "scoring.services.award.match_to_ranking": "a pure check of an award against the ranking",
     "procurement.services.logins.succeeded": "clears a cache counter (the login is audited)",
     "procurement.services.tokens.purge_expired_tokens": (
         "deletes rows that no request accepts any more (expired tokens)"
