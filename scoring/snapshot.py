@@ -12,6 +12,7 @@ from django.db import connection
 
 from audit.chain import utc_text
 from criteria.models import TenderCriterion
+from procurement.errors import InvalidInput, field_error
 from procurement.models import Bid, BidResponse, Tender
 from scoring.engine import EvaluationInput
 from scoring.models import ConsensusScore, EvaluatorScore, LotteryDraw
@@ -175,3 +176,83 @@ def build_input_data(tender: Tender, *, lottery_for=None) -> dict[str, Any]:
 
 def build_input(tender: Tender, *, lottery_for=None) -> EvaluationInput:
     return EvaluationInput.model_validate(build_input_data(tender, lottery_for=lottery_for))
+
+
+def simulation_input_data(
+    tender: Tender, bids: list[dict[str, Any]], scores: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Engine input for a simulation: the tender's configuration (draft or frozen) and the
+    fictitious bids and consensus scores an officer typed in, addressed by lot number and
+    criterion code. Nothing real is read but the configuration. Unknown lots or codes are a
+    400 naming each (``/bids/{i}/lot``, ``/bids/{i}/responses/{code}``, ``/scores/{i}/code``)."""
+    lots = list(tender.lots.all().order_by("number"))
+    lot_by_number = {lot.number: lot for lot in lots}
+    criteria = list(TenderCriterion.objects.filter(tender=tender).order_by("position", "code"))
+    by_code = {tc.code: tc for tc in criteria}
+    errors = []
+    engine_bids = []
+    for i, item in enumerate(bids):
+        lot = lot_by_number.get(item.get("lot", 1))
+        if lot is None:
+            errors.append(field_error(f"/bids/{i}/lot", "unknown_lot", "no such lot number"))
+            continue
+        responses = {}
+        for code, value in (item.get("responses") or {}).items():
+            if code not in by_code:
+                errors.append(
+                    field_error(
+                        f"/bids/{i}/responses/{code}",
+                        "unknown_criterion",
+                        "no criterion with this code",
+                    )
+                )
+                continue
+            responses[str(by_code[code].pk)] = value
+        engine_bids.append(
+            {
+                "id": f"sim-{i + 1}",
+                "lot": str(lot.pk),
+                "supplier": {
+                    "id": f"sim-supplier-{i + 1}",
+                    "name": item.get("name") or f"Bid {i + 1}",
+                    "profile": item.get("profile") or {},
+                },
+                "price": item.get("price"),
+                "submitted_at": item.get("submitted_at") or f"2000-01-01T00:00:{i % 60:02d}Z",
+                **({"cost": item["cost"]} if item.get("cost") else {}),
+                "responses": responses,
+            }
+        )
+    if errors:
+        raise InvalidInput("Some fictitious bids do not fit the tender.", errors=errors)
+    consensus = []
+    for i, item in enumerate(scores):
+        tc = by_code.get(item.get("code"))
+        if tc is None:
+            raise InvalidInput(
+                "Unknown criterion code.",
+                errors=[
+                    field_error(
+                        f"/scores/{i}/code", "unknown_criterion", "no criterion with this code"
+                    )
+                ],
+            )
+        consensus.append(
+            {
+                "bid": f"sim-{item.get('bid')}",
+                "criterion": str(tc.pk),
+                "score": item.get("score"),
+                "justification": "simulation",
+            }
+        )
+    data = {
+        "currency": tender.currency,
+        "method": method_config(tender),
+        "lots": [{"id": str(lot.pk), "number": lot.number, "title": lot.title} for lot in lots],
+        "criteria": [criterion_input(tc) for tc in criteria],
+        "bids": engine_bids,
+        "consensus": consensus,
+    }
+    if (tender.evaluation or {}).get("aggregation", "consensus") != "consensus":
+        data["method"]["aggregation"] = "consensus"
+    return data
