@@ -271,6 +271,12 @@ class TenderInputSerializer(serializers.Serializer):
     def validate(self, attrs):
         currency = attrs.get("currency") or (self.instance.currency if self.instance else "SEK")
         value = attrs.get("estimated_value")
+        if value is not None:
+            # A PATCH validates nested objects partially: the money object must still be whole.
+            missing = {name: ["This field is required."] for name in ("amount", "currency")}
+            missing = {name: msg for name, msg in missing.items() if name not in value}
+            if missing:
+                raise serializers.ValidationError({"estimated_value": missing}, code="required")
         if value and value["currency"] != currency:
             raise serializers.ValidationError(
                 {"estimated_value": {"currency": [f"Use the tender's currency {currency}."]}}

@@ -188,3 +188,21 @@ def test_a_body_over_the_limit_is_a_413_problem(api, settings):
     assert response.status_code == 413, response.content
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["code"] == "too_large"
+
+
+@pytest.mark.parametrize(
+    ("money", "missing"),
+    [
+        ({"amount": "100.00"}, "/estimated_value/currency"),
+        ({"currency": "SEK"}, "/estimated_value/amount"),
+    ],
+)
+def test_a_patch_with_half_a_money_object_is_a_400_naming_the_missing_part(api, money, missing):
+    client, _ = api("officer")
+    tender = create_tender(client)
+    url = f"/api/v1/tenders/{tender['id']}/"
+    before = client.get(url).json()
+    response = client.patch(url, {"estimated_value": money}, format="json")
+    assert response.status_code == 400, response.content
+    assert missing in {e["field"] for e in response.json()["errors"]}
+    assert client.get(url).json() == before
