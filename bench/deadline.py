@@ -27,7 +27,7 @@ from urllib.parse import urlparse, urlunparse
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.gunicorn import serving  # noqa: E402 - after the path is set
+from bench._gunicorn import serving  # noqa: E402 - after the path is set
 
 
 def _bench_database_url() -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.gunicorn import free_port, serving
+from bench._gunicorn import free_port, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.slow]

@@ -16,8 +16,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from bench._gunicorn import serving
 from bench.deadline import build, fire
-from bench.gunicorn import serving
 
 ROOT = Path(__file__).resolve().parents[2]
 IN_TIME, LATE = 80, 5

@@ -1,4 +1,6 @@
-"""Start Anbud under gunicorn on a free loopback port, for benchmarks and end-to-end tests."""
+"""Start Anbud under gunicorn on a free loopback port, for benchmarks and end-to-end tests.
+
+A helper, not a benchmark: `make bench` skips modules whose name starts with an underscore."""
 
 import os
 import signal
