@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "criteria",
     "scoring",
     "api",
+    "workbench",
 ]
 
 MIDDLEWARE = [

@@ -38,7 +38,6 @@ from procurement.models import (
     Bid,
     BidDocument,
     BidResponse,
-    Lot,
     Organization,
     Role,
     Tender,
@@ -52,21 +51,12 @@ from procurement.selectors import (
     tenders_for,
 )
 from procurement.services.documents import OPEN_FOR_DOCUMENTS, upload_tender_document
-from procurement.services.opening import open_tender, set_opening_quorum
+from procurement.services.opening import set_opening_quorum
 from procurement.services.organizations import (
     ORG_FIELDS,
     add_member,
     create_organization,
     update_organization,
-)
-from procurement.services.tenders import (
-    TENDER_FIELDS,
-    add_lot,
-    cancel_tender,
-    create_tender,
-    publish_tender,
-    update_lot,
-    update_tender,
 )
 from procurement.services.tokens import (
     issue_integration_token,
@@ -215,7 +205,6 @@ def events_about_visible_object(user, events: QuerySet) -> QuerySet:
     # Within the user's own chain, the API's rule (evaluators see their own actions only:
     # blind scoring); other chains' events about this visible object (a supplier's own record
     # of an opened bid) stay readable, as before.
-    from django.db.models import Q
 
     return events.filter(
         Q(pk__in=events_for(user).values("pk")) | ~Q(organization_id=user.organization_id)
@@ -400,248 +389,6 @@ def may_edit_draft(user, tender) -> bool:
         and tender.status == Tender.Status.DRAFT
         and is_officer_of(user, tender.organization_id)
     )
-
-
-class LotInline(admin.TabularInline):
-    """Lots of a draft are added and changed through add_lot / update_lot; never deleted."""
-
-    model = Lot
-    extra = 0
-    can_delete = False
-    fields = ("number", "title", "description", "estimated_value", "minimum_turnover")
-    readonly_fields = ("number",)
-    show_change_link = False
-
-    def has_view_permission(self, request, obj=None):
-        return may_use_admin(request.user)
-
-    def has_add_permission(self, request, obj):
-        return may_edit_draft(request.user, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return may_edit_draft(request.user, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class TenderForm(forms.ModelForm):
-    # Optimistic locking as in the API's If-Match: two officers cannot silently overwrite
-    # each other's changes.
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
-    class Meta:
-        model = Tender
-        fields = TENDER_FIELDS
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk and "expected_version" in self.fields:
-            self.fields["expected_version"].initial = self.instance.version
-
-    def has_changed(self):
-        return bool([name for name in self.changed_data if name != "expected_version"])
-
-
-@admin.register(Tender)
-class TenderAdmin(AuditHistoryMixin, ServiceFormsMixin, ScopedAdmin):
-    form = TenderForm
-    list_display = (
-        "reference",
-        "title",
-        "organization",
-        "status_now",
-        "procedure",
-        "submission_deadline",
-        "bids_received",
-    )
-    list_filter = ("status", "procedure")
-    search_fields = ("reference", "title")
-    date_hierarchy = "submission_deadline"
-    ordering = ("-created_at",)
-    inlines = [LotInline]
-    actions = ["publish", "open_bids", "cancel"]
-    state_fields = (
-        "organization",
-        "status_now",
-        "bids_received",
-        "version",
-        "published_at",
-        "publish_warnings",
-        "cancel_reason",
-        "opening_requested_by",
-        "opening_requested_at",
-        "opened_at",
-        "protocol",
-        "created_by",
-        "created_at",
-        "updated_at",
-    )
-
-    def scoped_queryset(self, request):
-        return tenders_for(request.user)
-
-    def get_object(self, request, object_id, from_field=None):
-        obj = super().get_object(request, object_id, from_field)
-        obj._viewer = request.user  # for the protocol's redaction below
-        return obj
-
-    @admin.display(description="opening protocol")
-    def protocol(self, obj):
-        protocol = obj.opening_protocol
-        viewer = getattr(obj, "_viewer", None)
-        if protocol and viewer is not None and visibility.prices_hidden(viewer, obj):
-            # Evaluators are blind to prices, in the admin as in the API.
-            protocol = {
-                **protocol,
-                "bids": [{**b, "price": None} for b in protocol.get("bids", [])],
-            }
-        return protocol
-
-    @admin.display(description="status", ordering="status")
-    def status_now(self, obj):
-        return Tender.Status(obj.effective_status).label
-
-    @admin.display(description="bids received")
-    def bids_received(self, obj):
-        # The count is all that buyers see before the opening.
-        return getattr(obj, "bids_received_count", None)
-
-    def get_fieldsets(self, request, obj=None):
-        if obj is None:
-            return ((None, {"fields": TENDER_FIELDS}),)
-        editable = self.has_change_permission(request, obj)
-        main = (*TENDER_FIELDS, "expected_version") if editable else TENDER_FIELDS
-        return ((None, {"fields": main}), ("State", {"fields": self.state_fields}))
-
-    def get_readonly_fields(self, request, obj=None):
-        return () if obj is None else self.state_fields
-
-    def get_inlines(self, request, obj):
-        # A new tender gets lot 1 from create_tender; more lots are added once it exists.
-        return self.inlines if obj is not None else []
-
-    def get_changeform_initial_data(self, request):
-        return {
-            "evaluation": {"method": "lowest_price"},
-            **super().get_changeform_initial_data(request),
-        }
-
-    def has_add_permission(self, request):
-        return is_officer_of(request.user)
-
-    def has_change_permission(self, request, obj=None):
-        if obj is None:
-            return is_officer_of(request.user)
-        return may_edit_draft(request.user, obj)
-
-    def has_lifecycle_permission(self, request):
-        return is_officer_of(request.user)
-
-    def save_model(self, request, obj, form, change):
-        data = form.cleaned_data
-        if change:
-            changes = {name: data[name] for name in form.changed_data if name in TENDER_FIELDS}
-            saved = update_tender(
-                tender=obj,
-                actor=request.user,
-                changes=changes,
-                expected_version=data.get("expected_version"),
-            )
-        else:
-            saved = create_tender(
-                actor=request.user, **{name: data[name] for name in TENDER_FIELDS if name in data}
-            )
-        adopt(obj, saved)
-
-    def save_formset(self, request, form, formset, change):
-        if formset.model is not Lot:
-            raise PermissionDenied
-        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-        for lot_form in formset.forms:
-            if not lot_form.has_changed() or not hasattr(lot_form, "cleaned_data"):
-                continue
-            data = {name: lot_form.cleaned_data.get(name) for name in LOT_FIELDS}
-            if lot_form.instance._state.adding:
-                lot = add_lot(tender=form.instance, actor=request.user, **data)
-                formset.new_objects.append(lot)
-            else:
-                # The form has already written the new values onto its instance: give the
-                # service the stored lot, so that it sees (and audits) the real difference.
-                stored = Lot.objects.select_related("tender").get(pk=lot_form.instance.pk)
-                changed = [name for name in lot_form.changed_data if name in LOT_FIELDS]
-                lot = update_lot(
-                    lot=stored,
-                    actor=request.user,
-                    changes={name: data[name] for name in changed},
-                )
-                formset.changed_objects.append((lot, changed))
-
-    # Lifecycle actions, on the list and on a tender's page.
-
-    def _run(self, request, queryset, verb, service, **kwargs):
-        for tender in queryset:
-            try:
-                result = service(tender=tender, actor=request.user, **kwargs)
-            except DomainError as error:
-                self.message_user(request, f"{tender.reference}: {describe(error)}", messages.ERROR)
-            else:
-                self.message_user(
-                    request,
-                    f"{tender.reference}: {verb}; the tender is now {result.get_status_display().lower()}.",
-                    messages.SUCCESS,
-                )
-
-    @admin.action(
-        description="Publish (freezes criteria, weights and method)",
-        permissions=["lifecycle"],
-        location=BOTH_LOCATIONS,
-    )
-    def publish(self, request, queryset):
-        self._run(request, queryset, "published", publish_tender)
-
-    @admin.action(
-        description="Open bids (after the deadline; a second officer confirms)",
-        permissions=["lifecycle"],
-        location=BOTH_LOCATIONS,
-    )
-    def open_bids(self, request, queryset):
-        self._run(request, queryset, "opening recorded", open_tender)
-
-    @admin.action(
-        description="Cancel (with a reason)", permissions=["lifecycle"], location=BOTH_LOCATIONS
-    )
-    def cancel(self, request, queryset):
-        reason = request.POST.get("cancel_reason", "").strip()
-        if not reason:
-            if "cancel_reason" in request.POST:
-                self.message_user(request, "Give the reason for cancelling.", messages.ERROR)
-            # Ask for the reason, then post the same action again with it.
-            context = {
-                **self.admin_site.each_context(request),
-                "title": "Cancel tenders",
-                "subtitle": None,
-                "opts": self.opts,
-                "tenders": list(queryset),
-                "post_items": [
-                    (key, value)
-                    for key in request.POST
-                    if key not in ("csrfmiddlewaretoken", "cancel_reason")
-                    for value in request.POST.getlist(key)
-                ],
-            }
-            request.current_app = self.admin_site.name
-            return TemplateResponse(request, "admin/procurement/tender/cancel.html", context)
-        self._run(request, queryset, "cancelled", cancel_tender, reason=reason)
-        return None
-
-    def history_events(self, request, obj):
-        # The tender's own chain: its lots, criteria, documents and opening. What suppliers
-        # did (their bids) is on each bid's page, visible once the bids are opened.
-        events = AuditEvent.objects.filter(
-            Q(object_id=str(obj.pk)) | Q(tender_id=obj.pk, organization_id=obj.organization_id)
-        )
-        return events_about_visible_object(request.user, events)
 
 
 class TenderDocumentForm(forms.ModelForm):

@@ -119,3 +119,24 @@ def clock(time_machine):
             time_machine.shift(dt.timedelta(seconds=seconds))
 
     return Clock()
+
+
+@pytest.fixture
+def flushable_audit_trail(db):
+    """For transactional tests that write audit events: on SQLite the append-only triggers
+    refuse the DELETE of the flush after the test, so the events are cleared first with the
+    triggers lifted for that moment and put back (PostgreSQL's flush truncates instead)."""
+    yield
+    from importlib import import_module
+
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return
+    triggers = import_module("audit.migrations.0004_append_only_triggers")
+    with connection.cursor() as cursor:
+        for sql in triggers.SQLITE_DROP:
+            cursor.execute(sql)
+        cursor.execute("DELETE FROM audit_auditevent")
+        for sql in triggers.SQLITE_CREATE:
+            cursor.execute(sql)

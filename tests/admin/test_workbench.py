@@ -1,0 +1,233 @@
+"""The tender page of the officer workbench, without a browser: who sees which buttons, what
+each step does and refuses, and that bad input lands on the field it concerns with the API's
+own message. The whole journey in a real browser is in tests/browser/test_workbench.py."""
+
+import datetime as dt
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from criteria.models import TenderCriterion
+from criteria.services import attach_criterion
+from procurement.models import Tender, TenderDocument
+from procurement.services.tenders import publish_tender
+from tests.admin.test_admin import PDF, change_url, logged_in, messages_of, new_tender, tender_form
+from tests.factories import CriterionFactory
+
+THRESHOLDS = {"type": "thresholds", "steps": [{"at_least": "50", "fulfilment": "1"}]}
+
+
+def step(tender, name):
+    return reverse(f"admin:procurement_tender_{name}", args=[tender.pk])
+
+
+@pytest.fixture
+def officer(make_user, buyer):
+    return make_user("officer", buyer, is_staff=True)
+
+
+@pytest.fixture
+def weighted(officer):
+    return new_tender(
+        officer,
+        evaluation={
+            "method": "weighted_points",
+            "price_weight": "70",
+            "price_scoring": "proportional",
+        },
+    )
+
+
+def test_the_evaluation_settings_are_a_form_checked_with_the_api_messages(officer):
+    client = logged_in(officer)
+    response = client.post(
+        reverse("admin:procurement_tender_add"),
+        tender_form(method="weighted_points", price_weight="150", cpv_codes="15110000\n1511"),
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "the price weight is points out of 100, between 0 and 100" in errors["price_weight"][0]
+    assert "'1511' is not a CPV code" in errors["cpv_codes"][0]
+    assert not Tender.objects.filter(reference="ADM-FORM-1").exists()
+
+    response = client.post(
+        reverse("admin:procurement_tender_add"),
+        tender_form(
+            method="weighted_points",
+            price_weight="65",
+            price_scoring="absolute",
+            price_ceiling="2000000",
+            tie_break="lower_price, lottery",
+            cpv_codes="15110000\n03142500-9",
+        ),
+    )
+    assert response.status_code == 302
+    tender = Tender.objects.get(reference="ADM-FORM-1")
+    assert tender.cpv_codes == ["15110000", "03142500-9"]
+    assert tender.evaluation["price_weight"] == "65"
+    assert tender.evaluation["price_ceiling"] == "2000000"
+    assert tender.evaluation["tie_break"] == ["lower_price", "lottery"]
+
+
+def test_a_refused_publish_is_a_message_on_the_page_and_changes_nothing(officer, weighted):
+    client = logged_in(officer)
+    page = client.get(change_url(weighted))
+    assert "Price 70 = <strong>70</strong>" in page.content.decode()
+    response = client.post(step(weighted, "publish"), follow=True)
+    assert response.status_code == 200
+    assert messages_of(response) == [
+        "The tender cannot be published until these errors are fixed. "
+        "The weights sum to 70, not 100."
+    ]
+    weighted.refresh_from_db()
+    assert weighted.status == Tender.Status.DRAFT
+    assert not AuditEvent.objects.filter(action="tender.published").exists()
+
+
+def test_evaluators_and_auditors_read_the_page_without_buttons(make_user, buyer, officer):
+    weighted = new_tender(
+        officer,
+        evaluation={
+            "method": "weighted_points",
+            "price_weight": "100",
+            "price_scoring": "proportional",
+        },
+    )
+    publish_tender(tender=weighted, actor=officer)
+    evaluator = logged_in(make_user("evaluator", buyer, is_staff=True))
+    assert evaluator.get(change_url(weighted)).status_code == 404  # sealed until the opening
+    for role in ("auditor",):
+        reader = logged_in(make_user(role, buyer, is_staff=True))
+        page = reader.get(change_url(weighted))
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert step(weighted, "amend") not in html and step(weighted, "cancel") not in html
+        assert "Weighted points (price and quality)" in html  # the settings, read-only
+        assert reader.get(step(weighted, "publish")).status_code == 403
+        assert reader.post(step(weighted, "cancel"), {"reason": "x"}).status_code == 403
+    assert Tender.objects.get(pk=weighted.pk).status == Tender.Status.PUBLISHED
+
+
+def test_another_organisations_tender_is_not_found(make_user, other_buyer, weighted):
+    stranger = logged_in(make_user("officer", other_buyer, is_staff=True))
+    for name in ("publish", "amend", "cancel", "open", "library", "own_criterion", "simulate"):
+        assert stranger.get(step(weighted, name)).status_code == 404, name
+
+
+def test_the_library_picker_filters_and_adds_with_a_weight(officer, weighted):
+    CriterionFactory(organization=None, code="LIB-EGGS", category="animal_welfare", kind="award")
+    CriterionFactory(organization=None, code="LIB-SOCIAL", category="social", kind="award")
+    client = logged_in(officer)
+    page = client.get(step(weighted, "library"), {"category": "animal_welfare"})
+    codes = [row["criterion"].code for row in page.context["rows"]]
+    assert "LIB-EGGS" in codes and "LIB-SOCIAL" not in codes
+    chosen = page.context["rows"][codes.index("LIB-EGGS")]["criterion"]
+    response = client.post(
+        step(weighted, "library") + "?category=animal_welfare",
+        {"criterion": str(chosen.pk), f"{chosen.pk}-weight": "30"},
+    )
+    assert response.status_code == 302
+    tc = TenderCriterion.objects.get(tender=weighted, code="LIB-EGGS")
+    assert (tc.weight, tc.criterion_id) == (30, chosen.pk)
+    page = client.get(change_url(weighted)).content.decode()
+    assert "Price 70 + LIB-EGGS 30 = <strong>100</strong>" in page
+
+
+def test_an_own_criterion_form_shows_rule_errors_on_the_row(officer, weighted):
+    client = logged_in(officer)
+    base = {
+        "code": "OWN-STEPS",
+        "kind": "award",
+        "category": "environmental",
+        "level": "basic",
+        "title": "Egna steg",
+        "weight": "30",
+        "direction": "at_least",
+        "row_1_bound": "50",
+        "row_1_fulfilment": "0.5",
+        "row_2_bound": "40",
+        "row_2_fulfilment": "1",
+    }
+    response = client.post(step(weighted, "own_criterion") + "?type=thresholds", base)
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert "steps must go up" in form.errors["row_2_bound"][0]
+    assert not TenderCriterion.objects.filter(code="OWN-STEPS").exists()
+    response = client.post(
+        step(weighted, "own_criterion") + "?type=thresholds", {**base, "row_2_bound": "80"}
+    )
+    assert response.status_code == 302
+    tc = TenderCriterion.objects.get(code="OWN-STEPS")
+    assert tc.rule == {
+        "type": "thresholds",
+        "steps": [{"at_least": "50", "fulfilment": "0.5"}, {"at_least": "80", "fulfilment": "1"}],
+    }
+
+
+def test_amend_after_the_deadline_is_refused_with_the_reason(officer, time_machine):
+    tender = publish_tender(tender=new_tender(officer), actor=officer)
+    time_machine.move_to(tender.submission_deadline + dt.timedelta(minutes=1))
+    response = logged_in(officer).post(
+        step(tender, "amend"), {"reason": "Too late", "price_weight": "50"}
+    )
+    assert response.status_code == 200
+    assert any("only before its submission deadline" in m for m in messages_of(response))
+
+
+def test_cancel_needs_a_reason_and_is_audited(officer, weighted):
+    client = logged_in(officer)
+    response = client.post(step(weighted, "cancel"), {"reason": ""})
+    assert response.status_code == 200 and response.context["form"].errors["reason"]
+    response = client.post(step(weighted, "cancel"), {"reason": "The need is gone."})
+    assert response.status_code == 302
+    weighted.refresh_from_db()
+    assert (weighted.status, weighted.cancel_reason) == ("cancelled", "The need is gone.")
+    assert AuditEvent.objects.filter(action="tender.cancelled", actor=officer).exists()
+
+
+def test_documents_are_uploaded_from_the_tender_page_with_their_fingerprint(officer, weighted):
+    client = logged_in(officer)
+    response = client.post(
+        step(weighted, "documents"),
+        {"kind": "call", "file": SimpleUploadedFile("call.pdf", PDF, "application/pdf")},
+        follow=True,
+    )
+    document = TenderDocument.objects.get(tender=weighted)
+    assert any(document.sha256 in m for m in messages_of(response))
+    assert document.sha256 in client.get(change_url(weighted)).content.decode()
+
+
+def test_a_simulation_shows_the_ranking_and_touches_nothing_real(officer, weighted):
+    tc = attach_criterion(
+        tender=weighted,
+        actor=officer,
+        definition={
+            "code": "SIM-STEPS",
+            "kind": "award",
+            "category": "environmental",
+            "title": "Steg",
+            "rule": THRESHOLDS,
+        },
+        weight=30,
+    )
+    response = logged_in(officer).post(
+        step(weighted, "simulate"),
+        {
+            "bid_1_name": "Dyr men bra",
+            "bid_1_price": "120000",
+            f"bid_1_c_{tc.pk}": "60",
+            "bid_2_name": "Billig",
+            "bid_2_price": "100000",
+            f"bid_2_c_{tc.pk}": "10",
+        },
+    )
+    assert response.status_code == 200
+    ranking = response.context["result"][0]["bids"]
+    assert [(b["rank"], b["name"], b["score"]) for b in ranking] == [
+        (1, "Dyr men bra", "88.3333"),
+        (2, "Billig", "70.0000"),
+    ]
+    assert weighted.bids.count() == 0
+    assert AuditEvent.objects.filter(action="simulation.run", tender_id=weighted.pk).count() == 1

@@ -1,0 +1,309 @@
+"""The officer workbench in a real browser (Debian's Chromium, driven by Playwright): a tender
+from an empty draft to opened bids, all in the admin, with axe-core on every page.
+
+Screenshots of the key pages go to $ANBUD_SCREENSHOTS (default /tmp/anbud-screenshots).
+"""
+
+import datetime as dt
+import importlib
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from criteria.models import TenderCriterion
+from procurement.models import Tender
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = Path(os.environ.get("ANBUD_SCREENSHOTS", "/tmp/anbud-screenshots"))
+PASSWORD = "Ett-långt-lösen-2026"
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing: .ci/run installs it (apt-get install chromium)")
+        pytest.skip("needs Debian's chromium (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def shared_library(db):
+    """The shared criteria library, as its data migration loads it (a transactional test
+    starts from flushed tables)."""
+    migration = importlib.import_module("criteria.migrations.0004_shared_library")
+    migration.load(apps, None)
+
+
+class Workbench:
+    """One officer's browser tab, with an axe check and a screenshot at every page."""
+
+    def __init__(self, browser, base_url, username, *, locale="en-GB"):
+        self.base_url = base_url
+        self.context = browser.new_context(locale=locale, viewport={"width": 1400, "height": 1000})
+        self.page = self.context.new_page()
+        self.username = username
+        self.checked: dict[str, list] = {}
+
+    def login(self):
+        self.page.goto(f"{self.base_url}/admin/login/")
+        self.page.fill("#id_username", self.username)
+        self.page.fill("#id_password", PASSWORD)
+        self.page.click("input[type=submit]")
+        self.page.wait_for_selector("#content")
+
+    def go(self, path):
+        response = self.page.goto(f"{self.base_url}{path}")
+        assert response.status < 400, (path, response.status)
+
+    def check(self, name: str) -> None:
+        """axe-core on the page as it is now: no serious or critical violation."""
+        from axe_playwright_python.sync_playwright import Axe
+
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=SHOTS / f"workbench-{name}.png", full_page=True)
+        results = Axe().run(self.page)
+        bad = [
+            (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+            for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        self.checked[name] = bad
+        assert bad == [], f"{name}: {bad}"
+
+    def messages(self) -> str:
+        return " ".join(self.page.locator("ul.messagelist li").all_inner_texts())
+
+    def click_text(self, text: str) -> None:
+        self.page.get_by_role("link", name=text, exact=True).first.click()
+        self.page.wait_for_load_state()
+
+    def press(self, text: str) -> None:
+        self.page.get_by_role("button", name=text, exact=True).first.click()
+        self.page.wait_for_load_state()
+
+
+def staff(make_user, org, username, role="officer"):
+    user = make_user(role, org, username=username, is_staff=True)
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+def test_an_officer_takes_a_tender_from_nothing_to_opened_in_the_admin(
+    browser,
+    live_server,
+    make_user,
+    buyer,
+    supplier,
+    client_for,
+    shared_library,
+    time_machine,
+    flushable_audit_trail,
+):
+    time_machine.move_to(timezone.now(), tick=True)
+    officer1 = staff(make_user, buyer, "anna")
+    staff(make_user, buyer, "bertil")
+    bidder = make_user("bidder", supplier, username="cecilia")
+    deadline = (timezone.localtime() + dt.timedelta(days=45)).replace(
+        hour=12, minute=0, second=0, microsecond=0
+    )
+    one = Workbench(browser, live_server.url, "anna")
+    one.login()
+
+    # An empty draft: details and evaluation settings as a form.
+    one.go("/admin/procurement/tender/add/")
+    one.check("tender-add")
+    page = one.page
+    page.fill("#id_reference", "WB-2026-1")
+    page.fill("#id_title", "Ägg och kyckling")
+    page.fill("#id_cpv_codes", "03142500\n15112130")
+    page.fill("#id_estimated_value", "900000")
+    page.fill("#id_submission_deadline_0", deadline.date().isoformat())
+    page.fill("#id_submission_deadline_1", "12:00:00")
+    page.fill("#id_no_lots_reason", "One kitchen, one delivery.")
+    page.select_option("#id_method", "weighted_points")
+    page.fill("#id_price_weight", "60")
+    page.select_option("#id_price_scoring", "proportional")
+    page.click("input[name=_continue]")
+    page.wait_for_selector("#wb-checks-title")
+    tender = Tender.objects.get(reference="WB-2026-1")
+    assert tender.evaluation["method"] == "weighted_points"
+    assert tender.cpv_codes == ["03142500", "15112130"]
+    checks = page.inner_text("#wb-checks-title")
+    assert "error" in checks.lower()
+    assert "Weights: Price 60 = 60" in page.inner_text("body")
+    one.check("tender-draft")
+
+    # Two criteria from the library, found with the picker's filters.
+    one.click_text("Add from the library")
+    page.select_option("#id_category", "animal_welfare")
+    page.select_option("#id_kind", "award")
+    page.click("input[type=submit][value=Filter]")
+    row = page.locator("tr", has_text="AW-ANTIBIOTICS-CRITICAL")
+    assert "yes = 1, no = 0" in row.inner_text()
+    one.check("library")
+    row.locator("input[name$=weight]").fill("15")
+    row.get_by_role("button", name="Add AW-ANTIBIOTICS-CRITICAL").click()
+    page.wait_for_load_state()
+    assert "AW-ANTIBIOTICS-CRITICAL is added to the tender." in one.messages()
+    page.fill("#id_q", "organic")
+    page.select_option("#id_category", "")
+    page.click("input[type=submit][value=Filter]")
+    row = page.locator("tr", has_text="ENV-ORGANIC-SHARE")
+    row.locator("input[name$=weight]").fill("10")
+    row.get_by_role("button", name="Add ENV-ORGANIC-SHARE").click()
+    page.wait_for_load_state()
+    assert "Price 60 + AW-ANTIBIOTICS-CRITICAL 15 + ENV-ORGANIC-SHARE 10 = 85" in page.inner_text(
+        "body"
+    )
+
+    # An own criterion with a thresholds rule, typed as rows, not JSON. A wrong order of the
+    # steps is shown on the row it concerns, and nothing is stored.
+    one.go(f"/admin/procurement/tender/{tender.pk}/change/")
+    one.click_text("Add an own criterion")
+    one.check("own-criterion-choose")
+    one.click_text("Thresholds (steps)")
+    page.fill("#id_code", "ENV-TRANSPORT-KM")
+    page.select_option("#id_category", "environmental")
+    page.fill("#id_title", "Kort transport")
+    page.fill("#id_title_en", "Short transport")
+    page.fill("#id_unit", "km")
+    page.select_option("#id_direction", "at_most")
+    page.fill("#id_row_1_bound", "50")
+    page.fill("#id_row_1_fulfilment", "1")
+    page.fill("#id_row_2_bound", "100")
+    page.fill("#id_row_2_fulfilment", "0.5")
+    page.fill("#id_weight", "15")
+    one.press("Add the criterion")
+    assert "The criterion is invalid." in one.messages()
+    assert "steps must go down" in page.inner_text("body")
+    assert not TenderCriterion.objects.filter(code="ENV-TRANSPORT-KM").exists()
+    one.check("own-criterion-error")
+    page.fill("#id_row_1_bound", "100")
+    page.fill("#id_row_1_fulfilment", "0.5")
+    page.fill("#id_row_2_bound", "50")
+    page.fill("#id_row_2_fulfilment", "1")
+    one.press("Add the criterion")
+    assert "ENV-TRANSPORT-KM is added to the tender." in one.messages()
+
+    # The checks turn green, and the weights add up.
+    checks = page.inner_text("#wb-checks-title")
+    assert "no errors" in checks, page.inner_text("#wb-checks-title")
+    assert "= 100" in page.inner_text("body") and "adds up to 100" in page.inner_text("body")
+    assert "steps ≤ 100 km → 0.5, ≤ 50 km → 1, otherwise 0" in page.inner_text("body")
+    one.check("tender-ready")
+
+    # A simulation shows the ranking the weights would give.
+    one.click_text("Simulate")
+    page.fill("#id_bid_1_name", "Billig")
+    page.fill("#id_bid_1_price", "80000")
+    page.fill("#id_bid_2_name", "Grön")
+    page.fill("#id_bid_2_price", "100000")
+    tcs = {tc.code: tc.pk for tc in TenderCriterion.objects.filter(tender=tender)}
+    page.select_option(f"#id_bid_2_c_{tcs['AW-ANTIBIOTICS-CRITICAL']}", "yes")
+    page.fill(f"#id_bid_2_c_{tcs['ENV-ORGANIC-SHARE']}", "100")
+    page.fill(f"#id_bid_2_c_{tcs['ENV-TRANSPORT-KM']}", "40")
+    page.select_option(f"#id_bid_1_c_{tcs['AW-ANTIBIOTICS-CRITICAL']}", "no")
+    page.fill(f"#id_bid_1_c_{tcs['ENV-ORGANIC-SHARE']}", "0")
+    page.fill(f"#id_bid_1_c_{tcs['ENV-TRANSPORT-KM']}", "300")
+    one.press("Simulate")
+    result = page.locator("#simulation-result tbody tr").all_inner_texts()
+    assert result[0].startswith("1") and "Grön" in result[0], result
+    assert "Billig" in result[1], result
+    one.check("simulation")
+
+    # Publish, through its confirmation page.
+    one.go(f"/admin/procurement/tender/{tender.pk}/change/")
+    one.click_text("Publish")
+    assert "The criteria, their weights and the evaluation method freeze" in page.inner_text(
+        "#content"
+    )
+    one.check("publish-confirm")
+    one.press("Publish the tender")
+    assert "WB-2026-1 is published" in one.messages()
+    tender.refresh_from_db()
+    assert tender.status == Tender.Status.PUBLISHED
+
+    # Amend the deadline with a reason; an earlier deadline is refused on the field.
+    one.click_text("Amend")
+    one.check("amend")
+    page.fill("#id_reason", "More time for small suppliers.")
+    page.fill(
+        "#id_submission_deadline", (deadline - dt.timedelta(days=1)).strftime("%Y-%m-%d %H:%M")
+    )
+    one.press("Publish the amendment")
+    assert "never shorten it" in one.messages()
+    later = deadline + dt.timedelta(days=7)
+    page.fill("#id_submission_deadline", later.strftime("%Y-%m-%d %H:%M"))
+    one.press("Publish the amendment")
+    assert "Amendment 1 of WB-2026-1 is published." in one.messages()
+    assert "More time for small suppliers." in page.inner_text("#wb-amendments-title + table")
+    tender.refresh_from_db()
+    assert tender.submission_deadline == later
+
+    # A supplier bids through the API.
+    api = client_for(bidder)
+    created = api.post(
+        "/api/v1/bids/",
+        {
+            "tender": str(tender.pk),
+            "price": {"amount": "95000.00", "currency": "SEK"},
+            "responses": [
+                {"tender_criterion": str(tcs["AW-ANTIBIOTICS-CRITICAL"]), "value": True},
+                {"tender_criterion": str(tcs["ENV-ORGANIC-SHARE"]), "value": "60"},
+                {"tender_criterion": str(tcs["ENV-TRANSPORT-KM"]), "value": "80"},
+            ],
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    submitted = api.post(f"/api/v1/bids/{created.json()['id']}/submit/")
+    assert submitted.status_code == 200, submitted.json()
+
+    # After the deadline: officer 1 starts the opening, may not confirm it alone, and a second
+    # officer confirms it and sees the protocol.
+    time_machine.move_to(later + dt.timedelta(hours=1), tick=True)
+    one.login()  # the session of 7 weeks ago has expired
+    one.go(f"/admin/procurement/tender/{tender.pk}/change/")
+    one.click_text("Start the opening")
+    one.check("open-start")
+    one.press("Start the opening")
+    assert "a second officer confirms it" in one.messages()
+    one.click_text("Confirm the opening")
+    one.press("Confirm the opening")
+    assert "a second, different officer must confirm it" in one.messages()
+    assert "Server Error" not in page.content()
+    tender.refresh_from_db()
+    assert tender.status == Tender.Status.OPENING
+
+    two = Workbench(browser, live_server.url, "bertil")
+    two.login()
+    two.go(f"/admin/procurement/tender/{tender.pk}/change/")
+    two.click_text("Confirm the opening")
+    two.check("open-confirm")
+    two.press("Confirm the opening")
+    assert "The bids of WB-2026-1 are opened: 1 bid." in two.messages()
+    protocol = two.page.inner_text("#wb-protocol-title ~ table")
+    assert "95000.00 SEK" in protocol and supplier.name in protocol
+    two.check("protocol")
+
+    # Every step is in the audit trail, with the officer who took it.
+    actions = dict(AuditEvent.objects.filter(tender_id=tender.pk).values_list("action", "actor_id"))
+    assert actions["tender.published"] == officer1.pk
+    assert actions["tender.amended"] == officer1.pk
+    assert actions["tender.opening_started"] == officer1.pk
+    assert "tender.opened" in actions and "simulation.run" in actions
+    assert {"tender_criterion.attached", "tender.created"} <= set(actions)

@@ -1,0 +1,213 @@
+"""What the tender page shows beside its form: the checks, the criteria with their weights, the
+supplier burden, the documents and the opening protocol. Reads only, in the chosen language.
+"""
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from criteria.burden import supplier_burden
+from criteria.models import Kind, TenderAmendment, TenderCriterion
+from procurement import visibility
+from procurement.checks import all_checks
+from procurement.models import Tender
+from scoring.engine.explain import describe_rule
+from scoring.engine.rules import RuleValidationError, parse_rule
+
+HUNDRED = Decimal(100)
+
+
+def lang() -> str:
+    return "sv" if (get_language() or "en").startswith("sv") else "en"
+
+
+def in_language(text: dict[str, str] | str) -> str:
+    """A {"sv", "en"} text in the chosen language (English when the Swedish is missing)."""
+    if isinstance(text, dict):
+        return text.get(lang()) or text.get("en") or ""
+    return text
+
+
+def criterion_title(tc) -> str:
+    if lang() == "en" and tc.title_en:
+        return tc.title_en
+    return tc.title
+
+
+def criterion_description(tc) -> str:
+    if lang() == "en" and tc.description_en:
+        return tc.description_en
+    return tc.description
+
+
+def rule_in_words(rule: dict, unit: str = "") -> str:
+    try:
+        parsed = parse_rule(rule)
+    except RuleValidationError:
+        return _("(the rule is not valid)")
+    en, sv = describe_rule(parsed, f" {unit}" if unit else "")
+    return sv if lang() == "sv" else en
+
+
+def amount_kind(tender: Tender) -> str:
+    """Which amount the tender's method needs: weight (points), value (money) or percent."""
+    method = (tender.evaluation or {}).get("method", "lowest_price")
+    return {"added_value": "value", "lowest_cost": "value"}.get(method, "weight")
+
+
+def plain(amount: Decimal | None) -> str:
+    """15.0000 -> "15": amounts as a person wrote them; a dash when there is none."""
+    return "—" if amount is None else format(amount.normalize(), "f")
+
+
+def amendment_rows(tender: Tender) -> list[dict[str, Any]]:
+    rows = []
+    for amendment in TenderAmendment.objects.filter(tender=tender).select_related("created_by"):
+        changes = []
+        for key, value in (amendment.changes or {}).items():
+            if key == "criteria":
+                changes += [
+                    ", ".join(f"{k}: {v}" for k, v in item.items() if k != "tender_criterion")
+                    for item in value
+                ]
+            elif key == "evaluation":
+                changes.append(
+                    _("evaluation settings (price weight %(weight)s)")
+                    % {"weight": value.get("price_weight", "—")}
+                )
+            else:
+                changes.append(f"{key}: {value}")
+        rows.append({"amendment": amendment, "changes": changes})
+    return rows
+
+
+def checks(tender: Tender) -> dict[str, Any]:
+    found = all_checks(tender)
+    items = [
+        {"severity": c["severity"], "code": c["code"], "message": in_language(c["message"])}
+        for c in found
+    ]
+    errors = [c for c in items if c["severity"] == "error"]
+    return {"items": items, "errors": errors, "ok": not errors}
+
+
+def criteria_rows(tender: Tender) -> list[dict[str, Any]]:
+    rows = []
+    for tc in (
+        TenderCriterion.objects.filter(tender=tender)
+        .select_related("lot")
+        .order_by("position", "code")
+    ):
+        rows.append(
+            {
+                "tc": tc,
+                "title": criterion_title(tc),
+                "description": criterion_description(tc),
+                "kind": tc.get_kind_display(),
+                "category": tc.get_category_display(),
+                "rule": rule_in_words(tc.rule, tc.unit),
+                "lot": f"{tc.lot.number}. {tc.lot.title}" if tc.lot_id else _("whole tender"),
+                "weight": plain(tc.weight),
+                "value": plain(tc.value),
+                "percent": plain(tc.percent),
+            }
+        )
+    return rows
+
+
+def weight_summary(tender: Tender) -> dict[str, Any] | None:
+    """For weighted points: the price weight and each award criterion's weight, and whether
+    they add up to 100 (per lot when criteria apply to single lots)."""
+    evaluation = tender.evaluation or {}
+    if evaluation.get("method") != "weighted_points":
+        return None
+    price = Decimal(str(evaluation.get("price_weight") or 0))
+    award = list(
+        TenderCriterion.objects.filter(tender=tender, kind=Kind.AWARD).order_by("position", "code")
+    )
+    lots = list(tender.lots.order_by("number"))
+    per_lot = []
+    for lot in lots:
+        applicable = [tc for tc in award if tc.lot_id in (None, lot.pk)]
+        total = price + sum((tc.weight or Decimal(0) for tc in applicable), Decimal(0))
+        per_lot.append(
+            {
+                "lot": lot,
+                "parts": [(_("Price"), price)]
+                + [(tc.code, tc.weight or Decimal(0)) for tc in applicable],
+                "total": total.normalize(),
+                "ok": total == HUNDRED,
+                "missing": (HUNDRED - total).normalize(),
+            }
+        )
+    return {"lots": per_lot, "several": len(lots) > 1}
+
+
+def burden(tender: Tender) -> list[dict[str, Any]]:
+    return [
+        {
+            **item,
+            "flags": [
+                {**flag, "message": in_language(flag.get("message", ""))}
+                for flag in item.get("flags", [])
+            ],
+        }
+        for item in supplier_burden(tender)
+    ]
+
+
+def protocol(tender: Tender, viewer) -> dict[str, Any] | None:
+    found = tender.opening_protocol
+    if not found:
+        return None
+    hide = visibility.prices_hidden(viewer, tender)
+    return {
+        **found,
+        "bids": [
+            {**bid, "price": None if hide else bid.get("price")} for bid in found.get("bids", [])
+        ],
+        "prices_hidden": hide,
+    }
+
+
+def _money_text(money: dict | None) -> str:
+    if not money:
+        return ""
+    return f"{money.get('amount')} {money.get('currency', '')}".strip()
+
+
+def simulation_result(simulation) -> list[dict[str, Any]]:
+    """The ranking a simulation gave, per lot: rank, bid, price, score and each criterion's
+    explanation, in the chosen language."""
+    result = json.loads(simulation.result_json)
+    lots = []
+    for lot in result.get("lots", []):
+        bids = []
+        for bid in lot.get("bids", []):
+            bids.append(
+                {
+                    "rank": bid.get("rank"),
+                    "name": (bid.get("supplier") or {}).get("name", ""),
+                    "price": _money_text(bid.get("price")),
+                    "score": bid.get("total_score")
+                    or _money_text(bid.get("comparison_price"))
+                    or "",
+                    "qualified": bid.get("qualified", True),
+                    "reasons": [
+                        in_language(r.get("message", ""))
+                        for r in bid.get("disqualification_reasons", [])
+                    ],
+                    "criteria": [
+                        {
+                            "code": c.get("code"),
+                            "explanation": in_language(c.get("explanation") or c.get("text") or ""),
+                        }
+                        for c in bid.get("criteria", [])
+                    ],
+                }
+            )
+        lots.append({"lot": lot.get("lot"), "number": lot.get("number"), "bids": bids})
+    return lots
