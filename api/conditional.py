@@ -4,8 +4,10 @@ Detail answers already carry ``"<id>-<version>"`` for If-Match on updates; the v
 does not say everything a reader sees (``bids_received`` grows, a tender closes at its deadline,
 roles see different fields). So every 200 GET of the API gets the hash of its body appended
 (``"<id>-<version>-<hash>"``, or ``"<hash>"`` for lists), ``Cache-Control: private, no-cache``
-(each client revalidates; nothing is kept in shared caches) and ``Vary: Authorization``. A
-client that sends the tag back as If-None-Match gets 304 without a body.
+(each client revalidates; nothing is kept in shared caches) and ``Vary: Authorization`` (beside
+``Vary: Accept-Language`` from api.language). The hash covers the body and its
+``Content-Language``. A client that sends the tag back as If-None-Match gets 304 without a body,
+with the same ETag, Cache-Control, Vary and Content-Language.
 """
 
 import hashlib
@@ -33,7 +35,10 @@ class ConditionalApiGetMiddleware:
             or response.has_header("Cache-Control")  # exports and tokens say no-store
         ):
             return response
-        digest = hashlib.blake2b(response.content, digest_size=8).hexdigest()
+        # The language is part of the representation: a Swedish and an English answer never
+        # share a tag, even where no text in the body differs (Content-Language does).
+        language = response.get("Content-Language", "").encode("ascii", "replace")
+        digest = hashlib.blake2b(response.content + b"\0" + language, digest_size=8).hexdigest()
         version_tag = response.get("ETag", "")
         tag = f'{version_tag[:-1]}-{digest}"' if version_tag.endswith('"') else f'"{digest}"'
         response["ETag"] = tag

@@ -10,6 +10,8 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -22,17 +24,17 @@ PROBLEM_TYPE_BASE = "https://anbud.example/problems/"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 _TITLES = {
-    400: "Invalid input",
-    401: "Authentication required",
-    403: "Not allowed",
-    404: "Not found",
-    405: "Method not allowed",
-    406: "Not acceptable",
-    409: "Conflict with the current state",
-    412: "Precondition failed",
-    413: "Content too large",
-    415: "Unsupported media type",
-    429: "Too many requests",
+    400: gettext_lazy("Invalid input"),
+    401: gettext_lazy("Authentication required"),
+    403: gettext_lazy("Not allowed"),
+    404: gettext_lazy("Not found"),
+    405: gettext_lazy("Method not allowed"),
+    406: gettext_lazy("Not acceptable"),
+    409: gettext_lazy("Conflict with the current state"),
+    412: gettext_lazy("Precondition failed"),
+    413: gettext_lazy("Content too large"),
+    415: gettext_lazy("Unsupported media type"),
+    429: gettext_lazy("Too many requests"),
 }
 
 
@@ -68,7 +70,7 @@ def problem(
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + code.replace("_", "-"),
-        "title": _TITLES.get(status_code, "Error"),
+        "title": str(_TITLES.get(status_code, _("Error"))),
         "status": status_code,
         "detail": detail,
         "code": code,
@@ -99,7 +101,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     if isinstance(exc, DjangoValidationError):
         errors = flatten_errors(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
         return _problem_response(
-            problem(400, "The input is invalid.", code="invalid", errors=errors)
+            problem(400, _("The input is invalid."), code="invalid", errors=errors)
         )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -114,9 +116,9 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     }
     if isinstance(exc, exceptions.ValidationError):
         errors = flatten_errors(exc.detail)
-        detail = "The input is invalid: " + "; ".join(
-            f"{e['field'] or '/'}: {e['message']}" for e in errors[:5]
-        )
+        detail = _("The input is invalid: %(errors)s") % {
+            "errors": "; ".join(f"{e['field'] or '/'}: {e['message']}" for e in errors[:5])
+        }
         body = problem(400, detail, code="invalid", errors=errors)
     else:
         code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
@@ -162,13 +164,18 @@ def json_400(request, exception=None):
     if too_large:
         body = problem(
             413,
-            "The request body is larger than this service accepts "
-            f"({settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes; documents up to "
-            f"{settings.ANBUD_MAX_UPLOAD_BYTES} bytes as multipart uploads).",
+            _(
+                "The request body is larger than this service accepts (%(limit)s bytes; "
+                "documents up to %(document_limit)s bytes as multipart uploads)."
+            )
+            % {
+                "limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
+                "document_limit": settings.ANBUD_MAX_UPLOAD_BYTES,
+            },
             code="too_large",
         )
     else:
-        body = problem(400, "The request could not be read.", code="bad_request")
+        body = problem(400, _("The request could not be read."), code="bad_request")
     return JsonResponse(body, status=body["status"], content_type=PROBLEM_CONTENT_TYPE)
 
 
@@ -177,7 +184,7 @@ def json_404(request, exception=None):
         from django.views.defaults import page_not_found
 
         return page_not_found(request, exception)
-    body = problem(404, "There is nothing at this address.", code="not_found")
+    body = problem(404, _("There is nothing at this address."), code="not_found")
     return JsonResponse(body, status=404, content_type=PROBLEM_CONTENT_TYPE)
 
 
@@ -199,10 +206,10 @@ def _database_unavailable(request, exc) -> HttpResponse:
     if request.path.startswith("/api/"):
         body = problem(
             503,
-            "The database cannot be reached just now; nothing was changed. Try again shortly.",
+            _("The database cannot be reached just now; nothing was changed. Try again shortly."),
             code="database_unavailable",
         )
-        body["title"] = "Service unavailable"
+        body["title"] = _("Service unavailable")
         response = JsonResponse(body, status=503, content_type=PROBLEM_CONTENT_TYPE)
     else:
         response = HttpResponse(
@@ -224,6 +231,6 @@ def json_500(request):
         from django.views.defaults import server_error
 
         return server_error(request)
-    body = problem(500, "An unexpected error happened; it has been logged.", code="server_error")
-    body["title"] = "Server error"
+    body = problem(500, _("An unexpected error happened; it has been logged."), code="server_error")
+    body["title"] = _("Server error")
     return JsonResponse(body, status=500, content_type=PROBLEM_CONTENT_TYPE)

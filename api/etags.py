@@ -2,6 +2,8 @@
 
 import re
 
+from django.utils.translation import gettext as _
+
 from procurement.errors import PreconditionFailed
 
 # "<id>-<version>", optionally with the body hash that api.conditional appends to GET answers.
@@ -20,7 +22,7 @@ def expected_version(request, obj) -> int | None:
     match = _ETAG.match(header.strip())
     if not match or match["tag"] != obj.pk.hex[:8]:
         raise PreconditionFailed(
-            "If-Match does not match this object's ETag; read it again (GET) and use its ETag.",
+            _("If-Match does not match this object's ETag; read it again (GET) and use its ETag."),
             current_version=obj.version,
         )
     return int(match["version"])

@@ -4,6 +4,7 @@ import datetime as dt
 
 import django_filters
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from django_filters.fields import IsoDateTimeField
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import filters
@@ -22,7 +23,7 @@ class UtcIsoDateTimeField(IsoDateTimeField):
             return value.astimezone(dt.UTC)
         except OverflowError:
             raise ValidationError(
-                "The time is outside the supported range.", code="invalid"
+                _("The time is outside the supported range."), code="invalid"
             ) from None
 
 

@@ -1,5 +1,6 @@
 """JSON bodies with a bound on nesting: a deeply nested body is a 400, never a 500."""
 
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
@@ -31,7 +32,11 @@ class BoundedJSONParser(JSONParser):
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError as exc:
-            raise ParseError(f"The JSON is nested deeper than {MAX_DEPTH} levels.") from exc
+            raise ParseError(
+                _("The JSON is nested deeper than %(limit)s levels.") % {"limit": MAX_DEPTH}
+            ) from exc
         if _depth_exceeds(data, MAX_DEPTH):
-            raise ParseError(f"The JSON is nested deeper than {MAX_DEPTH} levels.")
+            raise ParseError(
+                _("The JSON is nested deeper than %(limit)s levels.") % {"limit": MAX_DEPTH}
+            )
         return data

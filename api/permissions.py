@@ -1,5 +1,6 @@
 """Role checks per action. Which objects a user can reach is decided by selectors (404)."""
 
+from django.utils.translation import gettext_lazy
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from procurement.models import BUYER_ROLES, OFFICER_ROLES, SUPPLIER_ROLES
@@ -15,7 +16,7 @@ class RolePermission(BasePermission):
     the roles that may call it in the view's ``write_roles``. A superuser without an
     organisation may only use actions listed in ``superuser_actions``."""
 
-    message = "Your role may not do this."
+    message = gettext_lazy("Your role may not do this.")
 
     def has_permission(self, request, view) -> bool:
         method = request.method.lower()

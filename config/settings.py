@@ -96,6 +96,10 @@ MIDDLEWARE = [
     "api.conditional.ConditionalApiGetMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The admin's language: its switch (cookie), else the browser's Accept-Language.
+    "django.middleware.locale.LocaleMiddleware",
+    # The API's language (/api/): ?lang, else Accept-Language, else English; never a cookie.
+    "api.language.ApiLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -157,6 +161,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
+LANGUAGES = [("sv", "Svenska"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -268,7 +274,11 @@ SPECTACULAR_SETTINGS = {
         "two officers, criteria, explainable scoring and a tamper-evident audit trail.\n\n"
         "Authenticate with `POST /api/v1/auth/token/` and send `Authorization: Token <token>`. "
         "Errors are RFC 9457 problem details (`application/problem+json`). Money is "
-        '`{"amount": "1234.50", "currency": "SEK"}` with the amount as a decimal string.'
+        '`{"amount": "1234.50", "currency": "SEK"}` with the amount as a decimal string.\n\n'
+        "Language: the texts the API writes (problem `title` and `detail`, error `message`s, "
+        "explanations) are Swedish or English: `?lang=sv|en` when given, else `Accept-Language`, "
+        "else English. Responses carry `Content-Language` and `Vary: Accept-Language`; texts "
+        'that carry both languages (`{"sv", "en"}`) are unchanged.'
     ),
     "VERSION": "1.0.0",
     "OAS_VERSION": "3.1.0",
@@ -283,7 +293,10 @@ SPECTACULAR_SETTINGS = {
         "BidDocumentKindEnum": "procurement.models.BidDocument.Kind",
         "CriterionKindEnum": "criteria.models.Kind",
     },
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_language",
+    ],
 }
 
 # Celery: an empty broker URL means eager mode (tasks run in the web process).

@@ -12,6 +12,8 @@ from api.views.health import healthz, readyz
 urlpatterns = [
     path("", RedirectView.as_view(url="/api/docs/", permanent=False)),
     path("admin/", admin.site.urls),
+    # The admin's language switch (set_language: a cookie; the API ignores it).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file, not inline (CSP).

@@ -4,6 +4,8 @@ checks against a frozen rule, and labels. The rule vocabulary itself lives in
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from procurement.errors import field_error
 from scoring.engine.fulfilment import AnswerError, compile_rule
 from scoring.engine.rules import ManualRule, parse_rule, rule_errors
@@ -31,7 +33,7 @@ def field_errors(rule: Any, *, base: str = "/rule") -> list[dict[str, str]]:
     floats = [p for p, v in _walk_paths(rule, base) if isinstance(v, float)]
     if floats:
         return [
-            field_error(p, "float_not_allowed", 'give numbers as decimal strings, e.g. "0.5"')
+            field_error(p, "float_not_allowed", _('give numbers as decimal strings, e.g. "0.5"'))
             for p in floats
         ]
     return [field_error(base + e.pointer, e.code, e.message) for e in rule_errors(rule)]
@@ -53,14 +55,14 @@ def answer_error(rule: dict, value: Any) -> dict[str, str] | None:
     parsed = parse_rule(rule)
     if isinstance(parsed, ManualRule):
         if value is None or (isinstance(value, str) and not value.strip()):
-            return {"code": "text_expected", "message": "describe your offer in text"}
+            return {"code": "text_expected", "message": _("describe your offer in text")}
         if not isinstance(value, str):
-            return {"code": "text_expected", "message": "a text answer is expected"}
+            return {"code": "text_expected", "message": _("a text answer is expected")}
         return None
     if isinstance(value, float):
         return {
             "code": "float_not_allowed",
-            "message": 'give numbers as decimal strings, e.g. "80"',
+            "message": _('give numbers as decimal strings, e.g. "80"'),
         }
     try:
         compile_rule(parsed)(value)

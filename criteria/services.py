@@ -6,12 +6,21 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from audit.chain import canonical, to_json_value
 from audit.services import record
 from criteria import rules
 from criteria.models import Criterion, Kind, Source, TenderAmendment, TenderCriterion
-from procurement.errors import InvalidInput, NotAllowed, StateConflict, field_error
+from procurement.errors import (
+    InvalidInput,
+    NotAllowed,
+    StateConflict,
+    field_error,
+    in_language,
+    tender_status,
+)
 from procurement.evaluation import parse_evaluation
 from procurement.models import OFFICER_ROLES, Lot, Tender, User
 from procurement.services.common import changed_fields, check_version, require_role
@@ -36,6 +45,12 @@ TEXT_FIELDS = (
 )
 LIBRARY_FIELDS = (*TEXT_FIELDS, "ocds", "source_reference")
 
+# A kind inside a sentence ("A %(kind)s is not scored"); English keeps the value as it is.
+_UNSCORED_KIND = {
+    Kind.REQUIREMENT: pgettext_lazy("criterion kind", "requirement"),
+    Kind.CONTRACT_CONDITION: pgettext_lazy("criterion kind", "contract_condition"),
+}
+
 
 def _validate_definition(data: dict[str, Any], *, base: str = "") -> None:
     errors = rules.field_errors(data.get("rule"), base=f"{base}/rule")
@@ -46,28 +61,31 @@ def _validate_definition(data: dict[str, Any], *, base: str = "") -> None:
             field_error(
                 f"{base}/profile_field",
                 "invalid_choice",
-                f"one of {', '.join(sorted(rules.PROFILE_FIELDS))}",
+                _("one of %(fields)s") % {"fields": ", ".join(sorted(rules.PROFILE_FIELDS))},
             )
         )
     if source == Source.BID and field:
         errors.append(
-            field_error(f"{base}/profile_field", "not_allowed", "only for source supplier_profile")
+            field_error(
+                f"{base}/profile_field", "not_allowed", _("only for source supplier_profile")
+            )
         )
     if source == Source.SUPPLIER_PROFILE and rules.rule_type(data.get("rule") or {}) == "manual":
         errors.append(
-            field_error(f"{base}/source", "invalid", "a manual criterion is scored from the bid")
+            field_error(f"{base}/source", "invalid", _("a manual criterion is scored from the bid"))
         )
     if errors:
-        raise InvalidInput("The criterion is invalid.", code="invalid_criterion", errors=errors)
+        raise InvalidInput(_("The criterion is invalid."), code="invalid_criterion", errors=errors)
 
 
 def _own(criterion: Criterion, actor: User) -> None:
     if criterion.organization_id is None:
         raise NotAllowed(
-            "Shared library criteria are read-only; copy one to adapt it.", code="shared_read_only"
+            _("Shared library criteria are read-only; copy one to adapt it."),
+            code="shared_read_only",
         )
     require_role(
-        actor, OFFICER_ROLES, organization_id=criterion.organization_id, action="change criteria"
+        actor, OFFICER_ROLES, organization_id=criterion.organization_id, action=_("change criteria")
     )
 
 
@@ -77,15 +95,15 @@ def _unique_code(organization_id, code: str, exclude=None) -> None:
         qs = qs.exclude(pk=exclude)
     if qs.exists():
         raise InvalidInput(
-            "Your library already has a criterion with this code.",
-            errors=[field_error("/code", "unique", f"'{code}' is taken.")],
+            _("Your library already has a criterion with this code."),
+            errors=[field_error("/code", "unique", _("'%(code)s' is taken.") % {"code": code})],
         )
 
 
 @transaction.atomic
 def create_criterion(*, actor: User, **fields) -> Criterion:
     """Add a criterion to the organisation's own library (the shared library is read-only)."""
-    require_role(actor, OFFICER_ROLES, action="add criteria")
+    require_role(actor, OFFICER_ROLES, action=_("add criteria"))
     data = {k: v for k, v in fields.items() if k in LIBRARY_FIELDS}
     _validate_definition(data)
     _unique_code(actor.organization_id, data["code"])
@@ -153,7 +171,7 @@ def copy_criterion(*, criterion: Criterion, actor: User, code: str | None = None
 
     The copy remembers its origin and the version it was copied from.
     """
-    require_role(actor, OFFICER_ROLES, action="copy criteria")
+    require_role(actor, OFFICER_ROLES, action=_("copy criteria"))
     new_code = code or criterion.code
     if Criterion.objects.filter(organization_id=actor.organization_id, code=new_code).exists():
         new_code = f"{new_code}-COPY"
@@ -182,8 +200,11 @@ def copy_criterion(*, criterion: Criterion, actor: User, code: str | None = None
 def _require_draft(tender: Tender) -> None:
     if tender.status != Tender.Status.DRAFT:
         raise StateConflict(
-            f"The tender is {tender.effective_status}: its criteria, weights and method are frozen. "
-            "Before the deadline, change them by a reasoned amendment (POST .../amend/).",
+            _(
+                "The tender is %(status)s: its criteria, weights and method are frozen. "
+                "Before the deadline, change them by a reasoned amendment (POST .../amend/)."
+            )
+            % {"status": tender_status(tender.effective_status)},
             code="tender_frozen",
             current_status=tender.effective_status,
         )
@@ -192,9 +213,14 @@ def _require_draft(tender: Tender) -> None:
 def _amounts(kind: str, weight, value, percent) -> dict[str, Decimal | None]:
     if kind != Kind.AWARD and any(x is not None for x in (weight, value, percent)):
         raise InvalidInput(
-            f"A {kind} is not scored: it takes no weight, value or percent.",
+            _("A %(kind)s is not scored: it takes no weight, value or percent.")
+            % {"kind": _UNSCORED_KIND.get(kind, kind)},
             errors=[
-                field_error(f"/{name}", "not_allowed", f"a {kind} is not scored")
+                field_error(
+                    f"/{name}",
+                    "not_allowed",
+                    _("a %(kind)s is not scored") % {"kind": _UNSCORED_KIND.get(kind, kind)},
+                )
                 for name, x in (("weight", weight), ("value", value), ("percent", percent))
                 if x is not None
             ],
@@ -220,19 +246,19 @@ def attach_criterion(
     later change to the library never changes the tender.
     """
     require_role(
-        actor, OFFICER_ROLES, organization_id=tender.organization_id, action="attach criteria"
+        actor, OFFICER_ROLES, organization_id=tender.organization_id, action=_("attach criteria")
     )
     tender = Tender.objects.select_for_update().get(pk=tender.pk)
     _require_draft(tender)
     if (criterion is None) == (definition is None):
         raise InvalidInput(
-            "Give either `criterion` (a library id) or an inline `definition`.",
-            errors=[field_error("/criterion", "required", "criterion or definition")],
+            _("Give either `criterion` (a library id) or an inline `definition`."),
+            errors=[field_error("/criterion", "required", _("criterion or definition"))],
         )
     if lot is not None and lot.tender_id != tender.pk:
         raise InvalidInput(
-            "The lot does not belong to the tender.",
-            errors=[field_error("/lot", "invalid", "Not a lot of this tender.")],
+            _("The lot does not belong to the tender."),
+            errors=[field_error("/lot", "invalid", _("Not a lot of this tender."))],
         )
     if criterion is not None:
         data = {name: getattr(criterion, name) for name in TEXT_FIELDS}
@@ -242,8 +268,14 @@ def attach_criterion(
     amounts = _amounts(data["kind"], weight, value, percent)
     if TenderCriterion.objects.filter(tender=tender, code=data["code"]).exists():
         raise InvalidInput(
-            "The tender already uses a criterion with this code.",
-            errors=[field_error("/criterion", "unique", f"{data['code']} is already attached.")],
+            _("The tender already uses a criterion with this code."),
+            errors=[
+                field_error(
+                    "/criterion",
+                    "unique",
+                    _("%(code)s is already attached.") % {"code": data["code"]},
+                )
+            ],
         )
     position = (
         TenderCriterion.objects.filter(tender=tender).aggregate(m=Max("position"))["m"] or 0
@@ -261,7 +293,7 @@ def attach_criterion(
                 **amounts,
             )
     except IntegrityError as exc:
-        raise InvalidInput("The tender already uses a criterion with this code.") from exc
+        raise InvalidInput(_("The tender already uses a criterion with this code.")) from exc
     tender.version += 1
     tender.save(update_fields=["version", "updated_at"])
     record(
@@ -287,7 +319,7 @@ def update_tender_criterion(
 ) -> TenderCriterion:
     """Change the weight, value, percent or lot of a criterion on a draft tender."""
     require_role(
-        actor, OFFICER_ROLES, organization_id=tc.tender.organization_id, action="change criteria"
+        actor, OFFICER_ROLES, organization_id=tc.tender.organization_id, action=_("change criteria")
     )
     tender = Tender.objects.select_for_update().get(pk=tc.tender_id)
     _require_draft(tender)
@@ -315,7 +347,7 @@ def update_tender_criterion(
 @transaction.atomic
 def detach_criterion(*, tc: TenderCriterion, actor: User) -> None:
     require_role(
-        actor, OFFICER_ROLES, organization_id=tc.tender.organization_id, action="remove criteria"
+        actor, OFFICER_ROLES, organization_id=tc.tender.organization_id, action=_("remove criteria")
     )
     tender = Tender.objects.select_for_update().get(pk=tc.tender_id)
     _require_draft(tender)
@@ -380,18 +412,21 @@ def amend_tender(
     from procurement.checks import all_checks
 
     require_role(
-        actor, OFFICER_ROLES, organization_id=tender.organization_id, action="amend tenders"
+        actor, OFFICER_ROLES, organization_id=tender.organization_id, action=_("amend tenders")
     )
     if not (reason or "").strip():
         raise InvalidInput(
-            "An amendment needs a reason.",
-            errors=[field_error("/reason", "required", "Say why the tender changes.")],
+            _("An amendment needs a reason."),
+            errors=[field_error("/reason", "required", _("Say why the tender changes."))],
         )
     tender = Tender.objects.select_for_update().get(pk=tender.pk)
     if tender.status != Tender.Status.PUBLISHED or tender.deadline_passed():
         raise StateConflict(
-            f"The tender is {tender.effective_status}; only a published tender can be amended, "
-            "and only before its submission deadline.",
+            _(
+                "The tender is %(status)s; only a published tender can be amended, "
+                "and only before its submission deadline."
+            )
+            % {"status": tender_status(tender.effective_status)},
             code="amendment_not_allowed",
             current_status=tender.effective_status,
         )
@@ -401,7 +436,7 @@ def amend_tender(
         evaluation, errors = parse_evaluation(changes["evaluation"])
         if errors:
             raise InvalidInput(
-                "The evaluation settings are invalid.",
+                _("The evaluation settings are invalid."),
                 errors=[{**e, "field": "/changes" + e["field"]} for e in errors],
             )
         tender.evaluation = evaluation
@@ -410,12 +445,15 @@ def amend_tender(
         new_deadline = changes["submission_deadline"]
         if new_deadline <= tender.submission_deadline:
             raise InvalidInput(
-                "An amendment may extend the deadline, never shorten it (suppliers need time to adapt).",
+                _(
+                    "An amendment may extend the deadline, never shorten it "
+                    "(suppliers need time to adapt)."
+                ),
                 errors=[
                     field_error(
                         "/changes/submission_deadline",
                         "too_early",
-                        "must be later than the current deadline",
+                        _("must be later than the current deadline"),
                     )
                 ],
             )
@@ -430,12 +468,12 @@ def amend_tender(
         tc = by_id.get(str(item.get("tender_criterion")))
         if tc is None:
             raise InvalidInput(
-                "Not a criterion of this tender.",
+                _("Not a criterion of this tender."),
                 errors=[
                     field_error(
                         f"/changes/criteria/{i}/tender_criterion",
                         "unknown_criterion",
-                        "not a criterion of this tender",
+                        _("not a criterion of this tender"),
                     )
                 ],
             )
@@ -449,12 +487,12 @@ def amend_tender(
         applied.setdefault("criteria", []).append({"tender_criterion": tc.pk, **amounts})
     if not applied:
         raise InvalidInput(
-            "The amendment changes nothing.",
+            _("The amendment changes nothing."),
             errors=[
                 field_error(
                     "/changes",
                     "empty",
-                    "give evaluation, submission_deadline, title, description or criteria",
+                    _("give evaluation, submission_deadline, title, description or criteria"),
                 )
             ],
         )
@@ -467,9 +505,9 @@ def amend_tender(
     ]
     if errors:
         raise InvalidInput(
-            "After this amendment the tender would fail its checks.",
+            _("After this amendment the tender would fail its checks."),
             code="amendment_checks_failed",
-            errors=[field_error("/changes", c["code"], c["message"]["en"]) for c in errors],
+            errors=[field_error("/changes", c["code"], in_language(c["message"])) for c in errors],
             checks=errors,
         )
     after = configuration(tender)

@@ -8,6 +8,7 @@ saved half-configured.
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
+from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from procurement.errors import field_error
@@ -15,13 +16,13 @@ from procurement.errors import field_error
 
 def _decimal(value: object) -> Decimal:
     if isinstance(value, bool | float):
-        raise ValueError('give numbers as decimal strings, e.g. "60" or "0.04"')
+        raise ValueError(_('give numbers as decimal strings, e.g. "60" or "0.04"'))
     try:
         result = Decimal(str(value))
     except InvalidOperation as exc:
-        raise ValueError(f"'{value}' is not a decimal number") from exc
+        raise ValueError(_("'%(value)s' is not a decimal number") % {"value": value}) from exc
     if not result.is_finite():
-        raise ValueError("must be a finite number")
+        raise ValueError(_("must be a finite number"))
     return result
 
 
@@ -61,35 +62,38 @@ class EvaluationSettings(BaseModel):
     @classmethod
     def _int_only(cls, value: object) -> object:
         if isinstance(value, float | bool):
-            raise ValueError("give a whole number of years, e.g. 5")
+            raise ValueError(_("give a whole number of years, e.g. 5"))
         return value
 
     @field_validator("price_weight")
     @classmethod
     def _weight_range(cls, value: Decimal | None) -> Decimal | None:
         if value is not None and not (0 <= value <= 100):
-            raise ValueError("the price weight is points out of 100, between 0 and 100")
+            raise ValueError(_("the price weight is points out of 100, between 0 and 100"))
         return value
 
     @field_validator("price_floor", "price_ceiling", "co2_price_per_tonne")
     @classmethod
     def _not_negative(cls, value: Decimal | None) -> Decimal | None:
         if value is not None and value < 0:
-            raise ValueError("must not be negative")
+            raise ValueError(_("must not be negative"))
         return value
 
     @field_validator("discount_rate")
     @classmethod
     def _rate(cls, value: Decimal | None) -> Decimal | None:
         if value is not None and not (Decimal("-0.5") < value < 1):
-            raise ValueError('a real discount rate as a fraction, e.g. "0.04" for 4 %')
+            raise ValueError(
+                _('a real discount rate as a fraction, e.g. "0.04" for %(percent)s')
+                % {"percent": "4 %"}
+            )
         return value
 
     @field_validator("spread_threshold")
     @classmethod
     def _threshold(cls, value: Decimal) -> Decimal:
         if not (0 < value <= 1):
-            raise ValueError('a share of the scale between 0 and 1, e.g. "0.4"')
+            raise ValueError(_('a share of the scale between 0 and 1, e.g. "0.4"'))
         return value
 
     @field_validator("tie_break")
@@ -100,18 +104,21 @@ class EvaluationSettings(BaseModel):
                 item.startswith("criterion:") and len(item) > len("criterion:")
             ):
                 raise ValueError(
-                    f"'{item}' is not a tie-break rule; use lower_price, earlier_submission, "
-                    "criterion:<code> or lottery"
+                    _(
+                        "'%(item)s' is not a tie-break rule; use lower_price, earlier_submission, "
+                        "criterion:<code> or lottery"
+                    )
+                    % {"item": item}
                 )
         if len(set(value)) != len(value):
-            raise ValueError("each tie-break rule may appear once")
+            raise ValueError(_("each tie-break rule may appear once"))
         return value
 
 
 def parse_evaluation(data: object) -> tuple[dict | None, list[dict[str, str]]]:
     """Validate; return (normalised JSON, []) or (None, field errors with JSON pointers)."""
     if not isinstance(data, dict):
-        return None, [field_error("/evaluation", "invalid", "must be an object")]
+        return None, [field_error("/evaluation", "invalid", _("must be an object"))]
     try:
         settings = EvaluationSettings.model_validate(data)
     except ValidationError as exc:
@@ -120,7 +127,7 @@ def parse_evaluation(data: object) -> tuple[dict | None, list[dict[str, str]]]:
             pointer = "/evaluation" + "".join(f"/{part}" for part in err["loc"])
             message = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
-                message = f"unknown setting '{err['loc'][-1]}'"
+                message = _("unknown setting '%(name)s'") % {"name": err["loc"][-1]}
             errors.append(field_error(pointer, err["type"], message))
         return None, errors
     return settings.model_dump(mode="json", exclude_none=True), []

@@ -16,6 +16,8 @@ from django.core.files.uploadhandler import (
     StopFutureHandlers,
     TemporaryFileUploadHandler,
 )
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from procurement.errors import FileTooLarge, InvalidInput, UnsupportedFileType, field_error
 
@@ -50,7 +52,9 @@ ALLOWED = {
     "jpg": ("image/jpeg", "jpeg"),
     "jpeg": ("image/jpeg", "jpeg"),
 }
-ALLOWED_DESCRIPTION = "PDF, Office and OpenDocument files, plain text, CSV, PNG, JPEG or ZIP"
+ALLOWED_DESCRIPTION = gettext_lazy(
+    "PDF, Office and OpenDocument files, plain text, CSV, PNG, JPEG or ZIP"
+)
 MAX_NAME_LENGTH = 150
 
 
@@ -114,20 +118,23 @@ def check_upload(uploaded) -> CheckedFile:
     """Size, type and name of an uploaded file; raises 413/415/400 domain errors."""
     if uploaded is None:
         raise InvalidInput(
-            "Attach the file as multipart form field 'file'.",
+            _("Attach the file as multipart form field 'file'."),
             code="file_missing",
-            errors=[field_error("/file", "required", "No file was sent.")],
+            errors=[field_error("/file", "required", _("No file was sent."))],
         )
     limit = max_upload_bytes()
     if uploaded.size is not None and uploaded.size > limit:
         raise FileTooLarge(
-            f"The file is {uploaded.size} bytes; the limit is {limit} bytes.", limit=limit
+            _("The file is %(size)s bytes; the limit is %(limit)s bytes.")
+            % {"size": uploaded.size, "limit": limit},
+            limit=limit,
         )
     filename = safe_filename(uploaded.name)
     ext = PurePosixPath(filename).suffix.lower().lstrip(".")
     if ext not in ALLOWED:
         raise UnsupportedFileType(
-            f"Files of type '.{ext or '?'}' are not accepted; send {ALLOWED_DESCRIPTION}.",
+            _("Files of type '.%(extension)s' are not accepted; send %(allowed)s.")
+            % {"extension": ext or "?", "allowed": ALLOWED_DESCRIPTION},
             allowed=sorted(ALLOWED),
         )
     media_type, family = ALLOWED[ext]
@@ -143,14 +150,17 @@ def check_upload(uploaded) -> CheckedFile:
             nul_in_text = True  # text files are checked whole: binary data may hide past the head
         size += len(chunk)
         if size > limit:
-            raise FileTooLarge(f"The file is larger than the limit of {limit} bytes.", limit=limit)
+            raise FileTooLarge(
+                _("The file is larger than the limit of %(limit)s bytes.") % {"limit": limit},
+                limit=limit,
+            )
         digest.update(chunk)
     uploaded.seek(0)
     if size == 0:
         raise InvalidInput(
-            "The file is empty.",
+            _("The file is empty."),
             code="file_empty",
-            errors=[field_error("/file", "empty", "The file is empty.")],
+            errors=[field_error("/file", "empty", _("The file is empty."))],
         )
     found = _family(head)
     ok = (
@@ -160,9 +170,23 @@ def check_upload(uploaded) -> CheckedFile:
     )
     if not ok:
         raise UnsupportedFileType(
-            f"The content of '{filename}' is not a valid .{ext} file "
-            f"({'looks like ' + found if found != 'unknown' else 'unrecognised content'}); "
-            f"send {ALLOWED_DESCRIPTION}.",
+            (
+                _(
+                    "The content of '%(filename)s' is not a valid .%(extension)s file "
+                    "(looks like %(found)s); send %(allowed)s."
+                )
+                if found != "unknown"
+                else _(
+                    "The content of '%(filename)s' is not a valid .%(extension)s file "
+                    "(unrecognised content); send %(allowed)s."
+                )
+            )
+            % {
+                "filename": filename,
+                "extension": ext,
+                "found": found,
+                "allowed": ALLOWED_DESCRIPTION,
+            },
             code="content_does_not_match_name",
         )
     return CheckedFile(
@@ -181,8 +205,8 @@ class LimitedUploadHandler(TemporaryFileUploadHandler):
         # The envelope adds a few hundred bytes; a body far beyond the limit is refused unread.
         if content_length and content_length > max_upload_bytes() + 1024 * 1024:
             raise FileTooLarge(
-                f"The request body is {content_length} bytes; the file limit is "
-                f"{max_upload_bytes()} bytes.",
+                _("The request body is %(size)s bytes; the file limit is %(limit)s bytes.")
+                % {"size": content_length, "limit": max_upload_bytes()},
                 limit=max_upload_bytes(),
             )
         return None
@@ -196,7 +220,8 @@ class LimitedUploadHandler(TemporaryFileUploadHandler):
         if self._received > max_upload_bytes():
             self.file.close()
             raise FileTooLarge(
-                f"The file is larger than the limit of {max_upload_bytes()} bytes.",
+                _("The file is larger than the limit of %(limit)s bytes.")
+                % {"limit": max_upload_bytes()},
                 limit=max_upload_bytes(),
             )
         return super().receive_data_chunk(raw_data, start)

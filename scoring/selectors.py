@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from criteria.models import TenderCriterion
 from procurement.errors import StateConflict
@@ -84,7 +85,7 @@ def missing_items(tender: Tender) -> list[dict[str, Any]]:
         missing.append(
             {
                 "kind": "declaration",
-                "message": "No evaluator has declared freedom from conflicts of interest.",
+                "message": _("No evaluator has declared freedom from conflicts of interest."),
             }
         )
     aggregation = (tender.evaluation or {}).get("aggregation", "consensus")
@@ -133,7 +134,7 @@ def supplier_view(*, bid: Bid) -> dict[str, Any]:
     award = Award.objects.filter(tender_id=bid.tender_id).select_related("evaluation").first()
     if award is None:
         raise StateConflict(
-            "The tender has not been awarded yet; results are secret until the award decision.",
+            _("The tender has not been awarded yet; results are secret until the award decision."),
             code="not_awarded",
         )
     result = result_of(award.evaluation)

@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 from django.db import connection
+from django.utils.translation import gettext as _
 
 from audit.chain import utc_text
 from criteria.models import TenderCriterion
@@ -194,7 +195,7 @@ def simulation_input_data(
     for i, item in enumerate(bids):
         lot = lot_by_number.get(item.get("lot", 1))
         if lot is None:
-            errors.append(field_error(f"/bids/{i}/lot", "unknown_lot", "no such lot number"))
+            errors.append(field_error(f"/bids/{i}/lot", "unknown_lot", _("no such lot number")))
             continue
         responses = {}
         for code, value in (item.get("responses") or {}).items():
@@ -203,7 +204,7 @@ def simulation_input_data(
                     field_error(
                         f"/bids/{i}/responses/{code}",
                         "unknown_criterion",
-                        "no criterion with this code",
+                        _("no criterion with this code"),
                     )
                 )
                 continue
@@ -224,16 +225,16 @@ def simulation_input_data(
             }
         )
     if errors:
-        raise InvalidInput("Some fictitious bids do not fit the tender.", errors=errors)
+        raise InvalidInput(_("Some fictitious bids do not fit the tender."), errors=errors)
     consensus = []
     for i, item in enumerate(scores):
         tc = by_code.get(item.get("code"))
         if tc is None:
             raise InvalidInput(
-                "Unknown criterion code.",
+                _("Unknown criterion code."),
                 errors=[
                     field_error(
-                        f"/scores/{i}/code", "unknown_criterion", "no criterion with this code"
+                        f"/scores/{i}/code", "unknown_criterion", _("no criterion with this code")
                     )
                 ],
             )

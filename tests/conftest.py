@@ -17,6 +17,16 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _no_language_left_active():
+    """LocaleMiddleware (the admin's language) leaves its language active in the thread after a
+    request; the next test starts in the default language again."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _celery_eager(request):
     """Tasks run in-process in the suite (CI sets a real broker for the worker tests, which are
     marked ``real_worker`` and keep the broker)."""

@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
@@ -11,7 +12,7 @@ from procurement import visibility
 def _no_float(value):
     if isinstance(value, float):
         raise serializers.ValidationError(
-            'Give numbers as decimal strings, e.g. "80", never as floats.'
+            _('Give numbers as decimal strings, e.g. "80", never as floats.')
         )
     return value
 
@@ -33,7 +34,7 @@ class CostSerializer(serializers.Serializer):
     def to_internal_value(self, data):
         if isinstance(data, dict):
             bad = {
-                k: ["Give the amount as a decimal string, never a float."]
+                k: [_("Give the amount as a decimal string, never a float.")]
                 for k, v in data.items()
                 if isinstance(v, float)
             }

@@ -2,6 +2,7 @@ import copy
 import re
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -48,7 +49,11 @@ class MoneySerializer(serializers.Serializer):
     def to_internal_value(self, data):
         if isinstance(data, dict) and isinstance(data.get("amount"), float):
             raise serializers.ValidationError(
-                {"amount": ['Give the amount as a decimal string, e.g. "1234.50", never a float.']}
+                {
+                    "amount": [
+                        _('Give the amount as a decimal string, e.g. "1234.50", never a float.')
+                    ]
+                }
             )
         return super().to_internal_value(data)
 
@@ -104,7 +109,10 @@ class CpvCodesField(serializers.ListField):
     def to_internal_value(self, data):
         values = super().to_internal_value(data)
         bad = {
-            str(i): [f"'{v}' is not a CPV code (8 digits, optionally -check digit)."]
+            str(i): [
+                _("'%(value)s' is not a CPV code (8 digits, optionally -check digit).")
+                % {"value": v}
+            ]
             for i, v in enumerate(values)
             if not CPV_RE.match(v)
         }

@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
@@ -214,7 +215,7 @@ class TenderCriterionInputSerializer(serializers.Serializer):
     def to_internal_value(self, data):
         if isinstance(data, dict):
             bad = {
-                k: ["Give the number as a decimal string, never a float."]
+                k: [_("Give the number as a decimal string, never a float.")]
                 for k in ("weight", "value", "percent")
                 if isinstance(data.get(k), float)
             }

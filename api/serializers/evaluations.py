@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
@@ -61,7 +62,7 @@ class ScoreItemSerializer(serializers.Serializer):
     def to_internal_value(self, data):
         if isinstance(data, dict) and isinstance(data.get("score"), float):
             raise serializers.ValidationError(
-                {"score": ['Give the score as an integer or a decimal string, e.g. 4 or "3.5".']}
+                {"score": [_('Give the score as an integer or a decimal string, e.g. 4 or "3.5".')]}
             )
         return super().to_internal_value(data)
 
@@ -177,7 +178,7 @@ class AwardLotSerializer(serializers.Serializer):
     def validate(self, attrs):
         if ("bid" in attrs) == ("bids" in attrs):
             raise serializers.ValidationError(
-                {"bid": ["Give the winning `bid` (or `bids` for a framework), not both."]}
+                {"bid": [_("Give the winning `bid` (or `bids` for a framework), not both.")]}
             )
         return {"lot": attrs["lot"], "bids": attrs.get("bids") or [attrs["bid"]]}
 
@@ -213,7 +214,11 @@ class AwardInputSerializer(serializers.Serializer):
     def validate(self, attrs):
         if ("lots" in attrs) == ("bid" in attrs):
             raise serializers.ValidationError(
-                {"lots": ["Give per lot the winning bid in `lots`, or `bid` for a one-lot tender."]}
+                {
+                    "lots": [
+                        _("Give per lot the winning bid in `lots`, or `bid` for a one-lot tender.")
+                    ]
+                }
             )
         return attrs
 
@@ -280,7 +285,7 @@ class SimulationInputSerializer(serializers.Serializer):
 
         if has_float(data):
             raise serializers.ValidationError(
-                {"bids": ['Give numbers as decimal strings, e.g. "80000", never floats.']}
+                {"bids": [_('Give numbers as decimal strings, e.g. "80000", never floats.')]}
             )
         return super().to_internal_value(data)
 

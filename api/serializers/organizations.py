@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
@@ -81,7 +82,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
     def validate(self, attrs):
         if self.instance is not None and "kind" in attrs and attrs["kind"] != self.instance.kind:
             raise serializers.ValidationError(
-                {"kind": ["The kind of an organisation cannot change."]}
+                {"kind": [_("The kind of an organisation cannot change.")]}
             )
         return attrs
 

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
@@ -273,13 +274,19 @@ class TenderInputSerializer(serializers.Serializer):
         value = attrs.get("estimated_value")
         if value is not None:
             # A PATCH validates nested objects partially: the money object must still be whole.
-            missing = {name: ["This field is required."] for name in ("amount", "currency")}
+            missing = {name: [_("This field is required.")] for name in ("amount", "currency")}
             missing = {name: msg for name, msg in missing.items() if name not in value}
             if missing:
                 raise serializers.ValidationError({"estimated_value": missing}, code="required")
         if value and value["currency"] != currency:
             raise serializers.ValidationError(
-                {"estimated_value": {"currency": [f"Use the tender's currency {currency}."]}}
+                {
+                    "estimated_value": {
+                        "currency": [
+                            _("Use the tender's currency %(currency)s.") % {"currency": currency}
+                        ]
+                    }
+                }
             )
         return attrs
 

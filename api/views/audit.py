@@ -5,6 +5,7 @@ import tempfile
 import django_filters
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, pagination, viewsets
@@ -185,7 +186,12 @@ class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         file_format = request.query_params.get("format", "")
         if file_format not in exports.FORMATS:
             raise ValidationError(
-                {"format": [f"Choose one of {', '.join(exports.FORMATS)}."]}, code="invalid"
+                {
+                    "format": [
+                        _("Choose one of %(formats)s.") % {"formats": ", ".join(exports.FORMATS)}
+                    ]
+                },
+                code="invalid",
             )
         queryset = self.filter_queryset(self.get_queryset()).order_by("chain", "sequence")
         used = {

@@ -1,4 +1,6 @@
 from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import Throttled
@@ -29,7 +31,7 @@ class TokenResponseSerializer(serializers.Serializer):
 
 class InvalidCredentials(DomainError):
     status = 400
-    title = "Invalid credentials"
+    title = gettext_lazy("Invalid credentials")
     default_code = "invalid_credentials"
 
 
@@ -73,12 +75,12 @@ class TokenView(APIView):
         if wait:
             raise Throttled(
                 wait=wait,
-                detail="Too many failed logins for this username or from this address.",
+                detail=_("Too many failed logins for this username or from this address."),
             )
         user = authenticate(request, username=username, password=data.validated_data["password"])
         if user is None or not user.is_active:
             logins.failed(username, client)
-            raise InvalidCredentials("The username or password is wrong.")
+            raise InvalidCredentials(_("The username or password is wrong."))
         logins.succeeded(username)
         token, raw = tokens.issue_login_token(user=user, client_address=client)
         return Response({"token": raw, "expires_at": token.expiry}, headers=NO_STORE)

@@ -3,6 +3,7 @@ from functools import cached_property
 import django_filters
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -144,8 +145,8 @@ class BidViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             lot = Lot.objects.filter(pk=data["lot"], tender=tender).first()
             if lot is None:
                 raise InvalidInput(
-                    "The lot does not belong to the tender.",
-                    errors=[field_error("/lot", "invalid", "Not a lot of this tender.")],
+                    _("The lot does not belong to the tender."),
+                    errors=[field_error("/lot", "invalid", _("Not a lot of this tender."))],
                 )
         cost = data.get("cost")
         bid = bid_services.create_bid(
@@ -246,7 +247,7 @@ class BidViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if not request.user.is_bidder:
             from rest_framework.exceptions import PermissionDenied
 
-            raise PermissionDenied("Only the bidding supplier may add documents.")
+            raise PermissionDenied(_("Only the bidding supplier may add documents."))
         serializer = BidDocumentUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         doc = document_services.upload_bid_document(

@@ -41,7 +41,10 @@ class CriterionFilter(django_filters.FilterSet):
     lang = django_filters.ChoiceFilter(
         choices=[("sv", "Swedish"), ("en", "English")],
         method="filter_lang",
-        help_text="Only criteria with texts in this language",
+        help_text=(
+            "Only criteria with texts in this language; like `lang` everywhere, it is also the "
+            "language of the texts the API writes"
+        ),
     )
 
     class Meta:

@@ -1,6 +1,7 @@
 import json
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -8,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.language import current_language
 from api.pagination import PageNumberPagination, paginated_response
 from api.permissions import OFFICERS, RolePermission
 from api.schema import LIST, PAGE, READ, WRITE, problems
@@ -29,16 +31,13 @@ from api.serializers.evaluations import (
 )
 from audit.chain import utc_text
 from procurement import selectors as procurement_selectors
-from procurement.errors import NotAllowed, field_error
+from procurement.errors import NotAllowed, evaluation_status, field_error
 from procurement.models import Role, User
 from scoring import selectors, services
 from scoring.models import Evaluation
 
 TENDER_ID = OpenApiParameter(
     "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The tender's id"
-)
-LANG = OpenApiParameter(
-    "lang", str, enum=["sv", "en"], description="Language of explanations (default en)"
 )
 
 
@@ -130,7 +129,6 @@ class EvaluationViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
             "total_score or comparison_price, rank, tie_break, categories, and per criterion value, "
             "fulfilment, points (or money) and an explanation. Also warnings, sensitivity and unresolved ties."
         ),
-        parameters=[LANG],
         responses={200: ResultsResponseSerializer, **problems(*READ, 409)},
     )
     @action(detail=True, methods=["get"])
@@ -140,11 +138,11 @@ class EvaluationViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
             from procurement.errors import StateConflict
 
             raise StateConflict(
-                f"The evaluation is {evaluation.status}; results come when it is done.",
+                _("The evaluation is %(status)s; results come when it is done.")
+                % {"status": evaluation_status(evaluation.status)},
                 current_status=evaluation.status,
             )
-        lang = request.query_params.get("lang", "en")
-        lang = lang if lang in ("sv", "en") else "en"
+        lang = current_language()  # API.md's rule: ?lang, else Accept-Language, else en
         result = json.loads(evaluation.result_json)
         items = result_items(evaluation, lang)
 
@@ -205,7 +203,9 @@ class EvaluationViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         evaluation = self.get_object()
         if evaluation.status != Evaluation.Status.DONE:
             raise StateConflict(
-                f"The evaluation is {evaluation.status}.", current_status=evaluation.status
+                _("The evaluation is %(status)s.")
+                % {"status": evaluation_status(evaluation.status)},
+                current_status=evaluation.status,
             )
         body = evidence_zip(evaluation=evaluation, actor=request.user)
         response = HttpResponse(body, content_type="application/zip")
@@ -231,8 +231,8 @@ class EvaluationViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
             from procurement.errors import InvalidInput
 
             raise InvalidInput(
-                "Unknown witness.",
-                errors=[field_error("/witness", "unknown", "no such user")],
+                _("Unknown witness."),
+                errors=[field_error("/witness", "unknown", _("no such user"))],
             )
         draws, new = services.draw_lottery(
             evaluation=evaluation, actor=request.user, witness=witness
@@ -416,7 +416,7 @@ class ConsensusView(APIView):
         tender = _tender(request, pk)
         if request.user.role not in selectors.RESULT_READERS:
             raise NotAllowed(
-                "Only officers, admins and auditors see consensus and everyone's scores."
+                _("Only officers, admins and auditors see consensus and everyone's scores.")
             )
         scores = selectors.all_scores(request.user, tender).filter(is_current=True)
         return Response(

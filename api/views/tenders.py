@@ -1,6 +1,7 @@
 import django_filters
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -325,12 +326,19 @@ class LotViewSet(TenderChildMixin, mixins.ListModelMixin, viewsets.GenericViewSe
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         wrong = [
-            field_error(f"/{key}/currency", "currency_mismatch", f"Use {tender.currency}.")
+            field_error(
+                f"/{key}/currency",
+                "currency_mismatch",
+                _("Use %(currency)s.") % {"currency": tender.currency},
+            )
             for key in ("estimated_value", "minimum_turnover")
             if data.get(key) and data[key]["currency"] != tender.currency
         ]
         if wrong:
-            raise InvalidInput(f"Amounts of this tender are in {tender.currency}.", errors=wrong)
+            raise InvalidInput(
+                _("Amounts of this tender are in %(currency)s.") % {"currency": tender.currency},
+                errors=wrong,
+            )
         for key in ("estimated_value", "minimum_turnover"):
             value = data.get(key)
             data[key] = value["amount"] if value else None

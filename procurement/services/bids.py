@@ -7,11 +7,20 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from audit.chain import canonical, to_json_value, utc_text
 from audit.services import record, record_deferred
 from procurement import selectors
-from procurement.errors import InvalidInput, NotAllowed, StateConflict, field_error
+from procurement.errors import (
+    InvalidInput,
+    NotAllowed,
+    StateConflict,
+    bid_status,
+    field_error,
+    tender_status,
+)
 from procurement.models import Bid, BidResponse, Lot, Role, Tender, User
 
 COST_FIELDS = (
@@ -24,22 +33,26 @@ COST_FIELDS = (
 
 def _require_bidder(actor: User, bid: Bid | None = None) -> None:
     if actor.role != Role.BIDDER:
-        raise NotAllowed("Only suppliers' bidders may create and submit bids.")
+        raise NotAllowed(_("Only suppliers' bidders may create and submit bids."))
     if bid is not None and bid.supplier_id != actor.organization_id:
-        raise NotAllowed("This is not your organisation's bid.")
+        raise NotAllowed(_("This is not your organisation's bid."))
 
 
 def _open_for_bids(tender: Tender, *, now=None) -> None:
     if tender.status != Tender.Status.PUBLISHED:
         raise StateConflict(
-            f"The tender is {tender.effective_status}; bids are accepted only while it is "
-            "published and before the deadline.",
+            _(
+                "The tender is %(status)s; bids are accepted only while it is published and "
+                "before the deadline."
+            )
+            % {"status": tender_status(tender.effective_status)},
             code="not_accepting_bids",
             current_status=tender.effective_status,
         )
     if tender.deadline_passed(now):
         raise StateConflict(
-            f"The submission deadline {tender.submission_deadline.isoformat()} has passed.",
+            _("The submission deadline %(deadline)s has passed.")
+            % {"deadline": tender.submission_deadline.isoformat()},
             code="deadline_passed",
             current_status=tender.effective_status,
             submission_deadline=tender.submission_deadline.isoformat(),
@@ -52,13 +65,13 @@ def _resolve_lot(tender: Tender, lot: Lot | None) -> Lot:
         if len(lots) == 1:
             return lots[0]
         raise InvalidInput(
-            "The tender has several lots; say which lot the bid is for.",
-            errors=[field_error("/lot", "required", "Choose a lot of the tender.")],
+            _("The tender has several lots; say which lot the bid is for."),
+            errors=[field_error("/lot", "required", _("Choose a lot of the tender."))],
         )
     if lot.tender_id != tender.pk:
         raise InvalidInput(
-            "The lot does not belong to the tender.",
-            errors=[field_error("/lot", "invalid", "Not a lot of this tender.")],
+            _("The lot does not belong to the tender."),
+            errors=[field_error("/lot", "invalid", _("Not a lot of this tender."))],
         )
     return lot
 
@@ -66,8 +79,14 @@ def _resolve_lot(tender: Tender, lot: Lot | None) -> Lot:
 def _check_currency(tender: Tender, currency: str | None) -> None:
     if currency and currency != tender.currency:
         raise InvalidInput(
-            f"Prices of this tender are in {tender.currency}.",
-            errors=[field_error("/price/currency", "currency_mismatch", f"Use {tender.currency}.")],
+            _("Prices of this tender are in %(currency)s.") % {"currency": tender.currency},
+            errors=[
+                field_error(
+                    "/price/currency",
+                    "currency_mismatch",
+                    _("Use %(currency)s.") % {"currency": tender.currency},
+                )
+            ],
         )
 
 
@@ -89,19 +108,20 @@ def _set_responses(bid: Bid, responses: list[dict[str, Any]]) -> None:
                 field_error(
                     f"/responses/{i}/tender_criterion",
                     "unknown_criterion",
-                    "Not a criterion of this tender and lot.",
+                    _("Not a criterion of this tender and lot."),
                 )
             )
         elif key in seen:
             errors.append(
-                field_error(f"/responses/{i}/tender_criterion", "duplicate", "Answered twice.")
+                field_error(f"/responses/{i}/tender_criterion", "duplicate", _("Answered twice."))
             )
         elif applicable[key].source == Source.SUPPLIER_PROFILE:
             errors.append(
                 field_error(
                     f"/responses/{i}/tender_criterion",
                     "read_from_profile",
-                    f"{applicable[key].code} is read from your organisation's profile, not answered.",
+                    _("%(code)s is read from your organisation's profile, not answered.")
+                    % {"code": applicable[key].code},
                 )
             )
         else:
@@ -117,7 +137,7 @@ def _set_responses(bid: Bid, responses: list[dict[str, Any]]) -> None:
         seen.add(key)
     if errors:
         raise InvalidInput(
-            "Some responses do not fit the tender.", code="invalid_responses", errors=errors
+            _("Some responses do not fit the tender."), code="invalid_responses", errors=errors
         )
     BidResponse.objects.filter(bid=bid).delete()
     BidResponse.objects.bulk_create(
@@ -180,8 +200,11 @@ def update_bid(
     check_version(bid, expected_version)
     if bid.status != Bid.Status.DRAFT:
         raise StateConflict(
-            f"The bid is {bid.status}; only a draft can be changed. Create a new bid for the "
-            "same lot and submit it to replace this one before the deadline.",
+            _(
+                "The bid is %(status)s; only a draft can be changed. Create a new bid for the "
+                "same lot and submit it to replace this one before the deadline."
+            )
+            % {"status": bid_status(bid.status)},
             current_status=bid.status,
         )
     _open_for_bids(bid.tender)
@@ -292,12 +315,20 @@ def submit_bid(*, bid: Bid, actor: User, received_at: datetime | None = None) ->
     tender = _tender_shared_lock(bid.tender_id)
     bid.tender = tender
     if bid.status != Bid.Status.DRAFT:
-        raise StateConflict(f"The bid is already {bid.status}.", current_status=bid.status)
+        raise StateConflict(
+            _("The bid is already %(status)s.") % {"status": bid_status(bid.status)},
+            current_status=bid.status,
+        )
     _open_for_bids(tender, now=now)
     missing = _missing_answers(bid)
     if missing:
         raise InvalidInput(
-            f"{len(missing)} criteria are not answered.",
+            ngettext(
+                "%(count)d criterion is not answered.",
+                "%(count)d criteria are not answered.",
+                len(missing),
+            )
+            % {"count": len(missing)},
             code="responses_missing",
             errors=[
                 field_error("/responses", "missing", f"{m['code']}: {m['title']}") for m in missing
@@ -311,9 +342,9 @@ def submit_bid(*, bid: Bid, actor: User, received_at: datetime | None = None) ->
         ]
         if absent:
             raise InvalidInput(
-                "A life-cycle cost tender needs every cost input.",
+                _("A life-cycle cost tender needs every cost input."),
                 code="cost_missing",
-                errors=[field_error(f"/cost/{f}", "required", "Required.") for f in absent],
+                errors=[field_error(f"/cost/{f}", "required", _("Required.")) for f in absent],
             )
     previous = (
         Bid.objects.select_for_update()
@@ -389,12 +420,13 @@ def withdraw_bid(*, bid: Bid, actor: User, received_at: datetime | None = None) 
     bid.tender = _tender_shared_lock(bid.tender_id)
     if bid.status != Bid.Status.SUBMITTED:
         raise StateConflict(
-            f"Only a submitted bid can be withdrawn; this one is {bid.status}.",
+            _("Only a submitted bid can be withdrawn; this one is %(status)s.")
+            % {"status": bid_status(bid.status)},
             current_status=bid.status,
         )
     if bid.tender.deadline_passed(now):
         raise StateConflict(
-            "The submission deadline has passed; the bid binds you.", code="deadline_passed"
+            _("The submission deadline has passed; the bid binds you."), code="deadline_passed"
         )
     bid.status = Bid.Status.WITHDRAWN
     bid.withdrawn_at = now

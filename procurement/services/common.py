@@ -1,23 +1,33 @@
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from procurement.errors import NotAllowed, PreconditionFailed
 from procurement.models import User
 
 
-def require_role(actor: User, roles, *, organization_id=None, action: str = "do this") -> None:
-    """Raise NotAllowed unless the actor has one of ``roles`` (in ``organization_id``)."""
+def require_role(actor: User, roles, *, organization_id=None, action: str | None = None) -> None:
+    """Raise NotAllowed unless the actor has one of ``roles`` (in ``organization_id``).
+
+    ``action`` completes "Your role may not ...", translated by the caller: ``_("publish tenders")``.
+    """
     if actor.role not in roles or (
         organization_id is not None and actor.organization_id != organization_id
     ):
-        raise NotAllowed(f"Your role may not {action}.", code="permission_denied")
+        raise NotAllowed(
+            _("Your role may not %(action)s.") % {"action": action or _("do this")},
+            code="permission_denied",
+        )
 
 
 def check_version(obj: Any, expected_version: int | None) -> None:
     """Optimistic locking: two officers cannot silently overwrite each other (If-Match)."""
     if expected_version is not None and expected_version != obj.version:
         raise PreconditionFailed(
-            "The object was changed by someone else since you read it; read it again and "
-            "re-apply your change.",
+            _(
+                "The object was changed by someone else since you read it; read it again and "
+                "re-apply your change."
+            ),
             current_version=obj.version,
         )
 

@@ -10,9 +10,10 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.services import record
-from procurement.errors import NotAllowed, StateConflict
+from procurement.errors import NotAllowed, StateConflict, bid_status, tender_status
 from procurement.models import OFFICER_ROLES, Bid, BidDocument, Tender, TenderDocument, User
 from procurement.services.common import require_role
 from procurement.uploads import check_upload
@@ -59,7 +60,8 @@ def _add_tender_document(tender, actor, uploaded, kind, checked, written) -> Ten
     tender = Tender.objects.select_for_update().get(pk=tender.pk)
     if tender.status not in OPEN_FOR_DOCUMENTS or tender.deadline_passed():
         raise StateConflict(
-            f"Documents can be added until the deadline; the tender is {tender.effective_status}.",
+            _("Documents can be added until the deadline; the tender is %(status)s.")
+            % {"status": tender_status(tender.effective_status)},
             current_status=tender.effective_status,
         )
     latest = TenderDocument.objects.filter(tender=tender, filename=checked.filename).aggregate(
@@ -99,7 +101,7 @@ def _add_tender_document(tender, actor, uploaded, kind, checked, written) -> Ten
 def upload_bid_document(*, bid: Bid, actor: User, uploaded, kind: str) -> BidDocument:
     """Attach evidence to the supplier's own draft bid (a submitted bid is sealed as sent)."""
     if actor.organization_id != bid.supplier_id:
-        raise NotAllowed("Only the bidding supplier may add documents to its bid.")
+        raise NotAllowed(_("Only the bidding supplier may add documents to its bid."))
     checked = check_upload(uploaded)
     with _file_removed_on_failure() as written, transaction.atomic():
         return _add_bid_document(bid, actor, uploaded, kind, checked, written)
@@ -109,12 +111,15 @@ def _add_bid_document(bid, actor, uploaded, kind, checked, written) -> BidDocume
     bid = Bid.objects.select_for_update().select_related("tender").get(pk=bid.pk)
     if bid.status != Bid.Status.DRAFT:
         raise StateConflict(
-            f"The bid is {bid.status}; documents can be added to a draft only. Start a new "
-            "version of the bid to change what you submitted.",
+            _(
+                "The bid is %(status)s; documents can be added to a draft only. Start a new "
+                "version of the bid to change what you submitted."
+            )
+            % {"status": bid_status(bid.status)},
             current_status=bid.status,
         )
     if bid.tender.deadline_passed():
-        raise StateConflict("The submission deadline has passed.", code="deadline_passed")
+        raise StateConflict(_("The submission deadline has passed."), code="deadline_passed")
     latest = BidDocument.objects.filter(bid=bid, filename=checked.filename).aggregate(
         v=Max("version")
     )["v"]

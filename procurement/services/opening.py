@@ -2,10 +2,11 @@
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.chain import utc_text
 from audit.services import record
-from procurement.errors import NotAllowed, StateConflict
+from procurement.errors import NotAllowed, StateConflict, tender_status
 from procurement.models import OFFICER_ROLES, Organization, Role, Tender, User
 from procurement.selectors import submitted_bids_for_opening
 from procurement.services.common import require_role
@@ -49,14 +50,15 @@ def open_tender(*, tender: Tender, actor: User) -> Tender:
     now = timezone.now()
     if tender.status == Tender.Status.PUBLISHED and not tender.deadline_passed(now):
         raise StateConflict(
-            f"Bids cannot be opened before the submission deadline "
-            f"{utc_text(tender.submission_deadline)}.",
+            _("Bids cannot be opened before the submission deadline %(deadline)s.")
+            % {"deadline": utc_text(tender.submission_deadline)},
             code="deadline_not_passed",
             current_status=tender.effective_status,
         )
     if tender.status not in (Tender.Status.PUBLISHED, Tender.Status.OPENING):
         raise StateConflict(
-            f"The tender is {tender.effective_status}; only a closed tender can be opened.",
+            _("The tender is %(status)s; only a closed tender can be opened.")
+            % {"status": tender_status(tender.effective_status)},
             current_status=tender.effective_status,
         )
     quorum = Organization.objects.values_list("opening_quorum", flat=True).get(
@@ -89,7 +91,7 @@ def open_tender(*, tender: Tender, actor: User) -> Tender:
         return tender
     if tender.opening_requested_by_id == actor.pk:
         raise StateConflict(
-            "You started this opening; a second, different officer must confirm it.",
+            _("You started this opening; a second, different officer must confirm it."),
             code="same_officer",
             current_status=tender.status,
         )
@@ -125,7 +127,7 @@ def set_opening_quorum(*, organization: Organization, actor: User, quorum: int) 
         actor.is_superuser
         or (actor.organization_id == organization.pk and actor.role == Role.ADMIN)
     ):
-        raise NotAllowed("Only the organisation's admin may change the opening quorum.")
+        raise NotAllowed(_("Only the organisation's admin may change the opening quorum."))
     previous = organization.opening_quorum
     organization.opening_quorum = quorum
     organization.save(update_fields=["opening_quorum"])

@@ -1,6 +1,7 @@
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from audit.services import record
 from procurement.errors import InvalidInput, NotAllowed, field_error
@@ -22,7 +23,7 @@ ORG_FIELDS = (
 def create_organization(*, actor: User, **fields) -> Organization:
     """Only the platform operator (a superuser) creates organisations."""
     if not actor.is_superuser:
-        raise NotAllowed("Only a platform operator may create organisations.")
+        raise NotAllowed(_("Only a platform operator may create organisations."))
     org = Organization.objects.create(**{k: v for k, v in fields.items() if k in ORG_FIELDS})
     record(
         action="organization.created",
@@ -41,7 +42,7 @@ def update_organization(*, organization: Organization, actor: User, changes: dic
         actor.is_superuser
         or (actor.organization_id == organization.pk and actor.role in (Role.ADMIN, Role.BIDDER))
     ):
-        raise NotAllowed("Your role may not change this organisation.")
+        raise NotAllowed(_("Your role may not change this organisation."))
     diff = {}
     for name, value in changes.items():
         # The opening quorum has its own audited service (opening.set_opening_quorum).
@@ -81,27 +82,35 @@ def add_member(
         actor.is_superuser
         or (actor.organization_id == organization.pk and actor.role == Role.ADMIN)
     ):
-        raise NotAllowed("Only a platform operator or the organisation's admin may add members.")
+        raise NotAllowed(_("Only a platform operator or the organisation's admin may add members."))
     allowed = BUYER_ROLES if organization.kind == Organization.Kind.BUYER else SUPPLIER_ROLES
     if organization.kind == Organization.Kind.SUPPLIER and actor.role == Role.ADMIN:
-        raise NotAllowed("Only a platform operator may add members to a supplier.")
+        raise NotAllowed(_("Only a platform operator may add members to a supplier."))
     if role not in allowed:
         raise InvalidInput(
-            f"A {organization.kind} organisation's members may have the roles "
-            f"{', '.join(sorted(allowed))}.",
-            errors=[field_error("/role", "invalid_choice", f"'{role}' is not allowed here.")],
+            (
+                _("A buyer organisation's members may have the roles %(roles)s.")
+                if organization.kind == Organization.Kind.BUYER
+                else _("A supplier organisation's members may have the roles %(roles)s.")
+            )
+            % {"roles": ", ".join(sorted(allowed))},
+            errors=[
+                field_error(
+                    "/role", "invalid_choice", _("'%(role)s' is not allowed here.") % {"role": role}
+                )
+            ],
         )
     if User.objects.filter(username__iexact=username).exists():
         raise InvalidInput(
-            "That username is taken.",
-            errors=[field_error("/username", "unique", "That username is taken.")],
+            _("That username is taken."),
+            errors=[field_error("/username", "unique", _("That username is taken."))],
         )
     user = User(username=username, email=email, organization=organization, role=role)
     try:
         validate_password(password, user)
     except ValidationError as exc:
         raise InvalidInput(
-            "The password is too weak.",
+            _("The password is too weak."),
             code="weak_password",
             errors=[
                 field_error("/password", e.code or "invalid", str(e.message % (e.params or {})))
@@ -114,8 +123,8 @@ def add_member(
             user.save()
     except IntegrityError as exc:
         raise InvalidInput(
-            "That username is taken.",
-            errors=[field_error("/username", "unique", "That username is taken.")],
+            _("That username is taken."),
+            errors=[field_error("/username", "unique", _("That username is taken."))],
         ) from exc
     record(
         action="member.added",

@@ -5,10 +5,11 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.services import record
 from procurement.checks import all_checks
-from procurement.errors import InvalidInput, StateConflict, field_error
+from procurement.errors import InvalidInput, StateConflict, field_error, in_language, tender_status
 from procurement.evaluation import parse_evaluation
 from procurement.models import OFFICER_ROLES, Lot, Tender, User
 from procurement.services.common import changed_fields, check_version, require_role
@@ -31,7 +32,7 @@ def _validated_evaluation(data: Any) -> dict:
     evaluation, errors = parse_evaluation(data if data is not None else {})
     if errors:
         raise InvalidInput(
-            "The evaluation settings are invalid.", code="invalid_evaluation", errors=errors
+            _("The evaluation settings are invalid."), code="invalid_evaluation", errors=errors
         )
     return evaluation
 
@@ -42,16 +43,20 @@ def _lock(tender: Tender) -> Tender:
 
 def _duplicate_reference(reference: str) -> InvalidInput:
     return InvalidInput(
-        "Your organisation already has a tender with this reference.",
+        _("Your organisation already has a tender with this reference."),
         code="duplicate_reference",
-        errors=[field_error("/reference", "unique", f"'{reference}' is taken.")],
+        errors=[
+            field_error(
+                "/reference", "unique", _("'%(reference)s' is taken.") % {"reference": reference}
+            )
+        ],
     )
 
 
 @transaction.atomic
 def create_tender(*, actor: User, **fields) -> Tender:
     """Create a draft tender of the actor's organisation, with lot 1 (every tender has one)."""
-    require_role(actor, OFFICER_ROLES, action="create tenders")
+    require_role(actor, OFFICER_ROLES, action=_("create tenders"))
     data = {k: v for k, v in fields.items() if k in TENDER_FIELDS}
     data["evaluation"] = _validated_evaluation(data.get("evaluation"))
     if Tender.objects.filter(
@@ -84,14 +89,17 @@ def update_tender(
 ) -> Tender:
     """Change a draft. After publishing the configuration is frozen: amend it instead (409)."""
     require_role(
-        actor, OFFICER_ROLES, organization_id=tender.organization_id, action="change tenders"
+        actor, OFFICER_ROLES, organization_id=tender.organization_id, action=_("change tenders")
     )
     tender = _lock(tender)
     check_version(tender, expected_version)
     if tender.status != Tender.Status.DRAFT:
         raise StateConflict(
-            f"The tender is {tender.effective_status}; a published tender is frozen and can only "
-            "be changed by a reasoned amendment before the deadline.",
+            _(
+                "The tender is %(status)s; a published tender is frozen and can only be changed "
+                "by a reasoned amendment before the deadline."
+            )
+            % {"status": tender_status(tender.effective_status)},
             code="tender_frozen",
             current_status=tender.effective_status,
         )
@@ -136,12 +144,13 @@ def publish_tender(*, tender: Tender, actor: User) -> Tender:
     pre-publish error is reported at once (400); warnings are kept with the tender.
     """
     require_role(
-        actor, OFFICER_ROLES, organization_id=tender.organization_id, action="publish tenders"
+        actor, OFFICER_ROLES, organization_id=tender.organization_id, action=_("publish tenders")
     )
     tender = _lock(tender)
     if tender.status != Tender.Status.DRAFT:
         raise StateConflict(
-            f"The tender is already {tender.effective_status}; only a draft can be published.",
+            _("The tender is already %(status)s; only a draft can be published.")
+            % {"status": tender_status(tender.effective_status)},
             code="not_draft",
             current_status=tender.effective_status,
         )
@@ -150,9 +159,11 @@ def publish_tender(*, tender: Tender, actor: User) -> Tender:
     errors = [c for c in found if c["severity"] == "error"]
     if errors:
         raise InvalidInput(
-            "The tender cannot be published until these errors are fixed.",
+            _("The tender cannot be published until these errors are fixed."),
             code="publish_checks_failed",
-            errors=[field_error(_pointer_for(c), c["code"], c["message"]["en"]) for c in errors],
+            errors=[
+                field_error(_pointer_for(c), c["code"], in_language(c["message"])) for c in errors
+            ],
             checks=errors,
         )
     warnings = [c for c in found if c["severity"] == "warning"]
@@ -185,17 +196,18 @@ def _pointer_for(found: dict) -> str:
 def cancel_tender(*, tender: Tender, actor: User, reason: str) -> Tender:
     """Cancel from any state before award, with a reason (recorded and audited)."""
     require_role(
-        actor, OFFICER_ROLES, organization_id=tender.organization_id, action="cancel tenders"
+        actor, OFFICER_ROLES, organization_id=tender.organization_id, action=_("cancel tenders")
     )
     if not (reason or "").strip():
         raise InvalidInput(
-            "Give the reason for cancelling.",
-            errors=[field_error("/reason", "required", "A reason is required.")],
+            _("Give the reason for cancelling."),
+            errors=[field_error("/reason", "required", _("A reason is required."))],
         )
     tender = _lock(tender)
     if tender.status in (Tender.Status.AWARDED, Tender.Status.CANCELLED):
         raise StateConflict(
-            f"The tender is {tender.status} and cannot be cancelled.",
+            _("The tender is %(status)s and cannot be cancelled.")
+            % {"status": tender_status(tender.status)},
             current_status=tender.status,
         )
     previous = tender.effective_status
@@ -220,14 +232,17 @@ def _check_turnover(minimum_turnover: Decimal | None, estimated_value: Decimal |
         and minimum_turnover > 2 * estimated_value
     ):
         raise InvalidInput(
-            "A required minimum turnover may be at most twice the lot's estimated value "
-            "(directive 2014/24/EU art. 58(3)), so that small suppliers are not shut out.",
+            _(
+                "A required minimum turnover may be at most twice the lot's estimated value "
+                "(directive 2014/24/EU art. 58(3)), so that small suppliers are not shut out."
+            ),
             code="minimum_turnover_too_high",
             errors=[
                 field_error(
                     "/minimum_turnover",
                     "too_high",
-                    f"At most {2 * estimated_value} (twice {estimated_value}).",
+                    _("At most %(maximum)s (twice %(estimated_value)s).")
+                    % {"maximum": 2 * estimated_value, "estimated_value": estimated_value},
                 )
             ],
         )
@@ -236,11 +251,12 @@ def _check_turnover(minimum_turnover: Decimal | None, estimated_value: Decimal |
 @transaction.atomic
 def add_lot(*, tender: Tender, actor: User, **fields) -> Lot:
     """Add a lot to a draft tender (art. 46: divide into lots so that SMEs can take part)."""
-    require_role(actor, OFFICER_ROLES, organization_id=tender.organization_id, action="add lots")
+    require_role(actor, OFFICER_ROLES, organization_id=tender.organization_id, action=_("add lots"))
     tender = _lock(tender)
     if tender.status != Tender.Status.DRAFT:
         raise StateConflict(
-            f"Lots can be added only to a draft; the tender is {tender.effective_status}.",
+            _("Lots can be added only to a draft; the tender is %(status)s.")
+            % {"status": tender_status(tender.effective_status)},
             code="tender_frozen",
             current_status=tender.effective_status,
         )
@@ -249,8 +265,10 @@ def add_lot(*, tender: Tender, actor: User, **fields) -> Lot:
         number = (max((lot.number for lot in tender.lots.all()), default=0)) + 1
     if Lot.objects.filter(tender=tender, number=number).exists():
         raise InvalidInput(
-            f"The tender already has a lot {number}.",
-            errors=[field_error("/number", "unique", f"Lot {number} exists.")],
+            _("The tender already has a lot %(number)s.") % {"number": number},
+            errors=[
+                field_error("/number", "unique", _("Lot %(number)s exists.") % {"number": number})
+            ],
         )
     _check_turnover(fields.get("minimum_turnover"), fields.get("estimated_value"))
     try:
@@ -264,7 +282,9 @@ def add_lot(*, tender: Tender, actor: User, **fields) -> Lot:
                 minimum_turnover=fields.get("minimum_turnover"),
             )
     except IntegrityError as exc:
-        raise InvalidInput(f"The tender already has a lot {number}.") from exc
+        raise InvalidInput(
+            _("The tender already has a lot %(number)s.") % {"number": number}
+        ) from exc
     tender.version += 1
     tender.save(update_fields=["version", "updated_at"])
     record(
@@ -281,12 +301,13 @@ def add_lot(*, tender: Tender, actor: User, **fields) -> Lot:
 @transaction.atomic
 def update_lot(*, lot: Lot, actor: User, changes: dict[str, Any]) -> Lot:
     require_role(
-        actor, OFFICER_ROLES, organization_id=lot.tender.organization_id, action="change lots"
+        actor, OFFICER_ROLES, organization_id=lot.tender.organization_id, action=_("change lots")
     )
     tender = _lock(lot.tender)
     if tender.status != Tender.Status.DRAFT:
         raise StateConflict(
-            f"Lots can be changed only in a draft; the tender is {tender.effective_status}.",
+            _("Lots can be changed only in a draft; the tender is %(status)s.")
+            % {"status": tender_status(tender.effective_status)},
             code="tender_frozen",
             current_status=tender.effective_status,
         )

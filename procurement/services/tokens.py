@@ -6,6 +6,7 @@ import datetime
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.services import record
 from procurement.errors import InvalidInput, NotAllowed, field_error
@@ -52,7 +53,7 @@ def revoke_token(*, token: ApiToken, actor: User) -> None:
 @transaction.atomic
 def revoke_all_tokens(*, user: User, actor: User | None, reason: str) -> int:
     """Every token of the user (logout everywhere, a password change)."""
-    count, _ = ApiToken.objects.filter(user=user).delete()
+    count, _deleted = ApiToken.objects.filter(user=user).delete()
     if count:
         record(
             action="auth.tokens_revoked",
@@ -82,21 +83,21 @@ def issue_integration_token(
 ) -> tuple[ApiToken, str]:
     """A named, long-lived token for a system that acts as ``user`` (an admin's decision)."""
     if not _may_manage_tokens_of(actor, user):
-        raise NotAllowed("Only a platform operator or the organisation's admin may do this.")
+        raise NotAllowed(_("Only a platform operator or the organisation's admin may do this."))
     name = (name or "").strip()
     errors = []
     if not name:
-        errors.append(field_error("/name", "required", "Name the integration."))
+        errors.append(field_error("/name", "required", _("Name the integration.")))
     if expires_in_days is not None and not 1 <= expires_in_days <= 3650:
         errors.append(
             field_error(
                 "/expires_in_days",
                 "out_of_range",
-                "Between 1 and 3650 days, or none for no expiry.",
+                _("Between 1 and 3650 days, or none for no expiry."),
             )
         )
     if errors:
-        raise InvalidInput("The integration token cannot be created.", errors=errors)
+        raise InvalidInput(_("The integration token cannot be created."), errors=errors)
     expiry = datetime.timedelta(days=expires_in_days) if expires_in_days else None
     token, raw = ApiToken.objects.create(
         user=user, expiry=expiry, kind=ApiToken.Kind.INTEGRATION, name=name, created_by=actor
@@ -115,11 +116,11 @@ def issue_integration_token(
 @transaction.atomic
 def revoke_integration_token(*, actor: User, token: ApiToken) -> None:
     if not _may_manage_tokens_of(actor, token.user):
-        raise NotAllowed("Only a platform operator or the organisation's admin may do this.")
+        raise NotAllowed(_("Only a platform operator or the organisation's admin may do this."))
     _revoke(token, actor, name=token.name)
 
 
 def purge_expired_tokens() -> int:
     """Delete expired token rows (they are refused already; this keeps the table small)."""
-    count, _ = ApiToken.objects.filter(expiry__lte=timezone.now()).delete()
+    count, _deleted = ApiToken.objects.filter(expiry__lte=timezone.now()).delete()
     return count

@@ -6,9 +6,10 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.services import record
-from procurement.errors import InvalidInput, StateConflict, field_error
+from procurement.errors import InvalidInput, StateConflict, field_error, tender_status
 from procurement.models import OFFICER_ROLES, Tender, User
 from procurement.services.common import require_role
 from scoring.models import (
@@ -45,7 +46,7 @@ def match_to_ranking(
             if len(ranked) != 1:
                 errors.append(
                     field_error(
-                        f"/lots/{i}/lot", "required", "the tender has several lots: name the lot"
+                        f"/lots/{i}/lot", "required", _("the tender has several lots: name the lot")
                     )
                 )
                 continue
@@ -53,15 +54,15 @@ def match_to_ranking(
         lot_id = str(lot_id)
         if lot_id not in ranked:
             errors.append(
-                field_error(f"/lots/{i}/lot", "unknown_lot", "not a lot of this evaluation")
+                field_error(f"/lots/{i}/lot", "unknown_lot", _("not a lot of this evaluation"))
             )
             continue
         if lot_id in seen_lots:
-            errors.append(field_error(f"/lots/{i}/lot", "duplicate", "named twice"))
+            errors.append(field_error(f"/lots/{i}/lot", "duplicate", _("named twice")))
             continue
         seen_lots.add(lot_id)
         if not bids:
-            errors.append(field_error(f"/lots/{i}/bids", "required", "name at least one bid"))
+            errors.append(field_error(f"/lots/{i}/bids", "required", _("name at least one bid")))
             continue
         bad = [b for b in bids if b not in qualified_ids[lot_id]]
         if bad:
@@ -69,7 +70,7 @@ def match_to_ranking(
                 field_error(
                     f"/lots/{i}/bids",
                     "not_qualified",
-                    f"not qualified in this evaluation: {', '.join(bad)}",
+                    _("not qualified in this evaluation: %(bids)s") % {"bids": ", ".join(bad)},
                 )
             )
             continue
@@ -98,37 +99,45 @@ def award_tender(
     follow the evaluation's ranking need a justification of the deviation; the standstill
     period starts (LOU 20 kap.)."""
     require_role(
-        actor, OFFICER_ROLES, organization_id=tender.organization_id, action="award tenders"
+        actor, OFFICER_ROLES, organization_id=tender.organization_id, action=_("award tenders")
     )
     tender = Tender.objects.select_for_update().get(pk=tender.pk)
     if tender.status != Tender.Status.EVALUATED:
         raise StateConflict(
-            f"The tender is {tender.effective_status}; award follows an evaluation.",
+            _("The tender is %(status)s; award follows an evaluation.")
+            % {"status": tender_status(tender.effective_status)},
             current_status=tender.effective_status,
         )
     if evaluation.tender_id != tender.pk or evaluation.status != Evaluation.Status.DONE:
         raise InvalidInput(
-            "Name a completed evaluation of this tender.",
+            _("Name a completed evaluation of this tender."),
             errors=[
-                field_error("/evaluation", "invalid", "not a completed evaluation of this tender")
+                field_error(
+                    "/evaluation", "invalid", _("not a completed evaluation of this tender")
+                )
             ],
         )
     if not (justification or "").strip():
         raise InvalidInput(
-            "Give the justification of the decision.",
-            errors=[field_error("/justification", "required", "required")],
+            _("Give the justification of the decision."),
+            errors=[field_error("/justification", "required", _("required"))],
         )
     decided, deviates, errors = match_to_ranking(result_of(evaluation), lots)
     if errors:
         raise InvalidInput(
-            "The award does not fit the evaluation.", code="invalid_award", errors=errors
+            _("The award does not fit the evaluation."), code="invalid_award", errors=errors
         )
     if deviates and len(justification.strip()) < 40:
         raise InvalidInput(
-            "The award deviates from the evaluation's ranking: explain why in the justification (at least 40 characters).",
+            _(
+                "The award deviates from the evaluation's ranking: explain why in the "
+                "justification (at least 40 characters)."
+            ),
             code="deviation_needs_justification",
             errors=[
-                field_error("/justification", "too_short", "explain the deviation from the ranking")
+                field_error(
+                    "/justification", "too_short", _("explain the deviation from the ranking")
+                )
             ],
         )
     now = timezone.now()

@@ -3,6 +3,7 @@ change is audited in its transaction."""
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.services import record
 from procurement.errors import InvalidInput, StateConflict, field_error
@@ -20,17 +21,22 @@ def declare_conflict(
     """An evaluator declares, before seeing any bid, whether they have a conflict of interest
     (directive art. 24). A declared conflict keeps them out of the tender. Declared once."""
     require_role(
-        actor, (Role.EVALUATOR,), organization_id=tender.organization_id, action="declare conflicts"
+        actor,
+        (Role.EVALUATOR,),
+        organization_id=tender.organization_id,
+        action=_("declare conflicts"),
     )
     # One writer per tender at a time: concurrent requests cannot race the checks below.
     tender = Tender.objects.select_for_update().get(pk=tender.pk)
     if not (statement or "").strip():
         raise InvalidInput(
-            "Write a statement.",
-            errors=[field_error("/statement", "required", "e.g. 'No ties to any bidder'")],
+            _("Write a statement."),
+            errors=[field_error("/statement", "required", _("e.g. 'No ties to any bidder'"))],
         )
     if ConflictDeclaration.objects.filter(tender=tender, evaluator=actor).exists():
-        raise StateConflict("You have already declared for this tender.", code="already_declared")
+        raise StateConflict(
+            _("You have already declared for this tender."), code="already_declared"
+        )
     declaration = ConflictDeclaration.objects.create(
         tender=tender, evaluator=actor, has_conflict=has_conflict, statement=statement.strip()
     )
@@ -54,14 +60,14 @@ def record_conflict_measure(
         actor,
         OFFICER_ROLES,
         organization_id=declaration.tender.organization_id,
-        action="record measures",
+        action=_("record measures"),
     )
     if not declaration.has_conflict:
-        raise StateConflict("This declaration reports no conflict.", code="no_conflict")
+        raise StateConflict(_("This declaration reports no conflict."), code="no_conflict")
     if not (measure or "").strip():
         raise InvalidInput(
-            "Describe the measure.",
-            errors=[field_error("/measure", "required", "required")],
+            _("Describe the measure."),
+            errors=[field_error("/measure", "required", _("required"))],
         )
     declaration.measure = measure.strip()
     declaration.measure_by = actor

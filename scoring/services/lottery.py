@@ -5,9 +5,10 @@ import random
 import secrets
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from audit.services import record
-from procurement.errors import InvalidInput, StateConflict, field_error
+from procurement.errors import InvalidInput, StateConflict, evaluation_status, field_error
 from procurement.models import OFFICER_ROLES, Lot, User
 from procurement.services.common import require_role
 from scoring.models import (
@@ -28,28 +29,31 @@ def draw_lottery(
     completed evaluation never changes, the draw is applied by a new evaluation run.
     """
     tender = evaluation.tender
-    require_role(actor, OFFICER_ROLES, organization_id=tender.organization_id, action="draw lots")
+    require_role(
+        actor, OFFICER_ROLES, organization_id=tender.organization_id, action=_("draw lots")
+    )
     if (
         witness.pk == actor.pk
         or witness.organization_id != tender.organization_id
         or witness.role not in OFFICER_ROLES
     ):
         raise InvalidInput(
-            "The witness must be another officer of your organisation.",
+            _("The witness must be another officer of your organisation."),
             errors=[
-                field_error("/witness", "invalid_witness", "another officer of the organisation")
+                field_error("/witness", "invalid_witness", _("another officer of the organisation"))
             ],
         )
     if evaluation.status != Evaluation.Status.DONE:
         raise StateConflict(
-            f"The evaluation is {evaluation.status}.", current_status=evaluation.status
+            _("The evaluation is %(status)s.") % {"status": evaluation_status(evaluation.status)},
+            current_status=evaluation.status,
         )
     ties = result_of(evaluation).get("unresolved_ties") or []
     if not ties:
-        raise StateConflict("This evaluation has no unresolved tie.", code="no_tie")
+        raise StateConflict(_("This evaluation has no unresolved tie."), code="no_tie")
     if LotteryDraw.objects.filter(evaluation=evaluation).exists():
         raise StateConflict(
-            "Lots have already been drawn for this evaluation.", code="already_drawn"
+            _("Lots have already been drawn for this evaluation."), code="already_drawn"
         )
     draws = []
     by_lot: dict[str, list[str]] = {}

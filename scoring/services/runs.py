@@ -11,10 +11,12 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from pydantic import ValidationError
 
 from audit.services import record
-from procurement.errors import StateConflict
+from procurement.errors import StateConflict, evaluation_status, tender_status
 from procurement.models import OFFICER_ROLES, Tender, User
 from procurement.services.common import require_role
 from scoring import snapshot
@@ -51,18 +53,24 @@ def start_evaluation(
     never looks for a row that does not exist yet.
     """
     require_role(
-        actor, OFFICER_ROLES, organization_id=tender.organization_id, action="run evaluations"
+        actor, OFFICER_ROLES, organization_id=tender.organization_id, action=_("run evaluations")
     )
     tender = Tender.objects.select_for_update().get(pk=tender.pk)
     if tender.status not in EVALUABLE:
         raise StateConflict(
-            f"The tender is {tender.effective_status}; evaluations run on opened tenders.",
+            _("The tender is %(status)s; evaluations run on opened tenders.")
+            % {"status": tender_status(tender.effective_status)},
             current_status=tender.effective_status,
         )
     missing = missing_items(tender)
     if missing:
         raise StateConflict(
-            f"The evaluation cannot run: {len(missing)} items are missing.",
+            ngettext(
+                "The evaluation cannot run: %(count)d item is missing.",
+                "The evaluation cannot run: %(count)d items are missing.",
+                len(missing),
+            )
+            % {"count": len(missing)},
             code="evaluation_inputs_missing",
             current_status=tender.effective_status,
             missing=missing,
@@ -245,7 +253,8 @@ def verify_evaluation(*, evaluation: Evaluation, actor: User) -> dict[str, Any]:
     """Replay the stored input through the engine and compare hashes."""
     if evaluation.status != Evaluation.Status.DONE:
         raise StateConflict(
-            f"The evaluation is {evaluation.status}.", current_status=evaluation.status
+            _("The evaluation is %(status)s.") % {"status": evaluation_status(evaluation.status)},
+            current_status=evaluation.status,
         )
     stored_input = json.loads(evaluation.input_json)
     engine_input = EvaluationInput.model_validate(stored_input)

@@ -5,10 +5,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from audit.services import record
 from criteria.models import TenderCriterion
-from procurement.errors import InvalidInput, StateConflict, field_error
+from procurement.errors import InvalidInput, StateConflict, field_error, tender_status
 from procurement.models import OFFICER_ROLES, Bid, Role, Tender, User
 from procurement.services.common import require_role
 from scoring.models import (
@@ -29,7 +30,9 @@ def _check_items(
         tc = manual.get(str(item.get("tender_criterion")))
         if bid is None:
             errors.append(
-                field_error(f"/scores/{i}/bid", "unknown_bid", "not a submitted bid of this tender")
+                field_error(
+                    f"/scores/{i}/bid", "unknown_bid", _("not a submitted bid of this tender")
+                )
             )
             continue
         if tc is None:
@@ -37,7 +40,7 @@ def _check_items(
                 field_error(
                     f"/scores/{i}/tender_criterion",
                     "not_manual",
-                    "not a manual criterion of this tender",
+                    _("not a manual criterion of this tender"),
                 )
             )
             continue
@@ -46,7 +49,7 @@ def _check_items(
                 field_error(
                     f"/scores/{i}/tender_criterion",
                     "other_lot",
-                    "the criterion does not apply to the bid's lot",
+                    _("the criterion does not apply to the bid's lot"),
                 )
             )
             continue
@@ -57,18 +60,22 @@ def _check_items(
             score = Decimal(str(raw))
         except InvalidOperation:
             errors.append(
-                field_error(f"/scores/{i}/score", "invalid", 'a number such as 4 or "3.5"')
+                field_error(f"/scores/{i}/score", "invalid", _('a number such as 4 or "3.5"'))
             )
             continue
         scale = int(tc.rule.get("scale_max", 0))
         if not (0 <= score <= scale):
             errors.append(
-                field_error(f"/scores/{i}/score", "out_of_scale", f"between 0 and {scale}")
+                field_error(
+                    f"/scores/{i}/score",
+                    "out_of_scale",
+                    _("between 0 and %(scale)s") % {"scale": scale},
+                )
             )
             continue
         checked.append((bid, tc, score, (item.get(text_field) or "").strip()))
     if errors:
-        raise InvalidInput("Some scores are invalid.", code="invalid_scores", errors=errors)
+        raise InvalidInput(_("Some scores are invalid."), code="invalid_scores", errors=errors)
     return checked
 
 
@@ -88,18 +95,19 @@ def submit_scores(
     """An evaluator's own scores on manual criteria, blind to the others'. A changed score
     becomes a new version; the earlier one is kept with its time."""
     require_role(
-        actor, (Role.EVALUATOR,), organization_id=tender.organization_id, action="score bids"
+        actor, (Role.EVALUATOR,), organization_id=tender.organization_id, action=_("score bids")
     )
     # One writer per tender at a time: concurrent requests cannot race the checks below.
     tender = Tender.objects.select_for_update().get(pk=tender.pk)
     if tender.status not in EVALUABLE:
         raise StateConflict(
-            f"The tender is {tender.effective_status}; scoring happens after opening.",
+            _("The tender is %(status)s; scoring happens after opening.")
+            % {"status": tender_status(tender.effective_status)},
             current_status=tender.effective_status,
         )
     if not evaluator_may_access(actor, tender):
         raise StateConflict(
-            "Declare that you have no conflict of interest before scoring.",
+            _("Declare that you have no conflict of interest before scoring."),
             code="declaration_missing",
         )
     saved = []
@@ -139,22 +147,28 @@ def set_consensus(
 ) -> list[ConsensusScore]:
     """The officer settles a manual item with a written justification (history kept)."""
     require_role(
-        actor, OFFICER_ROLES, organization_id=tender.organization_id, action="set consensus scores"
+        actor,
+        OFFICER_ROLES,
+        organization_id=tender.organization_id,
+        action=_("set consensus scores"),
     )
     # One writer per tender at a time: concurrent requests cannot race the checks below.
     tender = Tender.objects.select_for_update().get(pk=tender.pk)
     if tender.status not in EVALUABLE:
         raise StateConflict(
-            f"The tender is {tender.effective_status}.", current_status=tender.effective_status
+            _("The tender is %(status)s.") % {"status": tender_status(tender.effective_status)},
+            current_status=tender.effective_status,
         )
     checked = _check_items(tender, items, text_field="justification")
     missing = [
-        field_error(f"/scores/{i}/justification", "required", "a written justification is required")
-        for i, (_, _, _, text) in enumerate(checked)
+        field_error(
+            f"/scores/{i}/justification", "required", _("a written justification is required")
+        )
+        for i, (*_checked, text) in enumerate(checked)
         if not text
     ]
     if missing:
-        raise InvalidInput("Every consensus score needs a justification.", errors=missing)
+        raise InvalidInput(_("Every consensus score needs a justification."), errors=missing)
     saved = []
     for bid, tc, score, justification in checked:
         current = ConsensusScore.objects.filter(

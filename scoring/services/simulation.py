@@ -4,6 +4,7 @@ in its transaction."""
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from pydantic import ValidationError
 
 from audit.services import record
@@ -35,7 +36,7 @@ def simulate(
     Nothing real is read or written: only the configuration and the typed-in bids.
     """
     require_role(
-        actor, OFFICER_ROLES, organization_id=tender.organization_id, action="run simulations"
+        actor, OFFICER_ROLES, organization_id=tender.organization_id, action=_("run simulations")
     )
     data = snapshot.simulation_input_data(tender, bids, scores or [])
     try:
@@ -43,7 +44,7 @@ def simulate(
         result = evaluate(engine_input)
     except ValidationError as exc:
         raise InvalidInput(
-            "The simulation input is invalid.",
+            _("The simulation input is invalid."),
             code="invalid_simulation",
             errors=[
                 field_error("/" + "/".join(str(p) for p in e["loc"]), e["type"], e["msg"])

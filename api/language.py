@@ -1,0 +1,68 @@
+"""The API's language rule (API.md, "Second wave"): one place decides, for /api/ only.
+
+Every human-readable text the API writes (problem ``title``/``detail``, error ``message``s)
+follows ``?lang=sv|en`` when it is given, else ``Accept-Language``; anything else is English.
+A language cookie or session (the admin's language switch, LocaleMiddleware) never changes an
+API response: the same URL and headers give the same text. Responses carry
+``Content-Language`` and ``Vary: Accept-Language``. Texts that carry both languages
+(``{"sv", "en"}``) are written as they are, whatever the language.
+"""
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.translation.trans_real import parse_accept_lang_header
+
+API_PREFIX = "/api/"
+DEFAULT_LANGUAGE = "en"
+
+
+def _supported(code: str) -> str | None:
+    """'sv', 'sv-SE', 'SV' -> 'sv'; an unsupported language -> None."""
+    try:
+        return translation.get_supported_language_variant(code.strip().lower())
+    except LookupError:
+        return None
+
+
+def api_language(request) -> str:
+    """``?lang`` when given (an unknown value is English), else Accept-Language, else English."""
+    lang = request.GET.get("lang", "").strip()
+    if lang:
+        return _supported(lang) or DEFAULT_LANGUAGE
+    for code, _quality in parse_accept_lang_header(request.headers.get("Accept-Language", "")):
+        if code == "*":
+            break
+        found = _supported(code)
+        if found:
+            return found
+    return DEFAULT_LANGUAGE
+
+
+class ApiLanguageMiddleware:
+    """Activates the API language for the request (after LocaleMiddleware, which serves the
+    admin) and states it in the response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith(API_PREFIX):
+            return self.get_response(request)
+        language = api_language(request)
+        with translation.override(language):
+            request.LANGUAGE_CODE = language
+            response = self.get_response(request)
+        response["Content-Language"] = language
+        patch_vary_headers(response, ("Accept-Language",))
+        return response
+
+
+def current_language() -> str:
+    """The active language as a key of the texts that carry both ({"sv", "en"})."""
+    language = (translation.get_language() or DEFAULT_LANGUAGE).split("-")[0]
+    return language if language in supported_languages() else DEFAULT_LANGUAGE
+
+
+def supported_languages() -> list[str]:
+    return [code for code, _name in settings.LANGUAGES]
