@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 def _record_failed_login(sender, credentials, request=None, **kwargs):
@@ -25,7 +26,7 @@ def _record_failed_login(sender, credentials, request=None, **kwargs):
 
 class AuditConfig(AppConfig):
     name = "audit"
-    verbose_name = "Audit trail"
+    verbose_name = _("Audit trail")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ChainHead(models.Model):
@@ -10,6 +11,10 @@ class ChainHead(models.Model):
     chain = models.CharField(max_length=64, primary_key=True)
     sequence = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("chain head")
+        verbose_name_plural = _("chain heads")
 
     def __str__(self) -> str:
         return f"{self.chain} @ {self.sequence}"
@@ -51,6 +56,8 @@ class AuditEvent(models.Model):
     hash = models.CharField(max_length=64)
 
     class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
         ordering = ["chain", "sequence"]
         indexes = [
             models.Index(fields=["organization_id", "created_at"], name="audit_event_org_time")

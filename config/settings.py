@@ -69,6 +69,8 @@ CSRF_TRUSTED_ORIGINS = env_list(
 )
 
 INSTALLED_APPS = [
+    # First, so that its admin templates (base_site.html: the language switch) win.
+    "workbench",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -85,7 +87,6 @@ INSTALLED_APPS = [
     "criteria",
     "scoring",
     "api",
-    "workbench",
 ]
 
 MIDDLEWARE = [

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CriteriaConfig(AppConfig):
     name = "criteria"
-    verbose_name = "Criteria"
+    verbose_name = _("Criteria")
     default_auto_field = "django.db.models.BigAutoField"

@@ -6,31 +6,32 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Category(models.TextChoices):
-    ENVIRONMENTAL = "environmental", "Environmental"
-    SOCIAL = "social", "Social"
-    ANIMAL_WELFARE = "animal_welfare", "Animal welfare"
-    SMALL_SUPPLIER = "small_supplier", "Small suppliers and non-profits"
-    QUALITY = "quality", "Quality"
+    ENVIRONMENTAL = "environmental", _("Environmental")
+    SOCIAL = "social", _("Social")
+    ANIMAL_WELFARE = "animal_welfare", _("Animal welfare")
+    SMALL_SUPPLIER = "small_supplier", _("Small suppliers and non-profits")
+    QUALITY = "quality", _("Quality")
 
 
 class Level(models.TextChoices):
-    BASIC = "basic", "Basic"
-    ADVANCED = "advanced", "Advanced"
-    SPEARHEAD = "spearhead", "Spearhead"
+    BASIC = "basic", _("Basic")
+    ADVANCED = "advanced", _("Advanced")
+    SPEARHEAD = "spearhead", _("Spearhead")
 
 
 class Kind(models.TextChoices):
-    REQUIREMENT = "requirement", "Requirement (pass/fail)"
-    AWARD = "award", "Award criterion (scored)"
-    CONTRACT_CONDITION = "contract_condition", "Contract condition"
+    REQUIREMENT = "requirement", _("Requirement (pass/fail)")
+    AWARD = "award", _("Award criterion (scored)")
+    CONTRACT_CONDITION = "contract_condition", _("Contract condition")
 
 
 class Source(models.TextChoices):
-    BID = "bid", "The bid"
-    SUPPLIER_PROFILE = "supplier_profile", "The supplier's profile"
+    BID = "bid", _("The bid")
+    SUPPLIER_PROFILE = "supplier_profile", _("The supplier's profile")
 
 
 class CriterionText(models.Model):
@@ -79,8 +80,9 @@ class Criterion(CriterionText):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("criterion")
+        verbose_name_plural = _("criteria")
         ordering = ["code"]
-        verbose_name_plural = "criteria"
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "code"],
@@ -134,6 +136,8 @@ class TenderCriterion(CriterionText):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
+        verbose_name = _("criterion on a tender")
+        verbose_name_plural = _("criteria on tenders")
         ordering = ["tender", "position", "created_at"]
         constraints = [
             models.CheckConstraint(
@@ -171,6 +175,8 @@ class TenderAmendment(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
+        verbose_name = _("amendment")
+        verbose_name_plural = _("amendments")
         ordering = ["tender", "number"]
         constraints = [
             models.UniqueConstraint(fields=["tender", "number"], name="amendment_number_unique"),

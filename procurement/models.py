@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from knox.models import AbstractAuthToken
 
 from procurement import sme
@@ -17,8 +18,8 @@ class Organization(models.Model):
     """A contracting authority (buyer) or a supplier."""
 
     class Kind(models.TextChoices):
-        BUYER = "buyer", "Buyer"
-        SUPPLIER = "supplier", "Supplier"
+        BUYER = "buyer", _("Buyer")
+        SUPPLIER = "supplier", _("Supplier")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=200)
@@ -39,6 +40,8 @@ class Organization(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
@@ -59,11 +62,11 @@ class Organization(models.Model):
 
 
 class Role(models.TextChoices):
-    ADMIN = "admin", "Admin"
-    OFFICER = "officer", "Procurement officer"
-    EVALUATOR = "evaluator", "Evaluator"
-    AUDITOR = "auditor", "Auditor"
-    BIDDER = "bidder", "Bidder"
+    ADMIN = "admin", _("Admin")
+    OFFICER = "officer", _("Procurement officer")
+    EVALUATOR = "evaluator", _("Evaluator")
+    AUDITOR = "auditor", _("Auditor")
+    BIDDER = "bidder", _("Bidder")
 
 
 # The role sets, named once (services, selectors, the admin and the API's permissions use them).
@@ -98,12 +101,12 @@ class User(AbstractUser):
 
 
 class Procedure(models.TextChoices):
-    OPEN = "open", "Open procedure"
-    RESTRICTED = "restricted", "Restricted procedure"
-    NEGOTIATED = "negotiated", "Competitive procedure with negotiation"
-    COMPETITIVE_DIALOGUE = "competitive_dialogue", "Competitive dialogue"
-    INNOVATION_PARTNERSHIP = "innovation_partnership", "Innovation partnership"
-    SIMPLIFIED = "simplified", "Simplified procedure (below EU thresholds)"
+    OPEN = "open", _("Open procedure")
+    RESTRICTED = "restricted", _("Restricted procedure")
+    NEGOTIATED = "negotiated", _("Competitive procedure with negotiation")
+    COMPETITIVE_DIALOGUE = "competitive_dialogue", _("Competitive dialogue")
+    INNOVATION_PARTNERSHIP = "innovation_partnership", _("Innovation partnership")
+    SIMPLIFIED = "simplified", _("Simplified procedure (below EU thresholds)")
 
 
 # Minimum time for tenders in days (directive 2014/24/EU arts. 27-31, reduced by five days
@@ -125,14 +128,14 @@ class Tender(models.Model):
     """One procurement. Its criteria, weights and method freeze when it is published."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
-        CLOSED = "closed", "Closed (deadline passed)"
-        OPENING = "opening", "Opening (waiting for the second officer)"
-        OPENED = "opened", "Opened"
-        EVALUATED = "evaluated", "Evaluated"
-        AWARDED = "awarded", "Awarded"
-        CANCELLED = "cancelled", "Cancelled"
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        CLOSED = "closed", _("Closed (deadline passed)")
+        OPENING = "opening", _("Opening (waiting for the second officer)")
+        OPENED = "opened", _("Opened")
+        EVALUATED = "evaluated", _("Evaluated")
+        AWARDED = "awarded", _("Awarded")
+        CANCELLED = "cancelled", _("Cancelled")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="tenders")
@@ -167,6 +170,8 @@ class Tender(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("tender")
+        verbose_name_plural = _("tenders")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
@@ -220,6 +225,8 @@ class Lot(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
+        verbose_name = _("lot")
+        verbose_name_plural = _("lots")
         ordering = ["tender", "number"]
         constraints = [
             models.UniqueConstraint(
@@ -257,16 +264,18 @@ class StoredFile(models.Model):
 
 class TenderDocument(StoredFile):
     class Kind(models.TextChoices):
-        CALL = "call", "Call for tenders"
-        SPECIFICATION = "specification", "Specification"
-        CONTRACT = "contract", "Contract draft"
-        CLARIFICATION = "clarification", "Clarification (Q&A)"
-        OTHER = "other", "Other"
+        CALL = "call", _("Call for tenders")
+        SPECIFICATION = "specification", _("Specification")
+        CONTRACT = "contract", _("Contract draft")
+        CLARIFICATION = "clarification", _("Clarification (Q&A)")
+        OTHER = "other", _("Other")
 
     tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="documents")
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.OTHER)
 
     class Meta:
+        verbose_name = _("tender document")
+        verbose_name_plural = _("tender documents")
         ordering = ["tender", "filename", "version"]
 
 
@@ -274,10 +283,10 @@ class Bid(models.Model):
     """A supplier's offer for one lot. Sealed until the tender is opened."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SUBMITTED = "submitted", "Submitted"
-        SUPERSEDED = "superseded", "Superseded by a later submission"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        SUPERSEDED = "superseded", _("Superseded by a later submission")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="bids")
@@ -303,6 +312,8 @@ class Bid(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("bid")
+        verbose_name_plural = _("bids")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
@@ -327,6 +338,8 @@ class BidResponse(models.Model):
     value = models.JSONField(null=True)
 
     class Meta:
+        verbose_name = _("bid response")
+        verbose_name_plural = _("bid responses")
         constraints = [
             models.UniqueConstraint(
                 fields=["bid", "tender_criterion"], name="one_response_per_bid_criterion"
@@ -339,15 +352,17 @@ class BidResponse(models.Model):
 
 class BidDocument(StoredFile):
     class Kind(models.TextChoices):
-        CERTIFICATE = "certificate", "Certificate"
-        DECLARATION = "declaration", "Declaration"
-        PRICE_SHEET = "price_sheet", "Price sheet"
-        OTHER = "other", "Other"
+        CERTIFICATE = "certificate", _("Certificate")
+        DECLARATION = "declaration", _("Declaration")
+        PRICE_SHEET = "price_sheet", _("Price sheet")
+        OTHER = "other", _("Other")
 
     bid = models.ForeignKey(Bid, on_delete=models.PROTECT, related_name="documents")
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.OTHER)
 
     class Meta:
+        verbose_name = _("bid document")
+        verbose_name_plural = _("bid documents")
         ordering = ["bid", "filename", "version"]
 
 
@@ -360,8 +375,8 @@ class ApiToken(AbstractAuthToken):
     """
 
     class Kind(models.TextChoices):
-        LOGIN = "login", "Login"
-        INTEGRATION = "integration", "Integration"
+        LOGIN = "login", _("Login")
+        INTEGRATION = "integration", _("Integration")
 
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.LOGIN)
     name = models.CharField(max_length=100, blank=True, help_text="Names an integration token")
@@ -371,8 +386,9 @@ class ApiToken(AbstractAuthToken):
     )
 
     class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
         ordering = ["-created"]
-        verbose_name = "API token"
 
     def __str__(self) -> str:
         label = self.name or self.get_kind_display()

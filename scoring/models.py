@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class ConflictDeclaration(models.Model):
@@ -29,6 +30,8 @@ class ConflictDeclaration(models.Model):
     measure_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("conflict-of-interest declaration")
+        verbose_name_plural = _("conflict-of-interest declarations")
         ordering = ["tender", "declared_at"]
         constraints = [
             models.UniqueConstraint(
@@ -66,6 +69,8 @@ class EvaluatorScore(ScoreBase):
     comment = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("evaluator score")
+        verbose_name_plural = _("evaluator scores")
         ordering = ["bid", "tender_criterion", "evaluator", "version"]
         constraints = [
             models.UniqueConstraint(
@@ -86,6 +91,8 @@ class ConsensusScore(ScoreBase):
     set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
+        verbose_name = _("consensus score")
+        verbose_name_plural = _("consensus scores")
         ordering = ["bid", "tender_criterion", "version"]
         constraints = [
             models.UniqueConstraint(
@@ -140,6 +147,8 @@ class Evaluation(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("evaluation")
+        verbose_name_plural = _("evaluations")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -169,6 +178,8 @@ class LotteryDraw(models.Model):
     drawn_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("lottery draw")
+        verbose_name_plural = _("lottery draws")
         ordering = ["drawn_at"]
 
     def __str__(self) -> str:
@@ -192,6 +203,10 @@ class Award(models.Model):
     decided_at = models.DateTimeField(default=timezone.now)
     standstill_ends_at = models.DateTimeField()
 
+    class Meta:
+        verbose_name = _("award")
+        verbose_name_plural = _("awards")
+
     def __str__(self) -> str:
         return f"Award of {self.tender_id}"
 
@@ -209,6 +224,10 @@ class Simulation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("simulation")
+        verbose_name_plural = _("simulations")
 
     def __str__(self) -> str:
         return f"Simulation {self.id}"

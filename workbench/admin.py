@@ -62,6 +62,7 @@ from workbench.forms import (
     AmendForm,
     AmountsForm,
     LibraryFilterForm,
+    LotForm,
     OwnCriterionForm,
     ReasonForm,
     SimulationForm,
@@ -84,6 +85,7 @@ class LotInline(admin.StackedInline):
     """Lots of a draft are added and changed through add_lot / update_lot; never deleted."""
 
     model = Lot
+    form = LotForm
     extra = 0
     can_delete = False
     fields = ("number", "title", "description", "estimated_value", "minimum_turnover")

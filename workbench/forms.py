@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from criteria.models import Category, Kind, Level
 from procurement.cpv import cpv_code_error
 from procurement.evaluation import parse_evaluation
-from procurement.models import Tender
+from procurement.models import Lot, Tender
 from procurement.services.tenders import TENDER_FIELDS
 
 METHODS = [
@@ -173,6 +173,23 @@ class TenderForm(forms.ModelForm):
     class Meta:
         model = Tender
         fields = DETAIL_FIELDS
+        labels = {
+            "reference": _("Reference"),
+            "title": _("Title"),
+            "description": _("Description"),
+            "procedure": _("Procedure"),
+            "currency": _("Currency"),
+            "estimated_value": _("Estimated value"),
+            "submission_deadline": _("Submission deadline"),
+            "no_lots_reason": _("Why no lots"),
+        }
+        help_texts = {
+            "reference": _("Your own case number, unique in your organisation."),
+            "no_lots_reason": _(
+                "A contract not divided into lots needs a reason (art. 46); small suppliers "
+                "can often bid for a part."
+            ),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -647,3 +664,15 @@ class SimulationForm(forms.Form):
                 }
             )
         return bids, scores
+
+
+class LotForm(forms.ModelForm):
+    class Meta:
+        model = Lot
+        fields = ("title", "description", "estimated_value", "minimum_turnover")
+        labels = {
+            "title": _("Title"),
+            "description": _("Description"),
+            "estimated_value": _("Estimated value"),
+            "minimum_turnover": _("Minimum turnover"),
+        }

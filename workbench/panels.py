@@ -132,15 +132,17 @@ def weight_summary(tender: Tender) -> dict[str, Any] | None:
     per_lot = []
     for lot in lots:
         applicable = [tc for tc in award if tc.lot_id in (None, lot.pk)]
-        total = price + sum((tc.weight or Decimal(0) for tc in applicable), Decimal(0))
+        criteria_total = sum((tc.weight or Decimal(0) for tc in applicable), Decimal(0))
+        total = price + criteria_total
         per_lot.append(
             {
                 "lot": lot,
                 "parts": [(_("Price"), price)]
                 + [(tc.code, tc.weight or Decimal(0)) for tc in applicable],
-                "total": total.normalize(),
+                "criteria_total": format(criteria_total.normalize(), "f"),
+                "total": format(total.normalize(), "f"),
                 "ok": total == HUNDRED,
-                "missing": (HUNDRED - total).normalize(),
+                "missing": format((HUNDRED - total).normalize(), "f"),
             }
         )
     return {"lots": per_lot, "several": len(lots) > 1}

@@ -64,7 +64,7 @@ def test_the_admin_and_the_api_docs_work_under_the_policy(browser, live_server, 
     page.goto(f"{live_server.url}/admin/login/")
     page.fill("#id_username", "csp-officer")
     page.fill("#id_password", "Ett-långt-lösen-2026")
-    page.click("input[type=submit]")
+    page.click("#login-form input[type=submit]")
     page.wait_for_selector("#content", timeout=30_000)
     page.goto(f"{live_server.url}/admin/procurement/tender/")
     page.wait_for_selector("#changelist", timeout=30_000)

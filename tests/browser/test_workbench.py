@@ -61,7 +61,7 @@ class Workbench:
         self.page.goto(f"{self.base_url}/admin/login/")
         self.page.fill("#id_username", self.username)
         self.page.fill("#id_password", PASSWORD)
-        self.page.click("input[type=submit]")
+        self.page.click("#login-form input[type=submit]")
         self.page.wait_for_selector("#content")
 
     def go(self, path):
@@ -205,6 +205,10 @@ def test_an_officer_takes_a_tender_from_nothing_to_opened_in_the_admin(
     assert "= 100" in page.inner_text("body") and "adds up to 100" in page.inner_text("body")
     assert "steps ≤ 100 km → 0.5, ≤ 50 km → 1, otherwise 0" in page.inner_text("body")
     one.check("tender-ready")
+    page.fill("#id_price_weight", "55.5")  # the summary follows while typing (not saved)
+    weights = page.inner_text(".wb-weights").replace("\xa0", " ")
+    assert "Price 55.5 +" in weights and "= 95.5" in weights and "4.5 to go" in weights, weights
+    assert "adds up to 100" not in weights
 
     # A simulation shows the ranking the weights would give.
     one.click_text("Simulate")
