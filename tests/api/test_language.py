@@ -201,3 +201,22 @@ def test_evaluation_texts_with_both_languages_follow_the_same_rule(api):
         "sv": "Sista anbudsdag har redan passerat.",
         "en": "The submission deadline has already passed.",
     }
+
+
+def test_texts_of_drf_that_its_own_catalogue_lacks_are_swedish_too():
+    from django.utils import translation
+    from rest_framework import exceptions, serializers
+
+    with translation.override("sv"):
+        throttled = exceptions.Throttled(wait=5, detail="För många misslyckade inloggningar.")
+        assert (
+            str(throttled.detail)
+            == "För många misslyckade inloggningar. Försök igen om 5 sekunder."
+        )
+        field = serializers.UUIDField()
+        try:
+            field.run_validation("not-a-uuid")
+        except serializers.ValidationError as exc:
+            assert exc.detail == ["Måste vara ett giltigt UUID."]
+        else:
+            raise AssertionError("not-a-uuid was accepted")
