@@ -36,9 +36,9 @@ THIRD_PARTY_MESSAGES = (
 
 
 def _supported(code: str) -> str | None:
-    """'sv', 'sv-SE', 'SV' -> 'sv'; an unsupported language -> None."""
+    """'sv', 'sv-SE', 'sv_SE', 'SV' -> 'sv'; an unsupported language -> None."""
     try:
-        return translation.get_supported_language_variant(code.strip().lower())
+        return translation.get_supported_language_variant(code.strip().lower().replace("_", "-"))
     except LookupError:
         return None
 

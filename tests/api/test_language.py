@@ -117,6 +117,8 @@ def test_a_permission_denial_in_swedish(api):
         ("?lang=en", "sv-SE,sv;q=0.9", "en"),
         ("?lang=sv", "en-GB", "sv"),
         ("?lang=sv-SE", None, "sv"),
+        ("?lang=sv_SE", None, "sv"),
+        ("?lang=" + "x" * 5000, "sv", "en"),
         ("?lang=de", "sv", "en"),  # an unknown lang is English, not an error
         ("?lang=", "sv", "sv"),  # an empty lang is no lang
     ],
