@@ -3,12 +3,14 @@
 Every catalogue (today locale/sv/LC_MESSAGES/django.po) must have a translation for every
 message, nothing fuzzy, the same placeholders as the English text, and a committed .mo that
 says exactly what the .po says. Every text marked for translation in our code (gettext and
-friends in Python, {% translate %} in templates) must be in every catalogue. So a new
-untranslated message fails here: run `make messages`, translate, commit the .po and the .mo.
+friends in Python, {% translate %} in templates, anywhere but what `make messages` skips)
+must be in every catalogue. So a new untranslated message fails here: run `make messages`,
+translate, commit the .po and the .mo.
 """
 
 import ast
 import gettext
+import os
 import re
 from pathlib import Path
 
@@ -16,9 +18,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUES = sorted((ROOT / "locale").glob("*/LC_MESSAGES/*.po"))
-# Where `make messages` looks (and what it skips).
-SOURCE_DIRS = ("api", "audit", "config", "criteria", "procurement", "scoring")
-SKIPPED_PARTS = {"migrations", "engine", "__pycache__"}
+# What `make messages` skips (the rest of the repository is ours and is scanned).
+SKIPPED_PARTS = {".venv", "tests", "bench", "var", "locale", "migrations", "node_modules"}
 # gettext functions: name -> (index of the context or None, index of the msgid, of the plural)
 GETTEXT = {
     "_": (None, 0, None),
@@ -134,29 +135,37 @@ def test_the_compiled_catalogue_matches_the_po(catalogue):
     )
 
 
+def _our_files(suffix: str):
+    """Our files ending in ``suffix``; skipped and hidden directories are not entered."""
+    for directory, subdirectories, files in os.walk(ROOT):
+        subdirectories[:] = [
+            d for d in subdirectories if d not in SKIPPED_PARTS and not d.startswith(".")
+        ]
+        for name in files:
+            if name.endswith(suffix):
+                yield Path(directory) / name
+
+
 def _python_messages() -> set[str]:
     """Every literal text given to a gettext function in our Python code."""
     found = set()
-    for directory in SOURCE_DIRS:
-        for path in (ROOT / directory).rglob("*.py"):
-            if SKIPPED_PARTS & set(path.relative_to(ROOT).parts):
+    for path in _our_files(".py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
                 continue
-            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if not isinstance(node, ast.Call):
-                    continue
-                func = node.func
-                name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-                if name not in GETTEXT:
-                    continue
-                context_at, msgid_at, _plural_at = GETTEXT[name]
-                args = node.args
-                literal = [isinstance(a, ast.Constant) and isinstance(a.value, str) for a in args]
-                if len(args) <= msgid_at or not literal[msgid_at]:
-                    continue
-                if context_at is not None and not literal[context_at]:
-                    continue
-                context = args[context_at].value if context_at is not None else None
-                found.add(_key(context, args[msgid_at].value))
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            if name not in GETTEXT:
+                continue
+            context_at, msgid_at, _plural_at = GETTEXT[name]
+            args = node.args
+            literal = [isinstance(a, ast.Constant) and isinstance(a.value, str) for a in args]
+            if len(args) <= msgid_at or not literal[msgid_at]:
+                continue
+            if context_at is not None and not literal[context_at]:
+                continue
+            context = args[context_at].value if context_at is not None else None
+            found.add(_key(context, args[msgid_at].value))
     return found
 
 
@@ -167,7 +176,7 @@ def _template_messages() -> set[str]:
         r"""(?:\s+context\s+(?P<cq>["'])(?P<context>.*?)(?P=cq))?"""
     )
     found = set()
-    for path in (ROOT / "templates").rglob("*.html"):
+    for path in _our_files(".html"):
         for match in tag.finditer(path.read_text(encoding="utf-8")):
             found.add(_key(match["context"], match["text"]))
     return found
