@@ -10,13 +10,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv install run serve migrate demo test test-fast lint openapi openapi-check worker beat bench clean
+.PHONY: help venv install run serve migrate demo test test-fast lint openapi openapi-check messages worker beat bench clean
 
 help:
 	@echo "make run            set up, migrate, load demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test           the whole test suite (DATABASE_URL picks the database)"
 	@echo "make lint           ruff + import-linter + migrations check"
 	@echo "make openapi        regenerate openapi.yaml;  make openapi-check  fail when it drifted"
+	@echo "make messages       update locale/sv/LC_MESSAGES/django.po and compile django.mo (needs gettext)"
 	@echo "make worker         a Celery worker (needs CELERY_BROKER_URL)"
 	@echo "make beat           the periodic upkeep: stuck evaluations, orphan files (needs CELERY_BROKER_URL)"
 	@echo "make bench          benchmarks in bench/"
@@ -71,6 +72,12 @@ openapi-check: $(STAMP)
 	@DATABASE_URL= $(PY) manage.py spectacular --validate --fail-on-warn --file /tmp/anbud-openapi-check.yaml
 	@diff -u openapi.yaml /tmp/anbud-openapi-check.yaml && echo "openapi.yaml is up to date" || \
 	  (echo "openapi.yaml is out of date: run 'make openapi' and commit it" >&2; exit 1)
+
+# The Swedish catalogue: collect the marked texts into django.po (translate the new entries),
+# then compile django.mo; both are committed, so running Anbud needs no gettext.
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l sv --no-location --ignore=.venv --ignore=tests --ignore=bench --ignore=var
+	$(PY) manage.py compilemessages -l sv --ignore=.venv
 
 worker: $(STAMP)
 	$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=2

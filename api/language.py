@@ -11,16 +11,34 @@ API response: the same URL and headers give the same text. Responses carry
 from django.conf import settings
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext_noop
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 API_PREFIX = "/api/"
 DEFAULT_LANGUAGE = "en"
 
+# Texts that Django REST framework writes into API answers and that its own Swedish catalogue
+# lacks (3.18): they are in ours, so that a Swedish answer is Swedish throughout.
+THIRD_PARTY_MESSAGES = (
+    gettext_noop("Datetime value out of range."),
+    gettext_noop("Ensure this field has at least {min_length} elements."),
+    gettext_noop("Ensure this field has no more than {max_length} elements."),
+    gettext_noop("Expected available in {wait} second."),
+    gettext_noop("Expected available in {wait} seconds."),
+    gettext_noop('Invalid datetime for the timezone "{timezone}".'),
+    gettext_noop("Invalid input."),
+    gettext_noop("Must be a valid UUID."),
+    gettext_noop("Must be a valid boolean."),
+    gettext_noop("Not a valid string."),
+    gettext_noop("Surrogate characters are not allowed: U+{code_point:X}."),
+    gettext_noop("This dictionary may not be empty."),
+)
+
 
 def _supported(code: str) -> str | None:
-    """'sv', 'sv-SE', 'SV' -> 'sv'; an unsupported language -> None."""
+    """'sv', 'sv-SE', 'sv_SE', 'SV' -> 'sv'; an unsupported language -> None."""
     try:
-        return translation.get_supported_language_variant(code.strip().lower())
+        return translation.get_supported_language_variant(code.strip().lower().replace("_", "-"))
     except LookupError:
         return None
 
