@@ -3,7 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _record_failed_login(sender, credentials, request=None, **kwargs):
-    """Failed logins to the admin and the browsable API (the token endpoint records its own).
+    """Failed logins to the browsable API's login (the token endpoint and the admin login,
+    which share the limits on failed logins, record their own).
 
     Django reports a failed login only through this signal; the record itself is made by the
     same ``record`` function that services use.
@@ -13,7 +14,7 @@ def _record_failed_login(sender, credentials, request=None, **kwargs):
     from audit.services import record
 
     path = getattr(request, "path", "") or ""
-    if path.startswith("/api/v1/auth/token/"):
+    if path.startswith(("/api/v1/auth/token/", "/admin/login/")):
         return
     with transaction.atomic():
         record(

@@ -71,7 +71,7 @@ CSRF_TRUSTED_ORIGINS = env_list(
 INSTALLED_APPS = [
     # First, so that its admin templates (base_site.html: the language switch) win.
     "workbench",
-    "django.contrib.admin",
+    "workbench.adminconfig.AnbudAdminConfig",  # django.contrib.admin with Anbud's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -584,7 +584,7 @@ class SimulationForm(forms.Form):
             )
             for tc in self.criteria:
                 rule_type = (tc.rule or {}).get("type")
-                label = f"{_('Bid %(n)s') % {'n': i}}: {tc.code}"
+                label = _("Bid %(n)s: %(code)s") % {"n": i, "code": tc.code}
                 if rule_type == "boolean":
                     field = forms.TypedChoiceField(
                         label=label,
@@ -599,7 +599,7 @@ class SimulationForm(forms.Form):
                     )
                 elif rule_type == "manual":
                     field = forms.IntegerField(
-                        label=f"{label} ({_('consensus score')})",
+                        label=_("%(label)s (consensus score)") % {"label": label},
                         required=False,
                         min_value=0,
                         max_value=(tc.rule or {}).get("scale_max"),
@@ -614,8 +614,9 @@ class SimulationForm(forms.Form):
             + ([_("Lot")] if len(self.lots) > 1 else [])
             + [_("Price")]
             + [
-                f"{tc.code}"
-                + (f" ({_('score')})" if (tc.rule or {}).get("type") == "manual" else "")
+                _("%(code)s (score)") % {"code": tc.code}
+                if (tc.rule or {}).get("type") == "manual"
+                else tc.code
                 for tc in self.criteria
             ]
         )

@@ -74,8 +74,9 @@ def _increment(key: str) -> int:
     return count
 
 
-def failed(username: str, client: str) -> None:
-    """Count a failed login for the username and the address; start or lengthen the wait."""
+def failed(username: str, client: str, *, path: str = "") -> None:
+    """Count a failed login for the username and the address; start or lengthen the wait.
+    ``path`` (the login page) goes into the audit record when given."""
     now = time.time()
     for counter in _counters(username, client):
         count = _increment(counter.key)
@@ -92,6 +93,7 @@ def failed(username: str, client: str) -> None:
                     "username": username[:150],
                     "failures_in_hour": count,
                     "backoff_seconds": delay,
+                    **({"path": path[:200]} if path else {}),
                 },
                 system="auth",
             )

@@ -220,11 +220,36 @@ def test_officer_sees_their_regions_tenders_and_not_another_regions(officer, oth
     assert orgs == [officer.organization]
 
 
-def test_members_created_by_the_api_are_not_staff_and_cannot_use_the_admin(make_user, buyer):
-    member = make_user("officer", buyer)
-    response = logged_in(member).get(url(Tender))
-    assert response.status_code == 302
-    assert "/admin/login/" in response["Location"]
+def test_admin_access_follows_from_a_buyer_side_membership(make_user, buyer, supplier):
+    for role in ("admin", "officer", "evaluator", "auditor"):
+        member = make_user(role, buyer)  # no is_staff flag needed
+        assert logged_in(member).get(url(Tender)).status_code == 200, role
+    for outsider in (
+        make_user("bidder", supplier, is_staff=True),  # a staff flag alone does not let in
+        make_user("officer", buyer, is_active=False),
+    ):
+        response = logged_in(outsider).get(url(Tender))
+        assert response.status_code == 302
+        assert "/admin/login/" in response["Location"]
+
+
+def test_the_login_page_lets_members_in_and_tells_bidders_to_use_the_api(
+    make_user, buyer, supplier
+):
+    from django.test import Client
+
+    member = make_user("officer", buyer, username="ulla")
+    member.set_password("Ett-långt-lösen-2026")
+    member.save()
+    bidder = make_user("bidder", supplier, username="bo", is_staff=True)
+    bidder.set_password("Ett-långt-lösen-2026")
+    bidder.save()
+    login = reverse("admin:login")
+    ok = Client().post(login, {"username": "ulla", "password": "Ett-långt-lösen-2026"})
+    assert ok.status_code == 302
+    refused = Client().post(login, {"username": "bo", "password": "Ett-långt-lösen-2026"})
+    assert refused.status_code == 200
+    assert "Suppliers use the API" in refused.content.decode()
 
 
 # --- the seal --------------------------------------------------------------------------------
@@ -444,7 +469,7 @@ def test_audit_list_is_scoped_to_the_members_organisation(officer, other_officer
     assert events and {e.organization_id for e in events} == {officer.organization_id}
     bidder.is_staff = True
     bidder.save()
-    assert logged_in(bidder).get(url(AuditEvent)).status_code == 403
+    assert logged_in(bidder).get(url(AuditEvent)).status_code == 302  # to the login page
 
 
 # --- members and the criteria library --------------------------------------------------------
@@ -493,3 +518,26 @@ def test_officer_adds_a_library_criterion_and_sees_its_history(officer):
     assert criterion.organization == officer.organization
     history = client.get(url(criterion, "history", criterion.pk))
     assert [e.action for e in history.context["events"]] == ["criterion.created"]
+
+
+def test_the_admin_login_has_the_same_limits_on_failed_logins_as_the_api(
+    make_user, buyer, settings, clock
+):
+    from django.test import Client
+
+    settings.ANBUD_LOGIN_FAILURES_PER_USER = 2
+    clock.move_to(timezone.now())
+    member = make_user("officer", buyer, username="tove")
+    member.set_password("Ett-långt-lösen-2026")
+    member.save()
+    login = reverse("admin:login")
+
+    def attempt(password):
+        return Client().post(login, {"username": "tove", "password": password})
+
+    assert [attempt(f"guess-{i}").status_code for i in range(2)] == [200, 200]
+    blocked = attempt("Ett-långt-lösen-2026")  # even the right password waits now
+    assert blocked.status_code == 200 and "Too many failed logins" in blocked.content.decode()
+    clock.shift(2)
+    assert attempt("Ett-långt-lösen-2026").status_code == 302
+    assert AuditEvent.objects.filter(action="auth.login_failed").exists()

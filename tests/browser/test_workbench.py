@@ -311,3 +311,59 @@ def test_an_officer_takes_a_tender_from_nothing_to_opened_in_the_admin(
     assert actions["tender.opening_started"] == officer1.pk
     assert "tender.opened" in actions and "simulation.run" in actions
     assert {"tender_criterion.attached", "tender.created"} <= set(actions)
+
+
+def test_the_workbench_speaks_swedish_and_switches_to_english(
+    browser, live_server, make_user, buyer, shared_library, flushable_audit_trail
+):
+    """A browser that asks for Swedish gets the workbench in Swedish (Django's own admin
+    texts, ours, the model names and choices, the checks and the criteria); the switch in the
+    header changes to English and the choice sticks."""
+    officer = staff(make_user, buyer, "sigrid")
+    from procurement.services.tenders import create_tender
+
+    tender = create_tender(
+        actor=officer,
+        reference="SV-2026-1",
+        title="Ägg",
+        procedure="open",
+        cpv_codes=["03142500"],
+        currency="SEK",
+        submission_deadline=timezone.now() + dt.timedelta(days=40),
+        evaluation={"method": "weighted_points", "price_weight": "70"},
+    )
+    swedish = Workbench(browser, live_server.url, "sigrid", locale="sv-SE")
+    swedish.page.goto(f"{live_server.url}/admin/login/")
+    assert "Användarnamn" in swedish.page.inner_text("#login-form")
+    swedish.check("sv-login")
+    swedish.login()
+    swedish.go(f"/admin/procurement/tender/{tender.pk}/change/")
+    page = swedish.page
+    assert page.locator("html").get_attribute("lang") == "sv"
+    body = page.inner_text("#content")
+    for text in (
+        "Kontroller före publicering",  # ours
+        "Lägg till från biblioteket",
+        "Publicera",
+        "Viktade poäng (pris och kvalitet)",  # the method's choice label
+        "Öppet förfarande",  # the model's choice label
+        "Vikterna summerar till 70, inte 100.",  # the check, in the chosen language
+    ):
+        assert text in body, text
+    swedish.check("sv-tender")
+    swedish.click_text("Lägg till från biblioteket")
+    assert "Djurskydd" in page.inner_text("#content")  # category label
+    # The library's texts in Swedish: the shared criterion's Swedish title.
+    page.fill("#id_q", "AW-ANTIBIOTICS-CRITICAL")
+    page.get_by_role("button", name="Filtrera").click()
+    page.wait_for_load_state()
+    assert "Inga kritiskt viktiga antibiotika till djuren" in page.inner_text("#content")
+    swedish.check("sv-library")
+
+    page.select_option("#wb-language-select", "en")
+    page.get_by_role("button", name="Byt").click()
+    page.wait_for_load_state()
+    assert "Add criteria from the library" in page.inner_text("#content")
+    swedish.go(f"/admin/procurement/tender/{tender.pk}/change/")
+    assert "Checks before publishing" in page.inner_text("#content")
+    assert "The weights sum to 70, not 100." in page.inner_text("#content")

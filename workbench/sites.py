@@ -1,0 +1,73 @@
+"""Anbud's admin site: who may enter follows from the membership, not from a flag.
+
+A member on the buyer side (admin, officer, evaluator, auditor of an organisation) may log
+in with their own account; what they then see and do follows from their role (see
+procurement/admin.py). Bidders work through the API and the platform operator is a
+superuser. The ``is_staff`` flag is not needed, and a staff flag alone does not let a bidder
+in.
+"""
+
+from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from audit import context
+from procurement.services import logins
+
+
+def may_enter(user) -> bool:
+    return bool(
+        user.is_active and (user.is_superuser or (user.organization_id and user.is_buyer_side))
+    )
+
+
+class MemberAuthenticationForm(AdminAuthenticationForm):
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "invalid_login": _(
+            "Please enter the correct username and password of a buyer-side account. Both "
+            "fields may be case-sensitive. Suppliers use the API."
+        ),
+    }
+
+    def clean(self):
+        # The same limits on failed logins as the API's token endpoint (shared counters):
+        # a waiting username or address is refused before any password is hashed.
+        username = self.cleaned_data.get("username") or ""
+        client = context.current().client_address
+        wait = logins.wait_seconds(username, client)
+        if wait:
+            raise ValidationError(
+                _(
+                    "Too many failed logins for this username or from this address. "
+                    "Try again in %(seconds)s seconds."
+                ),
+                code="throttled",
+                params={"seconds": wait},
+            )
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            logins.failed(username, client, path=getattr(self.request, "path", ""))
+            raise
+        logins.succeeded(username)
+        return cleaned
+
+    def confirm_login_allowed(self, user):
+        if not may_enter(user):
+            raise ValidationError(
+                self.error_messages["invalid_login"],
+                code="invalid_login",
+                params={"username": self.username_field.verbose_name},
+            )
+
+
+class AnbudAdminSite(admin.AdminSite):
+    site_header = "Anbud"
+    site_title = "Anbud"
+    index_title = _("Procurement workbench")
+    login_form = MemberAuthenticationForm
+
+    def has_permission(self, request):
+        return may_enter(request.user)
