@@ -203,3 +203,50 @@ def simulations_for(user: User, tender: Tender) -> QuerySet[Simulation]:
     if user.role in RESULT_READERS and user.organization_id == tender.organization_id:
         return Simulation.objects.filter(tender=tender).order_by("-created_at")
     return Simulation.objects.none()
+
+
+def result_items(evaluation: Evaluation, lang: str = "en") -> list[dict]:
+    """The stored result as API.md's result items, ordered by lot, then rank (disqualified last)."""
+    result = result_of(evaluation)
+    items = []
+    for lot in result.get("lots", []):
+        for bid in lot["bids"]:
+            money_unit = bid.get("categories_unit") == "money"
+            items.append(
+                {
+                    "bid": bid["bid"],
+                    "supplier": bid["supplier"],
+                    "lot": bid["lot"],
+                    "lot_number": lot.get("number"),
+                    "qualified": bid["qualified"],
+                    "disqualification_reasons": [
+                        {**r, "message": r["message"].get(lang, r["message"].get("en"))}
+                        for r in bid.get("disqualification_reasons", [])
+                    ],
+                    "price": bid["price"],
+                    "total_score": bid.get("total_score"),
+                    "comparison_price": bid.get("comparison_price"),
+                    "rank": bid.get("rank"),
+                    "tie_break": bid.get("tie_break"),
+                    "categories": bid.get("categories", {}),
+                    "categories_unit": "money" if money_unit else "points",
+                    "lcc": bid.get("lcc"),
+                    "criteria": [
+                        {
+                            "tender_criterion": c["criterion"],
+                            "code": c["code"],
+                            "kind": c.get("kind"),
+                            "value": c.get("value"),
+                            "fulfilment": c.get("fulfilment"),
+                            "points": c.get("points"),
+                            "money": c.get("money"),
+                            "passed": c.get("passed"),
+                            "flagged": c.get("flagged", False),
+                            "explanation": (c.get("explanation") or {}).get(lang)
+                            or (c.get("explanation") or {}).get("en"),
+                        }
+                        for c in bid.get("criteria", [])
+                    ],
+                }
+            )
+    return items

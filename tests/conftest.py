@@ -133,20 +133,24 @@ def clock(time_machine):
 
 @pytest.fixture
 def flushable_audit_trail(db):
-    """For transactional tests that write audit events: on SQLite the append-only triggers
-    refuse the DELETE of the flush after the test, so the events are cleared first with the
-    triggers lifted for that moment and put back (PostgreSQL's flush truncates instead)."""
+    """For transactional tests that write audit events or evaluations: on SQLite the
+    append-only triggers refuse the DELETE of the flush after the test, so those rows are
+    cleared first with the triggers lifted for that moment and put back (PostgreSQL's flush
+    truncates, which fires no row triggers)."""
     yield
-    from importlib import import_module
-
     from django.db import connection
 
     if connection.vendor != "sqlite":
         return
-    triggers = import_module("audit.migrations.0004_append_only_triggers")
     with connection.cursor() as cursor:
-        for sql in triggers.SQLITE_DROP:
-            cursor.execute(sql)
-        cursor.execute("DELETE FROM audit_auditevent")
-        for sql in triggers.SQLITE_CREATE:
+        cursor.execute("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger'")
+        triggers = cursor.fetchall()
+        for name, _table, _sql in triggers:
+            cursor.execute(f'DROP TRIGGER "{name}"')
+        # Rows that still point at these go with the flush that follows.
+        cursor.execute("PRAGMA foreign_keys = OFF")
+        for table in dict.fromkeys(table for _name, table, _sql in triggers):
+            cursor.execute(f'DELETE FROM "{table}"')  # noqa: S608 - our own table names
+        cursor.execute("PRAGMA foreign_keys = ON")
+        for _name, _table, sql in triggers:
             cursor.execute(sql)

@@ -56,6 +56,7 @@ from procurement.services.tenders import (
 )
 from scoring.services.simulation import simulate
 from workbench import panels
+from workbench.evaluation import EvaluationPagesMixin
 from workbench.forms import (
     DETAIL_FIELDS,
     EVALUATION_FIELD_NAMES,
@@ -111,7 +112,7 @@ class DocumentForm(forms.Form):
 
 
 @admin.register(Tender)
-class TenderAdmin(AuditHistoryMixin, ServiceFormsMixin, ScopedAdmin):
+class TenderAdmin(EvaluationPagesMixin, AuditHistoryMixin, ServiceFormsMixin, ScopedAdmin):
     form = TenderForm
     change_form_template = "admin/procurement/tender/change_form.html"
     list_display = (
@@ -308,6 +309,7 @@ class TenderAdmin(AuditHistoryMixin, ServiceFormsMixin, ScopedAdmin):
                 for name in ("library", "own_criterion", "simulate", "documents")
             },
         }
+        context.update(self.evaluation_context(request, tender))
         if tender.status in (Tender.Status.DRAFT, Tender.Status.PUBLISHED):
             context["checks"] = panels.checks(tender)
             context["burden"] = panels.burden(tender)
@@ -349,7 +351,7 @@ class TenderAdmin(AuditHistoryMixin, ServiceFormsMixin, ScopedAdmin):
             )
             for suffix, view, name in views
         ]
-        return own + super().get_urls()
+        return own + self.evaluation_urls() + super().get_urls()
 
     def _officer_tender(self, request, object_id) -> Tender:
         tender = self.get_object(request, unquote(object_id))

@@ -45,53 +45,6 @@ def _tender(request, pk):
     return get_object_or_404(procurement_selectors.tenders_for(request.user), pk=pk)
 
 
-def result_items(evaluation: Evaluation, lang: str = "en") -> list[dict]:
-    """The stored result as API.md's result items, ordered by lot, then rank (disqualified last)."""
-    result = json.loads(evaluation.result_json) if evaluation.result_json else {}
-    items = []
-    for lot in result.get("lots", []):
-        for bid in lot["bids"]:
-            money_unit = bid.get("categories_unit") == "money"
-            items.append(
-                {
-                    "bid": bid["bid"],
-                    "supplier": bid["supplier"],
-                    "lot": bid["lot"],
-                    "lot_number": lot.get("number"),
-                    "qualified": bid["qualified"],
-                    "disqualification_reasons": [
-                        {**r, "message": r["message"].get(lang, r["message"].get("en"))}
-                        for r in bid.get("disqualification_reasons", [])
-                    ],
-                    "price": bid["price"],
-                    "total_score": bid.get("total_score"),
-                    "comparison_price": bid.get("comparison_price"),
-                    "rank": bid.get("rank"),
-                    "tie_break": bid.get("tie_break"),
-                    "categories": bid.get("categories", {}),
-                    "categories_unit": "money" if money_unit else "points",
-                    "lcc": bid.get("lcc"),
-                    "criteria": [
-                        {
-                            "tender_criterion": c["criterion"],
-                            "code": c["code"],
-                            "kind": c.get("kind"),
-                            "value": c.get("value"),
-                            "fulfilment": c.get("fulfilment"),
-                            "points": c.get("points"),
-                            "money": c.get("money"),
-                            "passed": c.get("passed"),
-                            "flagged": c.get("flagged", False),
-                            "explanation": (c.get("explanation") or {}).get(lang)
-                            or (c.get("explanation") or {}).get("en"),
-                        }
-                        for c in bid.get("criteria", [])
-                    ],
-                }
-            )
-    return items
-
-
 class ResultsResponseSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     method = serializers.CharField()
@@ -144,7 +97,7 @@ class EvaluationViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
             )
         lang = current_language()  # API.md's rule: ?lang, else Accept-Language, else en
         result = json.loads(evaluation.result_json)
-        items = result_items(evaluation, lang)
+        items = selectors.result_items(evaluation, lang)
 
         def localise(entries):
             return [

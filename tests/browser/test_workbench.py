@@ -8,6 +8,7 @@ import datetime as dt
 import importlib
 import os
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -367,3 +368,140 @@ def test_the_workbench_speaks_swedish_and_switches_to_english(
     swedish.go(f"/admin/procurement/tender/{tender.pk}/change/")
     assert "Checks before publishing" in page.inner_text("#content")
     assert "The weights sum to 70, not 100." in page.inner_text("#content")
+
+
+def test_evaluators_score_and_an_officer_evaluates_in_the_admin(
+    browser,
+    live_server,
+    make_user,
+    buyer,
+    supplier,
+    other_supplier,
+    shared_library,
+    time_machine,
+    flushable_audit_trail,
+):
+    """From an opened tender to a verified result, in the browser: two evaluators declare
+    and score (differently, so the spread is flagged), the officer sets consensus, runs the
+    evaluation, reads the matrix and an explanation, sees the chart (and its table), verifies
+    and downloads the evidence package. axe on every page; the result page in Swedish too."""
+    from criteria.models import Criterion
+    from criteria.services import attach_criterion
+    from procurement.services.bids import create_bid, submit_bid
+    from procurement.services.opening import open_tender
+    from procurement.services.tenders import create_tender, publish_tender
+
+    time_machine.move_to(timezone.now(), tick=True)
+    officer = staff(make_user, buyer, "anna")
+    second = staff(make_user, buyer, "bertil")
+    staff(make_user, buyer, "eva", role="evaluator")
+    staff(make_user, buyer, "erik", role="evaluator")
+    tender = create_tender(
+        actor=officer,
+        reference="WB-2026-2",
+        title="Mat",
+        procedure="open",
+        cpv_codes=["15110000"],
+        currency="SEK",
+        submission_deadline=timezone.now() + dt.timedelta(days=40),
+        evaluation={
+            "method": "weighted_points",
+            "price_weight": "70",
+            "price_scoring": "proportional",
+        },
+        no_lots_reason="One kitchen.",
+    )
+    plan = attach_criterion(
+        tender=tender,
+        actor=officer,
+        criterion=Criterion.objects.get(code="QUAL-IMPLEMENTATION-PLAN"),
+        weight=20,
+    )
+    organic = attach_criterion(
+        tender=tender,
+        actor=officer,
+        criterion=Criterion.objects.get(code="ENV-ORGANIC-SHARE"),
+        weight=10,
+    )
+    tender = publish_tender(tender=tender, actor=officer)
+    for org, price, share in ((supplier, "800000.00", "20"), (other_supplier, "900000.00", "90")):
+        bidder = make_user("bidder", org)
+        bid = create_bid(
+            actor=bidder,
+            tender=tender,
+            lot=None,
+            price_amount=Decimal(price),
+            responses=[
+                {"tender_criterion": plan.pk, "value": "Plan"},
+                {"tender_criterion": organic.pk, "value": share},
+            ],
+        )
+        submit_bid(bid=bid, actor=bidder)
+    time_machine.move_to(tender.submission_deadline + dt.timedelta(minutes=5), tick=True)
+    open_tender(tender=open_tender(tender=tender, actor=officer), actor=second)
+
+    # Two evaluators declare and score; the second differs, so the spread is flagged.
+    for name, scores in (("eva", ("5", "1")), ("erik", ("1", "2"))):
+        evaluator = Workbench(browser, live_server.url, name)
+        evaluator.login()
+        evaluator.go(f"/admin/procurement/tender/{tender.pk}/change/")
+        evaluator.click_text("Declare conflicts of interest")
+        if name == "eva":
+            evaluator.check("declare")
+        evaluator.page.check("input[name=has_conflict][value=no]")
+        evaluator.page.fill("#id_statement", "Inga band till anbudsgivarna.")
+        evaluator.press("Record my declaration")
+        assert "You may now score the bids" in evaluator.messages()
+        body = evaluator.page.inner_text("#content")
+        assert "800000" not in body and "900000" not in body  # blind to prices
+        inputs = evaluator.page.locator("input[name^='score:']")
+        assert inputs.count() == 2
+        for i, score in enumerate(scores):
+            inputs.nth(i).fill(score)
+        evaluator.page.locator("textarea[name^='text:']").first.fill(f"{name} tycker så")
+        if name == "eva":
+            evaluator.check("scoring-sheet")
+        evaluator.press("Save the scores")
+        assert "2 scores saved" in evaluator.messages()
+        evaluator.context.close()
+
+    one = Workbench(browser, live_server.url, "anna")
+    one.login()
+    one.go(f"/admin/procurement/tender/{tender.pk}/change/")
+    one.click_text("Consensus")
+    content = one.page.inner_text("#content")
+    assert (
+        "eva: 5" in content and "erik: 1" in content and "⚑ spread 0.8000 of the scale" in content
+    )
+    one.check("consensus")
+    inputs = one.page.locator("input[name^='score:']")
+    for i, score in enumerate(("4", "2")):
+        inputs.nth(i).fill(score)
+        one.page.locator("textarea[name^='text:']").nth(i).fill("Enig efter samtal.")
+    one.press("Save the consensus scores")
+    assert "2 consensus scores saved." in one.messages()
+
+    one.go(f"/admin/procurement/tender/{tender.pk}/change/")
+    one.click_text("Run the evaluation")
+    one.press("Run the evaluation")
+    one.page.wait_for_selector(".wb-matrix", timeout=30_000)  # the page refreshes until done
+    matrix = one.page.inner_text(".wb-matrix")
+    assert supplier.name in matrix and other_supplier.name in matrix
+    one.page.locator(".wb-matrix details summary").first.click()
+    explanation = one.page.locator(".wb-matrix details[open]").first.inner_text()
+    assert "of 20 points" in explanation or "av 20 poäng" in explanation, explanation
+    assert one.page.locator("svg.wb-chart").count() == 1
+    assert "Category profile" in one.page.inner_text("#content")
+    one.check("result")
+    one.press("Verify by replaying")
+    assert "Verified: replaying the stored input gives the same result" in one.messages()
+    with one.page.expect_download() as download:
+        one.click_text("Download the evidence package (ZIP)")
+    assert download.value.suggested_filename.startswith("evidence-WB-2026-2-")
+
+    swedish = Workbench(browser, live_server.url, "anna", locale="sv-SE")
+    swedish.login()
+    swedish.go(one.page.url.removeprefix(live_server.url))
+    text = swedish.page.inner_text("#content")
+    assert "Kategoriprofil" in text and "Rangordning och matris" in text and "Klar" in text
+    swedish.check("sv-result")

@@ -1,7 +1,9 @@
 """Demo data for a new user: idempotent, through the same services as the API (so audited)."""
 
+import contextlib
 import datetime as dt
 from decimal import Decimal
+from unittest import mock
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -68,6 +70,13 @@ SUPPLIERS = [
 ]
 
 
+@contextlib.contextmanager
+def _clock(moment):
+    """Services read the time from django.utils.timezone.now: set it back for a moment."""
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        yield
+
+
 class Command(BaseCommand):
     help = "Load demo organisations, users and tenders (safe to run again)."
 
@@ -124,12 +133,123 @@ class Command(BaseCommand):
                 no_lots_reason="One product family delivered to one central store; lots would raise prices.",
             )
             tender_services.publish_tender(tender=tender, actor=officer)
+        if not Tender.objects.filter(organization=buyer, reference="NLL-2026-0031").exists():
+            self._evaluated_tender(buyer, officer, now)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {Organization.objects.count()} organisations, {User.objects.count()} users, "
                 f"{Tender.objects.count()} tenders."
             )
         )
+
+    def _evaluated_tender(self, buyer, officer, now):
+        """An opened tender with bids from the three demo suppliers, evaluator scores,
+        consensus and a finished evaluation, so that the result page (matrix, category chart)
+        has something to show right after start-up.
+
+        Every step goes through the services. The tender was published 50 days ago and its
+        deadline passed yesterday: the steps before the opening run on a clock set back to
+        then (the audit events carry those times), the opening and what follows run now.
+        """
+        from criteria.models import Criterion
+        from criteria.services import attach_criterion
+        from procurement.services.bids import create_bid, submit_bid
+        from procurement.services.opening import open_tender
+        from scoring.services.declarations import declare_conflict
+        from scoring.services.runs import start_evaluation
+        from scoring.services.scores import set_consensus, submit_scores
+
+        start = now - dt.timedelta(days=50)
+        with _clock(start):
+            tender = tender_services.create_tender(
+                actor=officer,
+                reference="NLL-2026-0031",
+                title="Kyckling och ägg till regionens kök 2026 (utvärderad demo)",
+                description="Utvärderad demo: tre anbud, poäng, konsensus och resultat.",
+                procedure="open",
+                cpv_codes=["15112130", "03142500"],
+                currency="SEK",
+                estimated_value=Decimal("2400000.00"),
+                submission_deadline=now - dt.timedelta(days=1),
+                evaluation={
+                    "method": "weighted_points",
+                    "price_weight": "60",
+                    "price_scoring": "proportional",
+                },
+                no_lots_reason="One kitchen organisation; the products are delivered together.",
+            )
+            weights = {
+                "AW-ANTIBIOTICS-CRITICAL": 10,
+                "ENV-ORGANIC-SHARE": 15,
+                "QUAL-IMPLEMENTATION-PLAN": 15,
+            }
+            criteria = {}
+            for code, weight in weights.items():
+                library = Criterion.objects.get(organization__isnull=True, code=code)
+                criteria[code] = attach_criterion(
+                    tender=tender, actor=officer, criterion=library, weight=Decimal(weight)
+                )
+            tender = tender_services.publish_tender(tender=tender, actor=officer)
+        offers = [
+            ("bidder_micro", "2150000.00", True, "90", "Leverans från egen gård, start vecka 1."),
+            ("bidder_medium", "1890000.00", False, "20", "Vi tar över från nuvarande leverantör."),
+            ("bidder_nonprofit", "2290000.00", True, "60", "Stegvis start med kökspersonalen."),
+        ]
+        bids = []
+        for day, (username, price, antibiotics, organic, plan) in enumerate(offers):
+            with _clock(start + dt.timedelta(days=20 + day)):
+                bidder = User.objects.get(username=username)
+                bid = create_bid(
+                    actor=bidder,
+                    tender=tender,
+                    lot=None,
+                    price_amount=Decimal(price),
+                    responses=[
+                        {
+                            "tender_criterion": criteria["AW-ANTIBIOTICS-CRITICAL"].pk,
+                            "value": antibiotics,
+                        },
+                        {"tender_criterion": criteria["ENV-ORGANIC-SHARE"].pk, "value": organic},
+                        {
+                            "tender_criterion": criteria["QUAL-IMPLEMENTATION-PLAN"].pk,
+                            "value": plan,
+                        },
+                    ],
+                )
+                bids.append(submit_bid(bid=bid, actor=bidder))
+        tender = open_tender(tender=tender, actor=officer)
+        tender = open_tender(tender=tender, actor=User.objects.get(username="officer2"))
+        evaluator = User.objects.get(username="evaluator1")
+        declare_conflict(
+            tender=tender,
+            actor=evaluator,
+            has_conflict=False,
+            statement="Inga band till anbudsgivarna.",
+        )
+        plan = criteria["QUAL-IMPLEMENTATION-PLAN"].pk
+        scores = ("4", "2", "5")
+        submit_scores(
+            tender=tender,
+            actor=evaluator,
+            items=[
+                {"bid": bid.pk, "tender_criterion": plan, "score": score, "comment": "Demo"}
+                for bid, score in zip(bids, scores, strict=True)
+            ],
+        )
+        set_consensus(
+            tender=tender,
+            actor=officer,
+            items=[
+                {
+                    "bid": bid.pk,
+                    "tender_criterion": plan,
+                    "score": score,
+                    "justification": "Enligt utvärderarens bedömning.",
+                }
+                for bid, score in zip(bids, scores, strict=True)
+            ],
+        )
+        start_evaluation(tender=tender, actor=officer)  # runs when the transaction commits
 
     def _member(self, operator, org, username, role, first, last):
         user = User.objects.filter(username=username).first()

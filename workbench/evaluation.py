@@ -1,0 +1,565 @@
+"""The officer workbench, part 2: after the opening. Evaluators declare and score; officers
+set consensus, run the evaluation and read its result (ranking, matrix, category chart,
+warnings, sensitivity), verify it and download the evidence package.
+
+The pages call the same services and selectors as the API: the seal, the blindness of
+evaluators (no prices unless the tender allows them, no other evaluator's scores) and the
+audit trail are the same.
+"""
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.admin.utils import quote, unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from criteria.models import Category
+from procurement import visibility
+from procurement.errors import DomainError
+from procurement.models import OFFICER_ROLES, Role, Tender
+from scoring import selectors
+from scoring.evidence import evidence_zip
+from scoring.models import ConflictDeclaration, ConsensusScore, Evaluation, EvaluatorScore
+from scoring.services.declarations import declare_conflict
+from scoring.services.runs import start_evaluation, verify_evaluation
+from scoring.services.scores import set_consensus, submit_scores
+from workbench import panels
+from workbench.chart import category_chart
+from workbench.forms import METHODS
+
+EVALUABLE = (Tender.Status.OPENED, Tender.Status.EVALUATED)
+VERIFY_ROLES = {Role.ADMIN, Role.OFFICER, Role.AUDITOR}
+
+
+class DeclarationForm(forms.Form):
+    has_conflict = forms.TypedChoiceField(
+        label=gettext_lazy("Do you have a conflict of interest in this tender?"),
+        choices=[
+            ("no", gettext_lazy("No: I have no ties to any bidder that could affect my judgement")),
+            ("yes", gettext_lazy("Yes: I have such ties (I will not evaluate this tender)")),
+        ],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    statement = forms.CharField(
+        label=gettext_lazy("Statement"),
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 70}),
+        help_text=gettext_lazy("e.g. 'No ties to any bidder', or the ties you have."),
+    )
+
+
+def _decimal_or_none(text: str) -> Decimal | None:
+    try:
+        return Decimal(text)
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def _money(money: dict | None) -> str:
+    if not money:
+        return ""
+    return f"{money.get('amount')} {money.get('currency', '')}".strip()
+
+
+class EvaluationPagesMixin:
+    """Added to the Tender admin: URLs and views for the pages after the opening."""
+
+    def evaluation_urls(self):
+        views = [
+            ("declare/", self.declare_view, "tender_declare"),
+            ("scores/", self.scores_view, "tender_scores"),
+            ("consensus/", self.consensus_view, "tender_consensus"),
+            ("evaluate/", self.evaluate_view, "tender_evaluate"),
+        ]
+        urls = [
+            path(
+                f"<path:object_id>/{suffix}",
+                self.admin_site.admin_view(view),
+                name=f"procurement_{name}",
+            )
+            for suffix, view, name in views
+        ]
+        for suffix, view, name in (
+            ("", self.evaluation_view, "evaluation"),
+            ("verify/", self.verify_view, "evaluation_verify"),
+            ("evidence/", self.evidence_view, "evaluation_evidence"),
+        ):
+            urls.append(
+                path(
+                    f"<path:object_id>/evaluations/<uuid:evaluation_id>/{suffix}",
+                    self.admin_site.admin_view(view),
+                    name=f"procurement_tender_{name}",
+                )
+            )
+        return urls
+
+    # --- what the tender page offers after the opening -------------------------------------
+
+    def evaluation_context(self, request, tender: Tender) -> dict[str, Any]:
+        user = request.user
+        if tender.status not in EVALUABLE:
+            return {}
+        link = lambda name: reverse(f"admin:procurement_tender_{name}", args=[quote(tender.pk)])  # noqa: E731
+        steps = []
+        if user.role == Role.EVALUATOR and user.organization_id == tender.organization_id:
+            declared = ConflictDeclaration.objects.filter(tender=tender, evaluator=user).first()
+            if declared is None:
+                steps.append({"label": _("Declare conflicts of interest"), "url": link("declare")})
+            elif not declared.has_conflict:
+                steps.append({"label": _("Score the bids"), "url": link("scores")})
+        if user.role in OFFICER_ROLES and user.organization_id == tender.organization_id:
+            steps.append({"label": _("Consensus"), "url": link("consensus")})
+            steps.append({"label": _("Run the evaluation"), "url": link("evaluate")})
+        evaluations = [
+            {
+                "evaluation": evaluation,
+                "url": self._evaluation_url(tender, evaluation),
+            }
+            for evaluation in selectors.evaluations_for(user)
+            .filter(tender=tender)
+            .order_by("-created_at")[:10]
+        ]
+        return {
+            "after_opening_steps": steps,
+            "evaluations": evaluations,
+            "may_run_evaluation": user.role in OFFICER_ROLES
+            and user.organization_id == tender.organization_id,
+            "run_url": link("evaluate"),
+            "missing": selectors.missing_items(tender) if user.role in OFFICER_ROLES else [],
+        }
+
+    def _evaluation_url(self, tender, evaluation, suffix=""):
+        name = f"admin:procurement_tender_evaluation{'_' + suffix if suffix else ''}"
+        return reverse(name, args=[quote(tender.pk), evaluation.pk])
+
+    # --- evaluators ------------------------------------------------------------------------
+
+    def _evaluator_tender(self, request, object_id) -> Tender:
+        tender = self.get_object(request, unquote(object_id))
+        user = request.user
+        if user.role != Role.EVALUATOR or user.organization_id != tender.organization_id:
+            raise PermissionDenied
+        if tender.status not in EVALUABLE:
+            raise Http404
+        return tender
+
+    def declare_view(self, request, object_id):
+        tender = self._evaluator_tender(request, object_id)
+        form = DeclarationForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                declaration = declare_conflict(
+                    tender=tender,
+                    actor=request.user,
+                    has_conflict=form.cleaned_data["has_conflict"],
+                    statement=form.cleaned_data["statement"],
+                )
+            except DomainError as error:
+                self._refused(request, error)
+            else:
+                if declaration.has_conflict:
+                    return self._done(
+                        request,
+                        tender,
+                        _(
+                            "Your conflict of interest is recorded; you will not evaluate %(reference)s."
+                        )
+                        % {"reference": tender.reference},
+                    )
+                self.message_user(
+                    request,
+                    _("Your declaration is recorded. You may now score the bids."),
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:procurement_tender_scores", args=[quote(tender.pk)])
+                )
+        return self._render(
+            request,
+            tender,
+            "declare.html",
+            title=_("Conflicts of interest: %(reference)s") % {"reference": tender.reference},
+            form=form,
+        )
+
+    def _sheet(self, tender: Tender, user, *, consensus: bool):
+        """Bids as rows, the manual criteria as columns; prices only where the viewer may."""
+        criteria = selectors.manual_criteria(tender)
+        bids = selectors.submitted_bids(tender)
+        hide = visibility.prices_hidden(user, tender)
+        if consensus:
+            current = {
+                (s.bid_id, s.tender_criterion_id): s
+                for s in ConsensusScore.objects.filter(tender=tender, is_current=True)
+            }
+            others: dict[tuple, list] = {}
+            for score in EvaluatorScore.objects.filter(
+                tender=tender, is_current=True
+            ).select_related("evaluator"):
+                others.setdefault((score.bid_id, score.tender_criterion_id), []).append(score)
+        else:
+            current = {
+                (s.bid_id, s.tender_criterion_id): s for s in selectors.own_scores(user, tender)
+            }
+            others = {}
+        flagged = {
+            (item["bid"], item["tender_criterion"]): item["spread"]
+            for item in (selectors.moderation_items(tender) if consensus else [])
+        }
+        rows = []
+        for bid in bids:
+            cells = []
+            for tc in criteria:
+                if tc.lot_id not in (None, bid.lot_id):
+                    cells.append(None)
+                    continue
+                saved = current.get((bid.pk, tc.pk))
+                cells.append(
+                    {
+                        "name": f"{bid.pk}:{tc.pk}",
+                        "scale": tc.rule.get("scale_max"),
+                        "score": "" if saved is None else panels.plain(saved.score),
+                        "text": ""
+                        if saved is None
+                        else (saved.justification if consensus else saved.comment),
+                        "version": getattr(saved, "version", None),
+                        "evaluators": [
+                            (str(s.evaluator), panels.plain(s.score), s.comment)
+                            for s in others.get((bid.pk, tc.pk), [])
+                        ],
+                        "spread": flagged.get((str(bid.pk), str(tc.pk))),
+                        "code": tc.code,
+                        "bid_name": bid.supplier.name,
+                    }
+                )
+            rows.append(
+                {
+                    "bid": bid,
+                    "name": bid.supplier.name,
+                    "lot": bid.lot.number,
+                    "price": None if hide else f"{bid.price_amount} {tender.currency}",
+                    "cells": cells,
+                }
+            )
+        columns = [
+            {
+                "tc": tc,
+                "title": panels.criterion_title(tc),
+                "description": panels.criterion_description(tc),
+                "verification": tc.verification_en
+                if panels.lang() == "en" and tc.verification_en
+                else tc.verification,
+                "scale": tc.rule.get("scale_max"),
+            }
+            for tc in criteria
+        ]
+        return columns, rows
+
+    def _posted_items(self, request, text_name: str) -> list[dict[str, Any]]:
+        items = []
+        for key, value in request.POST.items():
+            if not key.startswith("score:") or not value.strip():
+                continue
+            bid_id, tc_id = key.removeprefix("score:").split(":", 1)
+            items.append(
+                {
+                    "bid": bid_id,
+                    "tender_criterion": tc_id,
+                    "score": value.strip().replace(",", "."),
+                    text_name: request.POST.get(f"text:{bid_id}:{tc_id}", ""),
+                }
+            )
+        return items
+
+    def scores_view(self, request, object_id):
+        tender = self._evaluator_tender(request, object_id)
+        if not selectors.evaluator_may_access(request.user, tender):
+            self.message_user(
+                request,
+                _("Declare that you have no conflict of interest before scoring."),
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(
+                reverse("admin:procurement_tender_declare", args=[quote(tender.pk)])
+            )
+        errors = []
+        if request.method == "POST":
+            items = self._posted_items(request, "comment")
+            try:
+                saved = submit_scores(tender=tender, actor=request.user, items=items)
+            except DomainError as error:
+                self._refused(request, error)
+                errors = [e.get("message") for e in error.errors]
+            else:
+                self.message_user(
+                    request,
+                    _("%(count)s scores saved; each change is kept as a new version.")
+                    % {"count": len(saved)},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(request.path)
+        columns, rows = self._sheet(tender, request.user, consensus=False)
+        return self._render(
+            request,
+            tender,
+            "scores.html",
+            title=_("Scoring sheet: %(reference)s") % {"reference": tender.reference},
+            columns=columns,
+            rows=rows,
+            errors=errors,
+            submit=_("Save the scores"),
+            text_label=_("Comment"),
+        )
+
+    # --- officers --------------------------------------------------------------------------
+
+    def consensus_view(self, request, object_id):
+        tender = self._officer_tender(request, object_id)
+        if tender.status not in EVALUABLE:
+            raise Http404
+        errors = []
+        if request.method == "POST":
+            current = {
+                (str(c.bid_id), str(c.tender_criterion_id)): (c.score, c.justification)
+                for c in ConsensusScore.objects.filter(tender=tender, is_current=True)
+            }
+            # Only what changed: re-saving the page adds no new versions.
+            items = [
+                item
+                for item in self._posted_items(request, "justification")
+                if current.get((item["bid"], item["tender_criterion"]))
+                != (_decimal_or_none(item["score"]), item["justification"].strip())
+            ]
+            try:
+                saved = set_consensus(tender=tender, actor=request.user, items=items)
+            except DomainError as error:
+                self._refused(request, error)
+                errors = [e.get("message") for e in error.errors]
+            else:
+                self.message_user(
+                    request,
+                    _("%(count)s consensus scores saved.") % {"count": len(saved)},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(request.path)
+        columns, rows = self._sheet(tender, request.user, consensus=True)
+        return self._render(
+            request,
+            tender,
+            "scores.html",
+            title=_("Consensus: %(reference)s") % {"reference": tender.reference},
+            columns=columns,
+            rows=rows,
+            errors=errors,
+            consensus=True,
+            missing=selectors.missing_items(tender),
+            submit=_("Save the consensus scores"),
+            text_label=_("Justification"),
+        )
+
+    def evaluate_view(self, request, object_id):
+        tender = self._officer_tender(request, object_id)
+        if request.method != "POST":
+            missing = selectors.missing_items(tender)
+            return self._render(
+                request,
+                tender,
+                "confirm.html",
+                title=_("Run the evaluation of %(reference)s") % {"reference": tender.reference},
+                happens=[
+                    _(
+                        "The scoring engine computes every bid's result from a frozen snapshot of "
+                        "the bids, the criteria and the consensus scores; it runs in the "
+                        "background and this page shows its progress."
+                    ),
+                    _(
+                        "The snapshot and the result are stored with their SHA-256, so that anyone "
+                        "can replay and verify the evaluation later."
+                    ),
+                    _("Running it again later adds a new evaluation; none is overwritten."),
+                ]
+                + [
+                    item.get("message")
+                    or _("Missing: %(kind)s %(code)s")
+                    % {"kind": item.get("kind"), "code": item.get("code", "")}
+                    for item in missing[:10]
+                ],
+                submit=_("Run the evaluation"),
+            )
+        try:
+            evaluation = start_evaluation(tender=tender, actor=request.user)
+        except DomainError as error:
+            self._refused(request, error)
+            for item in error.extra.get("missing", [])[:10]:
+                self.message_user(
+                    request,
+                    item.get("message") or f"{item.get('kind')}: {item.get('code', '')}",
+                    messages.WARNING,
+                )
+            return HttpResponseRedirect(
+                reverse("admin:procurement_tender_change", args=[quote(tender.pk)])
+            )
+        self.message_user(request, _("The evaluation is queued."), messages.SUCCESS)
+        return HttpResponseRedirect(self._evaluation_url(tender, evaluation))
+
+    def _evaluation(self, request, object_id, evaluation_id) -> tuple[Tender, Evaluation]:
+        tender = self.get_object(request, unquote(object_id))
+        evaluation = (
+            selectors.evaluations_for(request.user).filter(tender=tender, pk=evaluation_id).first()
+        )
+        if evaluation is None:
+            raise Http404
+        return tender, evaluation
+
+    def evaluation_view(self, request, object_id, evaluation_id):
+        tender, evaluation = self._evaluation(request, object_id, evaluation_id)
+        context: dict[str, Any] = {
+            "evaluation": evaluation,
+            "running": evaluation.status in (Evaluation.Status.QUEUED, Evaluation.Status.RUNNING),
+            "may_verify": request.user.role in VERIFY_ROLES or request.user.is_platform_operator,
+            "verify_url": self._evaluation_url(tender, evaluation, "verify"),
+            "evidence_url": self._evaluation_url(tender, evaluation, "evidence"),
+        }
+        if evaluation.status == Evaluation.Status.DONE:
+            context.update(self.result_context(request, tender, evaluation))
+        return self._render(
+            request,
+            tender,
+            "evaluation.html",
+            title=_("Evaluation of %(reference)s") % {"reference": tender.reference},
+            **context,
+        )
+
+    def result_context(self, request, tender, evaluation) -> dict[str, Any]:
+        lang = panels.lang()
+        result = selectors.result_of(evaluation)
+        items = selectors.result_items(evaluation, lang)
+        hide = visibility.prices_hidden(request.user, tender)
+        labels = {key: str(label) for key, label in Category.choices} | {"price": _("Price")}
+        lots = []
+        for lot in result.get("lots", []):
+            bids = [item for item in items if item["lot"] == lot["lot"]]
+            codes: list[str] = []
+            for bid in bids:
+                for c in bid["criteria"]:
+                    if c["code"] not in codes:
+                        codes.append(c["code"])
+            money = any(bid["categories_unit"] == "money" for bid in bids)
+            qualified = [b for b in bids if b["qualified"]]
+            chart = category_chart(
+                [{"name": b["supplier"]["name"], "categories": b["categories"]} for b in qualified],
+                labels,
+                unit_label=_("money per category") if money else _("points per category"),
+                title=_("Category profile of each bid, lot %(number)s")
+                % {"number": lot.get("number")},
+                description=_(
+                    "Stacked bars, one per qualified bid in rank order; each part is what a "
+                    "category contributed. The same figures are in the table below the chart."
+                ),
+            )
+            lots.append(
+                {
+                    "number": lot.get("number"),
+                    "title": lot.get("title"),
+                    "codes": codes,
+                    "categories": [
+                        key
+                        for key in ["price", *dict(Category.choices)]
+                        if any(key in b["categories"] for b in bids)
+                    ],
+                    "bids": [
+                        {
+                            **b,
+                            "name": b["supplier"]["name"],
+                            "price_text": None if hide else _money(b["price"]),
+                            "result_text": b.get("total_score")
+                            or _money(b.get("comparison_price")),
+                            "cells": {c["code"]: c for c in b["criteria"]},
+                            "category_values": [
+                                b["categories"].get(key)
+                                for key in ["price", *dict(Category.choices)]
+                                if any(key in x["categories"] for x in bids)
+                            ],
+                        }
+                        for b in bids
+                    ],
+                    "chart": mark_safe(chart),  # noqa: S308 - built from escaped parts
+                }
+            )
+        for lot in lots:
+            lot["category_labels"] = [labels.get(key, key) for key in lot["categories"]]
+            for bid in lot["bids"]:
+                bid["matrix"] = [bid["cells"].get(code) for code in lot["codes"]]
+        names = {item["bid"]: item["supplier"]["name"] for item in items}
+
+        def named(text: str) -> str:
+            # The engine names bids by id; a reader wants the supplier.
+            for bid_id, name in names.items():
+                text = text.replace(bid_id, name)
+            return text
+
+        return {
+            "lots": lots,
+            "method_label": dict(METHODS).get(result.get("method"), result.get("method")),
+            "warnings": [
+                panels.in_language(w.get("message", "")) for w in result.get("warnings", [])
+            ],
+            "sensitivity": [
+                named(panels.in_language(item.get("explanation", "")))
+                for lot in result.get("sensitivity", [])
+                for item in lot.get("items", [])
+            ],
+            "unresolved_ties": result.get("unresolved_ties", []),
+        }
+
+    def verify_view(self, request, object_id, evaluation_id):
+        tender, evaluation = self._evaluation(request, object_id, evaluation_id)
+        if request.method != "POST" or not (
+            request.user.role in VERIFY_ROLES or request.user.is_platform_operator
+        ):
+            raise PermissionDenied
+        try:
+            outcome = verify_evaluation(evaluation=evaluation, actor=request.user)
+        except DomainError as error:
+            self._refused(request, error)
+        else:
+            if outcome["reproducible"]:
+                self.message_user(
+                    request,
+                    _(
+                        "Verified: replaying the stored input gives the same result (SHA-256 %(sha)s)."
+                    )
+                    % {"sha": outcome["result_sha256"]},
+                    messages.SUCCESS,
+                )
+            else:
+                self.message_user(
+                    request,
+                    _(
+                        "NOT reproducible: the replay gives SHA-256 %(sha)s, the stored result %(stored)s."
+                    )
+                    % {"sha": outcome["result_sha256"], "stored": outcome["stored_result_sha256"]},
+                    messages.ERROR,
+                )
+        return HttpResponseRedirect(self._evaluation_url(tender, evaluation))
+
+    def evidence_view(self, request, object_id, evaluation_id):
+        tender, evaluation = self._evaluation(request, object_id, evaluation_id)
+        if not (request.user.role in VERIFY_ROLES or request.user.is_platform_operator):
+            raise PermissionDenied
+        if evaluation.status != Evaluation.Status.DONE:
+            raise Http404
+        body = evidence_zip(evaluation=evaluation, actor=request.user)
+        response = HttpResponse(body, content_type="application/zip")
+        response["Content-Disposition"] = (
+            f'attachment; filename="evidence-{tender.reference}-{str(evaluation.pk)[:8]}.zip"'
+        )
+        response["Cache-Control"] = "no-store"
+        return response
