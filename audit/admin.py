@@ -4,9 +4,15 @@ Nobody adds, changes or deletes an event here: the chain is append-only and writ
 ``audit.services.record`` inside the service that made the change.
 """
 
-from django.contrib import admin
+import tempfile
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import FileResponse, Http404, HttpResponseRedirect, StreamingHttpResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent, ChainHead
 
@@ -95,9 +101,119 @@ class AuditEventAdmin(ReadOnlyAuditAdmin):
         "hash",
     )
 
+    change_list_template = "admin/audit/auditevent/change_list.html"
+    # Who may check the chain and who may take the trail away, as in the API.
+    verify_roles = frozenset({"admin", "auditor", "officer"})
+    export_roles = frozenset({"admin", "auditor"})
+
     def get_queryset(self, request):
         qs = audit_events_for(request.user).select_related("actor")
         return qs.order_by(*self.get_ordering(request))
+
+    def _may(self, user, roles) -> bool:
+        return _is_platform_operator(user) or (bool(user.organization_id) and user.role in roles)
+
+    def changelist_view(self, request, extra_context=None):
+        query = request.GET.urlencode()
+        extra_context = {
+            **(extra_context or {}),
+            "may_verify": self._may(request.user, self.verify_roles),
+            "may_export": self._may(request.user, self.export_roles),
+            "export_links": [
+                (
+                    label,
+                    f"{reverse('admin:audit_auditevent_export')}?format={name}"
+                    + (f"&{query}" if query else ""),
+                )
+                for name, label in (("csv", "CSV"), ("jsonl", "JSONL"), ("xlsx", "XLSX"))
+            ],
+            "verify_url": reverse("admin:audit_auditevent_verify"),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def get_urls(self):
+        return [
+            path(
+                "verify/",
+                self.admin_site.admin_view(self.verify_view),
+                name="audit_auditevent_verify",
+            ),
+            path(
+                "export/",
+                self.admin_site.admin_view(self.export_view),
+                name="audit_auditevent_export",
+            ),
+            *super().get_urls(),
+        ]
+
+    def verify_view(self, request):
+        """Walk the viewer's chain(s) and say whether every link holds."""
+        from audit.selectors import chains_for, verify_chains
+
+        if not self._may(request.user, self.verify_roles):
+            raise PermissionDenied
+        result = verify_chains(chains_for(request.user))
+        if result["valid"]:
+            self.message_user(
+                request,
+                _("The chain is intact: %(count)s events checked, every hash and link holds.")
+                % {"count": result["events_checked"]},
+                messages.SUCCESS,
+            )
+        else:
+            broken = result.get("first_invalid") or {}
+            self.message_user(
+                request,
+                _("The chain is BROKEN at sequence %(sequence)s of chain %(chain)s: %(reason)s.")
+                % {
+                    "sequence": broken.get("sequence"),
+                    "chain": broken.get("chain"),
+                    "reason": broken.get("reason"),
+                },
+                messages.ERROR,
+            )
+        return HttpResponseRedirect(reverse("admin:audit_auditevent_changelist"))
+
+    def export_view(self, request):
+        """The list as it is filtered, as CSV, JSONL or XLSX; the export is itself audited."""
+        from audit import exports
+        from audit.services import record_export
+
+        if not self._may(request.user, self.export_roles):
+            raise PermissionDenied
+        params = request.GET.copy()
+        file_format = params.pop("format", [""])[0]
+        if file_format not in exports.FORMATS:
+            raise Http404
+        request.GET = params
+        changelist = self.get_changelist_instance(request)
+        queryset = changelist.get_queryset(request).order_by("chain", "sequence")
+        record_export(
+            actor=request.user,
+            file_format=file_format,
+            filters={key: value for key, value in params.items() if value},
+        )
+        content_type, suffix = exports.FORMATS[file_format]
+        filename = f"audit-events-{timezone.now():%Y%m%dT%H%M%SZ}.{suffix}"
+        if file_format == "xlsx":
+            handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+            exports.write_xlsx(queryset, handle)
+            handle.seek(0)
+            response = FileResponse(
+                handle, as_attachment=True, filename=filename, content_type=content_type
+            )
+        else:
+            chunks = (
+                exports.csv_chunks(queryset)
+                if file_format == "csv"
+                else exports.jsonl_chunks(queryset)
+            )
+            response = StreamingHttpResponse(
+                (chunk.encode("utf-8") for chunk in chunks), content_type=content_type
+            )
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 @admin.register(ChainHead)

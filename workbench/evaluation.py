@@ -16,6 +16,7 @@ from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,11 +24,13 @@ from django.utils.translation import gettext_lazy
 from criteria.models import Category
 from procurement import visibility
 from procurement.errors import DomainError
-from procurement.models import OFFICER_ROLES, Role, Tender
+from procurement.models import OFFICER_ROLES, Role, Tender, User
 from scoring import selectors
 from scoring.evidence import evidence_zip
-from scoring.models import ConflictDeclaration, ConsensusScore, Evaluation, EvaluatorScore
+from scoring.models import Award, ConflictDeclaration, ConsensusScore, Evaluation, EvaluatorScore
+from scoring.services.award import award_tender
 from scoring.services.declarations import declare_conflict
+from scoring.services.lottery import draw_lottery
 from scoring.services.runs import start_evaluation, verify_evaluation
 from scoring.services.scores import set_consensus, submit_scores
 from workbench import panels
@@ -88,6 +91,8 @@ class EvaluationPagesMixin:
         ]
         for suffix, view, name in (
             ("", self.evaluation_view, "evaluation"),
+            ("award/", self.award_view, "evaluation_award"),
+            ("lottery/", self.lottery_view, "evaluation_lottery"),
             ("verify/", self.verify_view, "evaluation_verify"),
             ("evidence/", self.evidence_view, "evaluation_evidence"),
         ):
@@ -429,6 +434,7 @@ class EvaluationPagesMixin:
         }
         if evaluation.status == Evaluation.Status.DONE:
             context.update(self.result_context(request, tender, evaluation))
+            context.update(self.decision_context(request, tender, evaluation, context))
         return self._render(
             request,
             tender,
@@ -518,6 +524,94 @@ class EvaluationPagesMixin:
             ],
             "unresolved_ties": result.get("unresolved_ties", []),
         }
+
+    def decision_context(self, request, tender, evaluation, result) -> dict[str, Any]:
+        """The award form (per lot the winning bid, justification) or the award made; the
+        lottery form when ties are unresolved."""
+        user = request.user
+        officer = user.role in OFFICER_ROLES and user.organization_id == tender.organization_id
+        award = Award.objects.filter(tender=tender).select_related("decided_by").first()
+        context: dict[str, Any] = {"award": None}
+        if award is not None:
+            names = {b["bid"]: b["name"] for lot in result["lots"] for b in lot["bids"]}
+            context["award"] = {
+                "award": award,
+                "winners": [
+                    names.get(str(bid), str(bid)) for lot in award.lots for bid in lot["bids"]
+                ],
+            }
+        if not officer:
+            return context
+        if result.get("unresolved_ties"):
+            context["lottery_url"] = self._evaluation_url(tender, evaluation, "lottery")
+            context["witnesses"] = User.objects.filter(
+                organization_id=tender.organization_id, role__in=OFFICER_ROLES, is_active=True
+            ).exclude(pk=user.pk)
+        elif award is None and tender.status == Tender.Status.EVALUATED:
+            context["award_url"] = self._evaluation_url(tender, evaluation, "award")
+            context["award_lots"] = [
+                {
+                    "number": lot["number"],
+                    "lot": lot["bids"][0]["lot"] if lot["bids"] else "",
+                    "choices": [b for b in lot["bids"] if b["qualified"]],
+                }
+                for lot in result["lots"]
+            ]
+        return context
+
+    def award_view(self, request, object_id, evaluation_id):
+        tender, evaluation = self._evaluation(request, object_id, evaluation_id)
+        if request.method != "POST" or request.user.role not in OFFICER_ROLES:
+            raise PermissionDenied
+        result = selectors.result_of(evaluation)
+        lots = [
+            {"lot": lot["lot"], "bids": [request.POST.get(f"lot:{lot['lot']}", "")]}
+            for lot in result.get("lots", [])
+        ]
+        try:
+            award = award_tender(
+                tender=tender,
+                actor=request.user,
+                evaluation=evaluation,
+                lots=lots,
+                justification=request.POST.get("justification", ""),
+            )
+        except DomainError as error:
+            self._refused(request, error)
+        else:
+            self.message_user(
+                request,
+                _("%(reference)s is awarded; the standstill period ends %(date)s.")
+                % {
+                    "reference": tender.reference,
+                    "date": timezone.localtime(award.standstill_ends_at).strftime("%Y-%m-%d %H:%M"),
+                },
+                messages.SUCCESS,
+            )
+        return HttpResponseRedirect(self._evaluation_url(tender, evaluation))
+
+    def lottery_view(self, request, object_id, evaluation_id):
+        tender, evaluation = self._evaluation(request, object_id, evaluation_id)
+        if request.method != "POST" or request.user.role not in OFFICER_ROLES:
+            raise PermissionDenied
+        witness = User.objects.filter(
+            pk=request.POST.get("witness") or None, organization_id=tender.organization_id
+        ).first()
+        if witness is None:
+            self.message_user(request, _("Choose the witness."), messages.ERROR)
+            return HttpResponseRedirect(self._evaluation_url(tender, evaluation))
+        try:
+            _draws, rerun = draw_lottery(evaluation=evaluation, actor=request.user, witness=witness)
+        except DomainError as error:
+            self._refused(request, error)
+            return HttpResponseRedirect(self._evaluation_url(tender, evaluation))
+        self.message_user(
+            request,
+            _("The lots are drawn with %(witness)s as witness; a new evaluation applies the draw.")
+            % {"witness": witness},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(self._evaluation_url(tender, rerun))
 
     def verify_view(self, request, object_id, evaluation_id):
         tender, evaluation = self._evaluation(request, object_id, evaluation_id)

@@ -541,3 +541,33 @@ def test_the_admin_login_has_the_same_limits_on_failed_logins_as_the_api(
     clock.shift(2)
     assert attempt("Ett-långt-lösen-2026").status_code == 302
     assert AuditEvent.objects.filter(action="auth.login_failed").exists()
+
+
+def test_auditors_check_the_chain_and_export_the_list_as_filtered(make_user, buyer, officer):
+    import io
+
+    from openpyxl import load_workbook
+
+    auditor = logged_in(make_user("auditor", buyer))
+    new_tender(officer)
+    new_tender(officer)
+    listing = auditor.get(url(AuditEvent))
+    html = listing.content.decode()
+    assert "Check the chain" in html and "Export XLSX" in html
+    checked = auditor.post(reverse("admin:audit_auditevent_verify"), follow=True)
+    assert any(m.startswith("The chain is intact") for m in messages_of(checked))
+
+    export = reverse("admin:audit_auditevent_export")
+    csv_body = b"".join(
+        auditor.get(export, {"format": "csv", "action__exact": "tender.created"}).streaming_content
+    ).decode()
+    lines = [line for line in csv_body.splitlines()[1:] if line]
+    assert len(lines) == 2 and all("tender.created" in line for line in lines)
+    workbook = auditor.get(export, {"format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(b"".join(workbook.streaming_content))).active
+    assert sheet.max_row > 2
+    assert AuditEvent.objects.filter(action="audit.exported").count() == 2
+    # Officers may check the chain but not take the trail away; evaluators neither.
+    assert logged_in(officer).get(export, {"format": "csv"}).status_code == 403
+    evaluator = logged_in(make_user("evaluator", buyer))
+    assert evaluator.post(reverse("admin:audit_auditevent_verify")).status_code == 403

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from criteria.services import attach_criterion
+from procurement.models import Tender
 from procurement.services.bids import create_bid, submit_bid
 from procurement.services.tenders import publish_tender
 from scoring.models import ConsensusScore, Evaluation, EvaluatorScore
@@ -192,3 +193,71 @@ def test_consensus_evaluation_result_verify_and_evidence(
         "admin:procurement_tender_evaluation_evidence", args=[tender.pk, evaluation.pk]
     )
     assert logged_in(people["eva"]).get(evidence).status_code == 404
+
+
+def _evaluated(people, opened, django_capture_on_commit_callbacks):
+    tender, tc, bids = opened
+    officer = logged_in(people["officer"])
+    eva = logged_in(people["eva"])
+    eva.post(step(tender, "declare"), {"has_conflict": "no", "statement": "Inga band."})
+    eva.post(step(tender, "scores"), score_form(tc, bids, {"charlie": "4", "dana": "2"}))
+    officer.post(
+        step(tender, "consensus"), score_form(tc, bids, {"charlie": "4", "dana": "2"}, "Ok")
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = officer.post(step(tender, "evaluate"))
+    return tender, bids, officer, response["Location"]
+
+
+def test_the_officer_awards_from_the_result_page(
+    people, opened, django_capture_on_commit_callbacks
+):
+    tender, bids, officer, page = _evaluated(people, opened, django_capture_on_commit_callbacks)
+    evaluation = Evaluation.objects.get()
+    award = reverse("admin:procurement_tender_evaluation_award", args=[tender.pk, evaluation.pk])
+    assert "Award the contract" in text_of(officer.get(page))
+    lot = str(bids["dana"].lot_id)
+    deviating = officer.post(
+        award, {f"lot:{lot}": str(bids["dana"].pk), "justification": "Kort."}, follow=True
+    )
+    assert any("deviates from the evaluation's ranking" in m for m in messages_of(deviating))
+    tender.refresh_from_db()
+    assert tender.status == Tender.Status.EVALUATED
+    done = officer.post(
+        award, {f"lot:{lot}": str(bids["charlie"].pk), "justification": "Högst poäng."}, follow=True
+    )
+    assert any("is awarded; the standstill period ends" in m for m in messages_of(done))
+    tender.refresh_from_db()
+    assert tender.status == Tender.Status.AWARDED
+    assert "Awarded to Charlie Gård AB" in text_of(officer.get(page))
+    assert logged_in(people["eva"]).post(award, {}).status_code == 404  # not theirs to see
+
+
+def test_an_unresolved_tie_is_drawn_by_lot_with_a_witness(
+    people, clock, django_capture_on_commit_callbacks
+):
+    officer = people["officer"]
+    tender = new_tender(officer, evaluation={"method": "lowest_price", "tie_break": ["lottery"]})
+    tender = publish_tender(tender=tender, actor=officer)
+    for name in ("charlie", "dana"):
+        bid = create_bid(
+            actor=people[name], tender=tender, lot=None, price_amount=Decimal("500000.00")
+        )
+        submit_bid(bid=bid, actor=people[name])
+    tender = open_bids(clock, tender, officer, people["second"])
+    client = logged_in(officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(step(tender, "evaluate"))["Location"]
+    text = text_of(client.get(page))
+    assert "Unresolved ties" in text and "Award the contract" not in text
+    first = Evaluation.objects.get()
+    lottery = reverse("admin:procurement_tender_evaluation_lottery", args=[tender.pk, first.pk])
+    refused = client.post(lottery, {"witness": str(officer.pk)}, follow=True)
+    assert any("witness" in m.lower() for m in messages_of(refused))
+    with django_capture_on_commit_callbacks(execute=True):
+        drawn = client.post(lottery, {"witness": str(people["second"].pk)})
+    rerun = Evaluation.objects.exclude(pk=first.pk).get()
+    assert drawn["Location"].endswith(f"/evaluations/{rerun.pk}/")
+    text = text_of(client.get(drawn["Location"]))
+    assert "Unresolved ties" not in text and "Award the contract" in text
+    assert AuditEvent.objects.filter(action__startswith="lottery").exists()

@@ -396,6 +396,7 @@ def test_evaluators_score_and_an_officer_evaluates_in_the_admin(
     second = staff(make_user, buyer, "bertil")
     staff(make_user, buyer, "eva", role="evaluator")
     staff(make_user, buyer, "erik", role="evaluator")
+    staff(make_user, buyer, "ada", role="auditor")
     tender = create_tender(
         actor=officer,
         reference="WB-2026-2",
@@ -498,6 +499,23 @@ def test_evaluators_score_and_an_officer_evaluates_in_the_admin(
     with one.page.expect_download() as download:
         one.click_text("Download the evidence package (ZIP)")
     assert download.value.suggested_filename.startswith("evidence-WB-2026-2-")
+
+    one.page.fill("#wb-justification", "Högst poäng enligt utvärderingen.")
+    one.press("Award")
+    assert "WB-2026-2 is awarded; the standstill period ends" in one.messages()
+    assert f"Awarded to {other_supplier.name}" in one.page.inner_text("#wb-award ~ p, #content")
+    one.check("award")
+
+    # The auditor checks the chain and takes the trail as XLSX.
+    auditor = Workbench(browser, live_server.url, "ada")
+    auditor.login()
+    auditor.go("/admin/audit/auditevent/")
+    auditor.press("Check the chain")
+    assert "The chain is intact" in auditor.messages()
+    auditor.check("audit-list")
+    with auditor.page.expect_download() as download:
+        auditor.click_text("Export XLSX")
+    assert download.value.suggested_filename.endswith(".xlsx")
 
     swedish = Workbench(browser, live_server.url, "anna", locale="sv-SE")
     swedish.login()

@@ -27,6 +27,10 @@ def test_the_demo_has_an_evaluated_tender_and_loading_it_again_changes_nothing(
     counts = (Tender.objects.count(), Evaluation.objects.count(), AuditEvent.objects.count())
     with django_capture_on_commit_callbacks(execute=True):
         call_command("load_demo_data", verbosity=0)
-    assert (Tender.objects.count(), Evaluation.objects.count(), AuditEvent.objects.count()) == counts
+    assert (
+        Tender.objects.count(),
+        Evaluation.objects.count(),
+        AuditEvent.objects.count(),
+    ) == counts
     chains = list(AuditEvent.objects.values_list("chain", flat=True).distinct())
     assert verify_chains(chains)["valid"] is True
