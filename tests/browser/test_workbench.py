@@ -523,3 +523,58 @@ def test_evaluators_score_and_an_officer_evaluates_in_the_admin(
     text = swedish.page.inner_text("#content")
     assert "Kategoriprofil" in text and "Rangordning och matris" in text and "Klar" in text
     swedish.check("sv-result")
+
+
+def test_a_tie_is_drawn_by_lot_in_the_browser(
+    browser,
+    live_server,
+    make_user,
+    buyer,
+    supplier,
+    other_supplier,
+    time_machine,
+    flushable_audit_trail,
+):
+    """Two equal bids and 'lottery' as the only tie-break: the result page offers the
+    lottery with a witness instead of the award; the draw's rerun ranks them."""
+    from procurement.services.bids import create_bid, submit_bid
+    from procurement.services.opening import open_tender
+    from procurement.services.tenders import create_tender, publish_tender
+    from scoring.services.runs import start_evaluation
+
+    time_machine.move_to(timezone.now(), tick=True)
+    officer = staff(make_user, buyer, "anna")
+    second = staff(make_user, buyer, "bertil")
+    tender = create_tender(
+        actor=officer,
+        reference="WB-2026-3",
+        title="Papper",
+        procedure="open",
+        cpv_codes=["30197630"],
+        currency="SEK",
+        submission_deadline=timezone.now() + dt.timedelta(days=40),
+        evaluation={"method": "lowest_price", "tie_break": ["lottery"]},
+        no_lots_reason="One product.",
+    )
+    tender = publish_tender(tender=tender, actor=officer)
+    for org in (supplier, other_supplier):
+        bidder = make_user("bidder", org)
+        bid = create_bid(actor=bidder, tender=tender, lot=None, price_amount=Decimal("100000.00"))
+        submit_bid(bid=bid, actor=bidder)
+    time_machine.move_to(tender.submission_deadline + dt.timedelta(minutes=5), tick=True)
+    tender = open_tender(tender=open_tender(tender=tender, actor=officer), actor=second)
+    evaluation = start_evaluation(tender=tender, actor=officer)  # eager: runs on commit
+
+    one = Workbench(browser, live_server.url, "anna")
+    one.login()
+    one.go(f"/admin/procurement/tender/{tender.pk}/evaluations/{evaluation.pk}/")
+    one.page.wait_for_selector("#wb-ties", timeout=30_000)
+    assert one.page.get_by_role("button", name="Award").count() == 0
+    one.check("lottery")
+    one.page.select_option("#wb-witness", label="bertil")
+    one.press("Draw lots")
+    assert "as witness; a new evaluation applies the draw" in one.messages()
+    one.page.wait_for_selector(".wb-matrix", timeout=30_000)
+    ranks = one.page.locator(".wb-matrix tbody tr td:first-child").all_inner_texts()
+    assert [r.split()[0] for r in ranks] == ["1", "2"], ranks
+    assert one.page.locator("#wb-ties").count() == 0
