@@ -10,13 +10,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv install run serve migrate demo test test-fast lint openapi openapi-check messages worker beat bench clean
+.PHONY: help venv install run serve migrate demo test test-fast lint openapi openapi-check contract messages worker beat bench clean
 
 help:
 	@echo "make run            set up, migrate, load demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test           the whole test suite (DATABASE_URL picks the database)"
 	@echo "make lint           ruff + import-linter + migrations check"
 	@echo "make openapi        regenerate openapi.yaml;  make openapi-check  fail when it drifted"
+	@echo "make contract       the OpenAPI gates: spec validator, Redocly lint, a generated client"
 	@echo "make messages       update locale/sv/LC_MESSAGES/django.po and compile django.mo (needs gettext)"
 	@echo "make worker         a Celery worker (needs CELERY_BROKER_URL)"
 	@echo "make beat           the periodic upkeep: stuck evaluations, orphan files (needs CELERY_BROKER_URL)"
@@ -67,6 +68,22 @@ lint: $(STAMP)
 
 openapi: $(STAMP)
 	DATABASE_URL= $(PY) manage.py spectacular --validate --fail-on-warn --file openapi.yaml
+
+# The contract's three gates (README, "For integrators"): the committed document is valid
+# OpenAPI 3.1, Redocly's recommended rules pass with no error and no warning, and
+# openapi-python-client generates a client from it with no warning (into build/, not committed).
+REDOCLY_VERSION := 2.77.0
+contract: openapi-check
+	$(VENV)/bin/openapi-spec-validator openapi.yaml
+	@mkdir -p build/node
+	@test -x build/node/node_modules/.bin/redocly || (cd build/node && npm install --no-audit --no-fund --silent @redocly/cli@$(REDOCLY_VERSION))
+	build/node/node_modules/.bin/redocly lint openapi.yaml --config redocly.yaml
+	@rm -rf build/client && mkdir -p build
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/openapi-python-client generate --path openapi.yaml \
+	  --config clients/openapi-python-client.yaml --meta none --output-path build/client > build/client.log 2>&1
+	@if grep -iE "warning|cannot parse|unable to" build/client.log; then \
+	  echo "openapi-python-client warned (build/client.log)" >&2; exit 1; fi
+	@echo "client generated without warnings: build/client ($$(find build/client -name '*.py' | wc -l) modules)"
 
 openapi-check: $(STAMP)
 	@DATABASE_URL= $(PY) manage.py spectacular --validate --fail-on-warn --file /tmp/anbud-openapi-check.yaml

@@ -101,3 +101,72 @@ def add_language(result, generator, request, public):
                     "$ref": "#/components/headers/ContentLanguage"
                 }
     return result
+
+
+def _null_type(schema: dict) -> None:
+    """One schema object, written the OpenAPI 3.1 way: ``type`` lists each type once and
+    ``null`` is a type, never the 3.0 ``nullable`` keyword; ``oneOf: [{}, {type: null}]`` (any
+    value or null) is just ``{}``."""
+    nullable = schema.pop("nullable", False)
+    if schema.get("default") == "" and (schema.get("format") or schema.get("minLength")):
+        del schema["default"]  # an empty default would not validate against its own schema
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        schema["type"] = list(dict.fromkeys(kind))
+    if nullable:
+        if isinstance(kind, str):
+            schema["type"] = [kind, "null"]
+        elif isinstance(kind, list):
+            schema["type"] = list(dict.fromkeys([*kind, "null"]))
+        elif "$ref" in schema or "allOf" in schema:
+            ref = {key: schema.pop(key) for key in ("$ref", "allOf") if key in schema}
+            schema["oneOf"] = [ref, {"type": "null"}]
+        if "enum" in schema and None not in schema["enum"]:
+            schema["enum"] = [*schema["enum"], None]
+    for key in ("oneOf", "anyOf"):
+        options = schema.get(key)
+        if isinstance(options, list):
+            unique = []
+            for option in options:
+                if option not in unique:
+                    unique.append(option)
+            schema[key] = options = unique
+        if (
+            isinstance(options, list)
+            and len(options) == 2
+            and {} in options
+            and {"type": "null"} in options
+        ):
+            del schema[key]
+
+
+def _walk(node) -> None:
+    if isinstance(node, dict):
+        _null_type(node)
+        for value in node.values():
+            _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            _walk(value)
+
+
+def openapi_31(result, generator, request, public):
+    """Postprocessing: nullability in the 3.1 way across the whole document (see _null_type),
+    and only the path parameters that are in the path."""
+    from api.serializers.criteria import RULE_COMPONENTS
+
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    result["components"]["schemas"] = dict(sorted({**schemas, **RULE_COMPONENTS}.items()))
+    _walk(result["components"]["schemas"])
+    _walk(result.get("paths", {}))
+    # A path parameter declared for a whole viewset (the detail's id) is not in the list's
+    # path: every path parameter of an operation must be in its path.
+    for route, operations in result.get("paths", {}).items():
+        for operation in operations.values():
+            if isinstance(operation, dict) and "parameters" in operation:
+                operation["parameters"] = [
+                    p
+                    for p in operation["parameters"]
+                    if p.get("in") != "path" or "{" + p.get("name", "") + "}" in route
+                ]
+    return result

@@ -225,7 +225,35 @@ def _amounts(kind: str, weight, value, percent) -> dict[str, Decimal | None]:
                 if x is not None
             ],
         )
-    return {"weight": weight, "value": value, "percent": percent}
+    amounts = {"weight": weight, "value": value, "percent": percent}
+    errors = []
+    for name, amount in amounts.items():
+        if amount is None:
+            continue
+        field = TenderCriterion._meta.get_field(name)
+        places, whole = field.decimal_places, field.max_digits - field.decimal_places
+        amount = Decimal(amount)
+        if amount < 0:
+            errors.append(field_error(f"/{name}", "min_value", _("must not be negative")))
+        elif abs(amount) >= Decimal(10) ** whole:
+            errors.append(
+                field_error(
+                    f"/{name}",
+                    "max_digits",
+                    _("at most %(digits)s digits before the decimal point") % {"digits": whole},
+                )
+            )
+        elif amount != amount.quantize(Decimal(1).scaleb(-places)):
+            errors.append(
+                field_error(
+                    f"/{name}",
+                    "max_decimal_places",
+                    _("at most %(places)s decimal places") % {"places": places},
+                )
+            )
+    if errors:
+        raise InvalidInput(_("The weight, value or percent is out of range."), errors=errors)
+    return amounts
 
 
 @transaction.atomic

@@ -154,3 +154,14 @@ def flushable_audit_trail(db):
         cursor.execute("PRAGMA foreign_keys = ON")
         for _name, _table, sql in triggers:
             cursor.execute(sql)
+
+
+@pytest.fixture
+def shared_library(db):
+    """The shared criteria library as its data migration loads it: a transactional test
+    elsewhere in the same worker may have flushed the tables since the migrations ran."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("criteria.migrations.0004_shared_library").load(apps, None)

@@ -16,20 +16,84 @@ from criteria.models import (
 )
 from criteria.services import LIBRARY_FIELDS
 
-RULE_SCHEMA = {
-    "type": "object",
-    "description": (
-        "The scoring rule (validated configuration). One of: "
-        '{"type": "boolean"}; {"type": "linear", "worst": "0", "best": "100"}; '
-        '{"type": "thresholds", "steps": [{"at_least": "50", "fulfilment": "0.5"}, {"at_least": "80", "fulfilment": "1"}]} '
-        '(or at_most steps); {"type": "choice", "options": {"none": "0", "partial": "1/2", "full": "1"}}; '
-        '{"type": "manual", "scale_max": 5}. Numbers are decimal strings; fractions may be exact ratios ("2/3").'
+DECIMAL = {"type": "string", "format": "decimal", "pattern": r"^-?\d+(\.\d+)?$"}
+RATIO = {
+    "type": "string",
+    "description": 'A share from 0 to 1: a decimal ("0.5") or an exact ratio ("2/3")',
+    "pattern": r"^\d+(\.\d+)?(/\d+)?$",
+    "example": "0.5",
+}
+
+
+def _rule(name: str, description: str, properties: dict, required: list[str]) -> dict:
+    return {
+        "type": "object",
+        "description": description,
+        "properties": {"type": {"type": "string", "enum": [name]}, **properties},
+        "required": ["type", *required],
+        "additionalProperties": False,
+    }
+
+
+# The rule vocabulary (scoring.engine.rules) as a discriminated union on ``type``, so that
+# generated clients get one typed model per rule. Added to the document's components.
+RULE_COMPONENTS = {
+    "BooleanRule": _rule("boolean", "Yes or no: fulfilment 1 for true, 0 for false.", {}, []),
+    "LinearRule": _rule(
+        "linear",
+        "A number on a scale from worst (fulfilment 0) to best (1), clamped; best may be lower.",
+        {"worst": DECIMAL, "best": DECIMAL},
+        ["worst", "best"],
     ),
-    "properties": {
-        "type": {"type": "string", "enum": ["boolean", "linear", "thresholds", "choice", "manual"]}
+    "ThresholdStep": {
+        "type": "object",
+        "description": "One step: exactly one of at_least or at_most, and its fulfilment.",
+        "properties": {"at_least": DECIMAL, "at_most": DECIMAL, "fulfilment": RATIO},
+        "required": ["fulfilment"],
+        "additionalProperties": False,
     },
-    "required": ["type"],
-    "example": {"type": "linear", "worst": "0", "best": "100"},
+    "ThresholdsRule": _rule(
+        "thresholds",
+        "Steps: the fulfilment of the highest step the answer reaches, else 0. All steps use "
+        "at_least (ascending) or all at_most (descending).",
+        {
+            "steps": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/ThresholdStep"},
+                "minItems": 1,
+            }
+        },
+        ["steps"],
+    ),
+    "ChoiceRule": _rule(
+        "choice",
+        "Named options, each with its fulfilment.",
+        {"options": {"type": "object", "additionalProperties": RATIO, "minProperties": 1}},
+        ["options"],
+    ),
+    "ManualRule": _rule(
+        "manual",
+        "Scored by evaluators from 0 to scale_max.",
+        {"scale_max": {"type": "integer", "minimum": 1, "maximum": 100}},
+        ["scale_max"],
+    ),
+}
+RULE_SCHEMA = {
+    "oneOf": [
+        {"$ref": f"#/components/schemas/{name}"}
+        for name in ("BooleanRule", "LinearRule", "ThresholdsRule", "ChoiceRule", "ManualRule")
+    ],
+    "discriminator": {
+        "propertyName": "type",
+        "mapping": {
+            "boolean": "#/components/schemas/BooleanRule",
+            "linear": "#/components/schemas/LinearRule",
+            "thresholds": "#/components/schemas/ThresholdsRule",
+            "choice": "#/components/schemas/ChoiceRule",
+            "manual": "#/components/schemas/ManualRule",
+        },
+    },
+    "description": "The scoring rule (validated configuration); numbers are decimal strings.",
 }
 
 

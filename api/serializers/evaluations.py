@@ -76,7 +76,7 @@ class ScoreItemSerializer(serializers.Serializer):
                     {
                         "bid": "0b9f5c1e-1c2d-4e5f-8a9b-0c1d2e3f4a5b",
                         "tender_criterion": "8a0c6f0e-1b2c-4d5e-8f90-a1b2c3d4e5f6",
-                        "score": 4,
+                        "score": "4",
                         "comment": "Clear plan",
                     }
                 ]

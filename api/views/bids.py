@@ -13,12 +13,11 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from api.etags import etag_for, expected_version
 from api.pagination import paginated_response
-from api.parsers import BoundedJSONParser
 from api.permissions import BIDDERS, RolePermission
 from api.schema import LIST, PAGE, READ, WRITE, problems
 from api.serializers.bids import BidInputSerializer, BidSerializer, BidUpdateSerializer
@@ -235,7 +234,7 @@ class BidViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(
         detail=True,
         methods=["get", "post"],
-        parser_classes=[MultiPartParser, FormParser, BoundedJSONParser],
+        parser_classes=[MultiPartParser],
         filter_backends=[],
     )
     def documents(self, request, pk=None):

@@ -11,7 +11,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from api.etags import etag_for, expected_version
@@ -357,7 +357,7 @@ class TenderDocumentViewSet(TenderChildMixin, mixins.ListModelMixin, viewsets.Ge
     serializer_class = DocumentSerializer
     permission_classes = [RolePermission]
     write_roles = {"create": OFFICERS}
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]
     filterset_fields = ["kind", "filename"]
 
     queryset = TenderDocument.objects.none()

@@ -5,14 +5,12 @@ Screenshots of the key pages go to $ANBUD_SCREENSHOTS (default /tmp/anbud-screen
 """
 
 import datetime as dt
-import importlib
 import os
 import shutil
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -38,14 +36,6 @@ def browser(monkeypatch):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         yield browser
         browser.close()
-
-
-@pytest.fixture
-def shared_library(db):
-    """The shared criteria library, as its data migration loads it (a transactional test
-    starts from flushed tables)."""
-    migration = importlib.import_module("criteria.migrations.0004_shared_library")
-    migration.load(apps, None)
 
 
 class Workbench:

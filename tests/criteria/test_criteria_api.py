@@ -380,3 +380,25 @@ def test_supplier_burden_flags_turnover_above_the_lot_value(api):
     by_lot = {b["lot"]["id"]: b for b in burden}
     assert by_lot[lot["id"]]["turnover_to_value_ratio"] == "1.50"
     assert [f["code"] for f in by_lot[lot["id"]]["flags"]] == ["minimum_turnover_above_lot_value"]
+
+
+@pytest.mark.parametrize(
+    ("amount", "code"),
+    [("45709847306509", "max_digits"), ("12.123456", "max_decimal_places")],
+)
+def test_an_amount_the_database_cannot_hold_is_a_400_naming_the_field(api, amount, code):
+    """Found by schemathesis: a weight of 14 digits was a 500 (numeric overflow)."""
+    officer, _user = api("officer")
+    tender = _weighted_tender(officer)
+    tc = attach(officer, tender["id"], definition=LINEAR, weight="40")
+    url = f"/api/v1/tenders/{tender['id']}/criteria/{tc['id']}/"
+    response = officer.patch(url, {"weight": amount}, format="json")
+    assert response.status_code == 400, response.json()
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [("/weight", code)]
+    created = officer.post(
+        f"/api/v1/tenders/{tender['id']}/criteria/",
+        {"definition": {**LINEAR, "code": "X-2"}, "weight": amount},
+        format="json",
+    )
+    assert created.status_code == 400
+    assert TenderCriterion.objects.get(pk=tc["id"]).weight == 40

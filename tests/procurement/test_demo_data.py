@@ -11,7 +11,7 @@ from scoring.models import ConsensusScore, Evaluation
 
 
 def test_the_demo_has_an_evaluated_tender_and_loading_it_again_changes_nothing(
-    db, django_capture_on_commit_callbacks
+    shared_library, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         call_command("load_demo_data", verbosity=0)
