@@ -7,7 +7,8 @@ from django.utils.translation import gettext as _
 from procurement.errors import PreconditionFailed
 
 # "<id>-<version>", optionally with the body hash that api.conditional appends to GET answers.
-_ETAG = re.compile(r'^(?:W/)?"(?P<tag>[0-9a-f]{8})-(?P<version>\d+)(?:-[0-9a-f]{16})?"$')
+# Strong comparison (RFC 9110, 13.1.1): a weak tag (W/"...") never matches If-Match.
+_ETAG = re.compile(r'^"(?P<tag>[0-9a-f]{8})-(?P<version>\d+)(?:-[0-9a-f]{16})?"$')
 
 
 def etag_for(obj) -> str:

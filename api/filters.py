@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django_filters.fields import IsoDateTimeField
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import filters
+from rest_framework.exceptions import ValidationError as ApiValidationError
 
 
 class UtcIsoDateTimeField(IsoDateTimeField):
@@ -47,6 +48,30 @@ class CollectionFilterBackend(DjangoFilterBackend):
 
 
 class CollectionOrderingFilter(filters.OrderingFilter):
+    """Ordering of collections; an unknown field is a 400 naming it (DRF ignores it)."""
+
+    def get_ordering(self, request, queryset, view):
+        params = request.query_params.get(self.ordering_param)
+        if params:
+            fields = [param.strip() for param in params.split(",") if param.strip()]
+            valid = {
+                name for name, _label in self.get_valid_fields(queryset, view, {"request": request})
+            }
+            unknown = [f for f in fields if f.lstrip("-") not in valid]
+            if unknown:
+                raise ApiValidationError(
+                    {
+                        self.ordering_param: [
+                            _("Unknown ordering field %(fields)s; use %(valid)s.")
+                            % {
+                                "fields": ", ".join(unknown),
+                                "valid": ", ".join(sorted(valid)) or "-",
+                            }
+                        ]
+                    }
+                )
+        return super().get_ordering(request, queryset, view)
+
     def filter_queryset(self, request, queryset, view):
         return (
             queryset if _is_one_object(view) else super().filter_queryset(request, queryset, view)

@@ -1,11 +1,11 @@
 from rest_framework import serializers
 
-from api.serializers.common import PrebuiltFieldsMixin
+from api.serializers.common import PrebuiltFieldsMixin, StrictModelSerializer, StrictSerializer
 from audit.chain import REASONS
 from audit.models import AuditEvent
 
 
-class AuditEventSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
+class AuditEventSerializer(PrebuiltFieldsMixin, StrictModelSerializer):
     """One link of an organisation's chain, as recorded (nothing here is ever changed)."""
 
     organization = serializers.UUIDField(source="organization_id", allow_null=True)
@@ -43,7 +43,7 @@ class AuditEventSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ChainBreakSerializer(serializers.Serializer):
+class ChainBreakSerializer(StrictSerializer):
     chain = serializers.CharField(help_text="Organisation id, or `platform`")
     sequence = serializers.IntegerField()
     id = serializers.CharField(help_text="The event's id; empty when the event is missing")
@@ -51,14 +51,14 @@ class ChainBreakSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
-class ChainSummarySerializer(serializers.Serializer):
+class ChainSummarySerializer(StrictSerializer):
     chain = serializers.CharField()
     first_sequence = serializers.IntegerField()
     last_sequence = serializers.IntegerField()
     last_hash = serializers.CharField(help_text="Note it down: a later export must contain it")
 
 
-class ChainVerificationSerializer(serializers.Serializer):
+class ChainVerificationSerializer(StrictSerializer):
     valid = serializers.BooleanField()
     events_checked = serializers.IntegerField()
     first_invalid = ChainBreakSerializer(allow_null=True)

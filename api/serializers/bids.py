@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from api.serializers.common import MoneySerializer, OrgRefSerializer, money
+from api.serializers.common import MoneySerializer, OrgRefSerializer, StrictSerializer, money
 from api.serializers.documents import DocumentSerializer
 from procurement import visibility
 
@@ -17,7 +17,7 @@ def _no_float(value):
     return value
 
 
-class CostSerializer(serializers.Serializer):
+class CostSerializer(StrictSerializer):
     """Life-cycle cost inputs (lowest_cost tenders), decimal strings in the tender's currency."""
 
     acquisition_cost = serializers.DecimalField(
@@ -54,7 +54,7 @@ class ResponseValueField(serializers.JSONField):
         return _no_float(super().to_internal_value(data))
 
 
-class ResponseSerializer(serializers.Serializer):
+class ResponseSerializer(StrictSerializer):
     tender_criterion = serializers.UUIDField()
     value = ResponseValueField(allow_null=True)
 
@@ -90,7 +90,7 @@ class ResponseSerializer(serializers.Serializer):
         ),
     ]
 )
-class BidInputSerializer(serializers.Serializer):
+class BidInputSerializer(StrictSerializer):
     tender = serializers.UUIDField()
     lot = serializers.UUIDField(
         required=False, allow_null=True, help_text="Optional when the tender has one lot"
@@ -100,7 +100,7 @@ class BidInputSerializer(serializers.Serializer):
     responses = ResponseSerializer(many=True, required=False, default=list)
 
 
-class BidUpdateSerializer(serializers.Serializer):
+class BidUpdateSerializer(StrictSerializer):
     price = MoneySerializer(required=False)
     cost = CostSerializer(required=False, allow_null=True)
     responses = ResponseSerializer(many=True, required=False)
@@ -116,7 +116,7 @@ class ReceiptField(serializers.JSONField):
     pass
 
 
-class BidSerializer(serializers.Serializer):
+class BidSerializer(StrictSerializer):
     id = serializers.UUIDField()
     tender = serializers.UUIDField(source="tender_id")
     lot = serializers.UUIDField(source="lot_id")

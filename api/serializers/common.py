@@ -1,10 +1,36 @@
 import copy
 import re
+from collections.abc import Mapping
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+
+class StrictInputMixin:
+    """A body field the serializer does not know is a 400 naming it; DRF would drop it
+    silently, and a client with a typo ('deadline' for 'submission_deadline') would never
+    learn that its change was not made. A read-only field of the same serializer is known
+    (and ignored, as DRF does)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            unknown = sorted(str(key) for key in data if key not in self.fields)
+            if unknown:
+                raise serializers.ValidationError(
+                    {key: [_("Unknown field: remove it (check the spelling).")] for key in unknown},
+                    code="unknown_field",
+                )
+        return super().to_internal_value(data)
+
+
+class StrictSerializer(StrictInputMixin, serializers.Serializer):
+    pass
+
+
+class StrictModelSerializer(StrictInputMixin, serializers.ModelSerializer):
+    pass
 
 
 class PrebuiltFieldsMixin:
@@ -40,7 +66,7 @@ class DecimalStringField(serializers.DecimalField):
         return super().to_internal_value(data)
 
 
-class MoneySerializer(serializers.Serializer):
+class MoneySerializer(StrictSerializer):
     """{"amount": "1234.50", "currency": "SEK"}: the amount is a decimal string, never a float."""
 
     amount = serializers.DecimalField(max_digits=18, decimal_places=2, min_value=Decimal(0))
@@ -64,7 +90,7 @@ def money(amount, currency) -> dict | None:
     return {"amount": format(Decimal(amount).quantize(Decimal("0.01")), "f"), "currency": currency}
 
 
-class ProblemErrorSerializer(serializers.Serializer):
+class ProblemErrorSerializer(StrictSerializer):
     field = serializers.CharField(
         help_text="JSON Pointer of the offending value, e.g. /rule/steps/1/fulfilment"
     )
@@ -72,7 +98,7 @@ class ProblemErrorSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-class ProblemSerializer(serializers.Serializer):
+class ProblemSerializer(StrictSerializer):
     """RFC 9457 problem details (served as application/problem+json)."""
 
     type = serializers.CharField()
@@ -83,12 +109,12 @@ class ProblemSerializer(serializers.Serializer):
     errors = ProblemErrorSerializer(many=True, required=False)
 
 
-class UserRefSerializer(serializers.Serializer):
+class UserRefSerializer(StrictSerializer):
     id = serializers.UUIDField()
     username = serializers.CharField()
 
 
-class OrgRefSerializer(serializers.Serializer):
+class OrgRefSerializer(StrictSerializer):
     id = serializers.UUIDField()
     name = serializers.CharField()
 

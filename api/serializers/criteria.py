@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from api.serializers.common import PrebuiltFieldsMixin
+from api.serializers.common import PrebuiltFieldsMixin, StrictModelSerializer, StrictSerializer
 from criteria.models import (
     Category,
     Criterion,
@@ -112,7 +112,7 @@ class OcdsField(serializers.JSONField):
     pass
 
 
-class CriterionSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
+class CriterionSerializer(PrebuiltFieldsMixin, StrictModelSerializer):
     rule = RuleField()
     ocds = OcdsField(required=False, allow_null=True)
     shared = serializers.BooleanField(
@@ -156,7 +156,7 @@ class CriterionSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
         )
     ]
 )
-class CriterionInputSerializer(serializers.Serializer):
+class CriterionInputSerializer(StrictSerializer):
     code = serializers.RegexField(
         r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", help_text="e.g. ENV-TRANSPORT-1"
     )
@@ -183,7 +183,7 @@ class CriterionInputSerializer(serializers.Serializer):
     )
 
 
-class CopySerializer(serializers.Serializer):
+class CopySerializer(StrictSerializer):
     code = serializers.RegexField(
         r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
         required=False,
@@ -202,7 +202,7 @@ def _amount_field(help_text: str):
     )
 
 
-class TenderCriterionSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
+class TenderCriterionSerializer(PrebuiltFieldsMixin, StrictModelSerializer):
     rule = RuleField()
     lot = serializers.UUIDField(source="lot_id", allow_null=True)
     criterion = serializers.UUIDField(
@@ -262,7 +262,7 @@ class TenderCriterionSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer
         ),
     ]
 )
-class TenderCriterionInputSerializer(serializers.Serializer):
+class TenderCriterionInputSerializer(StrictSerializer):
     criterion = serializers.UUIDField(
         required=False, allow_null=True, help_text="A library criterion id"
     )
@@ -288,21 +288,21 @@ class TenderCriterionInputSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-class TenderCriterionUpdateSerializer(serializers.Serializer):
+class TenderCriterionUpdateSerializer(StrictSerializer):
     lot = serializers.UUIDField(required=False, allow_null=True)
     weight = _amount_field("Points")
     value = _amount_field("Money value")
     percent = _amount_field("Percent")
 
 
-class AmendmentCriterionChangeSerializer(serializers.Serializer):
+class AmendmentCriterionChangeSerializer(StrictSerializer):
     tender_criterion = serializers.UUIDField()
     weight = _amount_field("New weight")
     value = _amount_field("New money value")
     percent = _amount_field("New percent")
 
 
-class AmendmentChangesSerializer(serializers.Serializer):
+class AmendmentChangesSerializer(StrictSerializer):
     evaluation = serializers.JSONField(required=False, help_text="The whole new evaluation object")
     submission_deadline = serializers.DateTimeField(required=False, help_text="A later deadline")
     title = serializers.CharField(max_length=300, required=False)
@@ -332,12 +332,12 @@ class AmendmentChangesSerializer(serializers.Serializer):
         )
     ]
 )
-class AmendInputSerializer(serializers.Serializer):
+class AmendInputSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=4000)
     changes = AmendmentChangesSerializer()
 
 
-class AmendmentSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
+class AmendmentSerializer(PrebuiltFieldsMixin, StrictModelSerializer):
     created_by = serializers.CharField(source="created_by.username", allow_null=True, default=None)
 
     class Meta:
@@ -355,7 +355,7 @@ class AmendmentSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
         ]
 
 
-class BurdenSerializer(serializers.Serializer):
+class BurdenSerializer(StrictSerializer):
     lot = serializers.DictField()
     estimated_value = serializers.DictField(allow_null=True)
     minimum_turnover = serializers.DictField(allow_null=True)

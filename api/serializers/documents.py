@@ -1,9 +1,10 @@
 from rest_framework import serializers
 
+from api.serializers.common import StrictSerializer
 from procurement.models import BidDocument, TenderDocument
 
 
-class DocumentSerializer(serializers.Serializer):
+class DocumentSerializer(StrictSerializer):
     id = serializers.UUIDField(read_only=True)
     kind = serializers.CharField(read_only=True)
     filename = serializers.CharField(read_only=True, help_text="A safe base name")
@@ -16,7 +17,7 @@ class DocumentSerializer(serializers.Serializer):
     uploaded_at = serializers.DateTimeField(read_only=True)
 
 
-class TenderDocumentUploadSerializer(serializers.Serializer):
+class TenderDocumentUploadSerializer(StrictSerializer):
     file = serializers.FileField(
         help_text="PDF, Office/OpenDocument, text, CSV, PNG, JPEG or ZIP; at most 50 MiB by default"
     )
@@ -25,7 +26,7 @@ class TenderDocumentUploadSerializer(serializers.Serializer):
     )
 
 
-class BidDocumentUploadSerializer(serializers.Serializer):
+class BidDocumentUploadSerializer(StrictSerializer):
     file = serializers.FileField(
         help_text="Evidence: certificates, declarations; same types and limit as tender documents"
     )

@@ -2,7 +2,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
-from api.serializers.common import DecimalStringField
+from api.serializers.common import DecimalStringField, StrictModelSerializer, StrictSerializer
 from scoring.models import ConflictDeclaration, Evaluation
 
 
@@ -15,12 +15,12 @@ from scoring.models import ConflictDeclaration, Evaluation
         )
     ]
 )
-class DeclarationInputSerializer(serializers.Serializer):
+class DeclarationInputSerializer(StrictSerializer):
     has_conflict = serializers.BooleanField()
     statement = serializers.CharField(max_length=4000)
 
 
-class DeclarationSerializer(serializers.ModelSerializer):
+class DeclarationSerializer(StrictModelSerializer):
     evaluator = serializers.SerializerMethodField()
     measure_by = serializers.UUIDField(source="measure_by_id", allow_null=True)
 
@@ -42,13 +42,13 @@ class DeclarationSerializer(serializers.ModelSerializer):
         return {"id": str(obj.evaluator_id), "username": obj.evaluator.username}
 
 
-class MeasureSerializer(serializers.Serializer):
+class MeasureSerializer(StrictSerializer):
     measure = serializers.CharField(
         max_length=4000, help_text="What was done about the conflict (art. 24)"
     )
 
 
-class ScoreItemSerializer(serializers.Serializer):
+class ScoreItemSerializer(StrictSerializer):
     bid = serializers.UUIDField()
     tender_criterion = serializers.UUIDField()
     score = serializers.DecimalField(
@@ -85,11 +85,11 @@ class ScoreItemSerializer(serializers.Serializer):
         )
     ]
 )
-class ScoresInputSerializer(serializers.Serializer):
+class ScoresInputSerializer(StrictSerializer):
     scores = ScoreItemSerializer(many=True)
 
 
-class ScoreSerializer(serializers.Serializer):
+class ScoreSerializer(StrictSerializer):
     bid = serializers.UUIDField(source="bid_id")
     tender_criterion = serializers.UUIDField(source="tender_criterion_id")
     score = serializers.DecimalField(max_digits=9, decimal_places=4)
@@ -99,18 +99,18 @@ class ScoreSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class ConsensusItemSerializer(serializers.Serializer):
+class ConsensusItemSerializer(StrictSerializer):
     bid = serializers.UUIDField()
     tender_criterion = serializers.UUIDField()
     score = DecimalStringField(max_digits=9, decimal_places=4, coerce_to_string=True)
     justification = serializers.CharField(max_length=4000)
 
 
-class ConsensusInputSerializer(serializers.Serializer):
+class ConsensusInputSerializer(StrictSerializer):
     scores = ConsensusItemSerializer(many=True)
 
 
-class ConsensusSerializer(serializers.Serializer):
+class ConsensusSerializer(StrictSerializer):
     bid = serializers.UUIDField(source="bid_id")
     tender_criterion = serializers.UUIDField(source="tender_criterion_id")
     score = serializers.DecimalField(max_digits=9, decimal_places=4)
@@ -120,7 +120,7 @@ class ConsensusSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class EvaluationSerializer(serializers.ModelSerializer):
+class EvaluationSerializer(StrictModelSerializer):
     created_by = serializers.SerializerMethodField()
     derived_from = serializers.UUIDField(source="derived_from_id", allow_null=True)
     error = serializers.JSONField(allow_null=True, help_text="For failed runs: code and reason")
@@ -149,7 +149,7 @@ class EvaluationSerializer(serializers.ModelSerializer):
         return {"id": str(obj.created_by_id), "username": obj.created_by.username}
 
 
-class VerifySerializer(serializers.Serializer):
+class VerifySerializer(StrictSerializer):
     reproducible = serializers.BooleanField()
     input_sha256 = serializers.CharField()
     result_sha256 = serializers.CharField()
@@ -159,13 +159,13 @@ class VerifySerializer(serializers.Serializer):
     stored_engine_version = serializers.CharField()
 
 
-class LotteryInputSerializer(serializers.Serializer):
+class LotteryInputSerializer(StrictSerializer):
     witness = serializers.UUIDField(
         help_text="The user id of a second officer who witnesses the draw"
     )
 
 
-class AwardLotSerializer(serializers.Serializer):
+class AwardLotSerializer(StrictSerializer):
     lot = serializers.UUIDField()
     bid = serializers.UUIDField(required=False, help_text="The winning bid")
     bids = serializers.ListField(
@@ -201,7 +201,7 @@ class AwardLotSerializer(serializers.Serializer):
         )
     ]
 )
-class AwardInputSerializer(serializers.Serializer):
+class AwardInputSerializer(StrictSerializer):
     evaluation = serializers.UUIDField()
     lots = AwardLotSerializer(
         many=True, min_length=1, required=False, help_text="Per lot the winning bid"
@@ -223,7 +223,7 @@ class AwardInputSerializer(serializers.Serializer):
         return attrs
 
 
-class AwardSerializer(serializers.Serializer):
+class AwardSerializer(StrictSerializer):
     id = serializers.UUIDField()
     tender = serializers.UUIDField(source="tender_id")
     evaluation = serializers.UUIDField(source="evaluation_id")
@@ -235,7 +235,7 @@ class AwardSerializer(serializers.Serializer):
     standstill_ends_at = serializers.DateTimeField()
 
 
-class SimulatedBidSerializer(serializers.Serializer):
+class SimulatedBidSerializer(StrictSerializer):
     name = serializers.CharField(required=False, default="")
     lot = serializers.IntegerField(min_value=1, default=1, help_text="Lot number")
     price = serializers.CharField(help_text="Decimal string")
@@ -247,7 +247,7 @@ class SimulatedBidSerializer(serializers.Serializer):
     profile = serializers.DictField(required=False, default=dict)
 
 
-class SimulatedScoreSerializer(serializers.Serializer):
+class SimulatedScoreSerializer(StrictSerializer):
     bid = serializers.IntegerField(min_value=1, help_text="1-based position of the fictitious bid")
     code = serializers.CharField()
     score = serializers.CharField()
@@ -267,7 +267,7 @@ class SimulatedScoreSerializer(serializers.Serializer):
         )
     ]
 )
-class SimulationInputSerializer(serializers.Serializer):
+class SimulationInputSerializer(StrictSerializer):
     bids = SimulatedBidSerializer(many=True, min_length=1, max_length=500)
     scores = SimulatedScoreSerializer(
         many=True, required=False, default=list, help_text="Scores for manual criteria"
@@ -290,7 +290,7 @@ class SimulationInputSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-class SimulationSerializer(serializers.Serializer):
+class SimulationSerializer(StrictSerializer):
     id = serializers.UUIDField()
     created_at = serializers.DateTimeField()
     result = serializers.JSONField(help_text="The engine's result for the fictitious bids")

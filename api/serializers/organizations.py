@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
-from api.serializers.common import DecimalStringField
+from api.serializers.common import DecimalStringField, StrictModelSerializer, StrictSerializer
 from procurement.models import Organization, Role
 
 
@@ -29,7 +29,7 @@ from procurement.models import Organization, Role
         ),
     ]
 )
-class OrganizationSerializer(serializers.ModelSerializer):
+class OrganizationSerializer(StrictModelSerializer):
     annual_turnover = DecimalStringField(
         max_digits=18,
         decimal_places=2,
@@ -87,7 +87,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class MemberSerializer(serializers.Serializer):
+class MemberSerializer(StrictSerializer):
     id = serializers.UUIDField(read_only=True)
     username = serializers.RegexField(
         r"^[\w.@+-]{1,150}$", help_text="Letters, digits and @/./+/-/_"

@@ -7,6 +7,8 @@ from api.serializers.common import (
     MoneySerializer,
     OrgRefSerializer,
     PrebuiltFieldsMixin,
+    StrictModelSerializer,
+    StrictSerializer,
     money,
 )
 from procurement import visibility
@@ -58,7 +60,7 @@ class EvaluationField(serializers.JSONField):
     pass
 
 
-class LotSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
+class LotSerializer(PrebuiltFieldsMixin, StrictModelSerializer):
     estimated_value = serializers.SerializerMethodField()
     minimum_turnover = serializers.SerializerMethodField()
 
@@ -83,7 +85,7 @@ class LotSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
         return money(lot.minimum_turnover, lot.tender.currency)
 
 
-class LotInputSerializer(serializers.Serializer):
+class LotInputSerializer(StrictSerializer):
     number = serializers.IntegerField(
         min_value=1, max_value=9999, required=False, help_text="Next free number when left out"
     )
@@ -97,7 +99,7 @@ class LotInputSerializer(serializers.Serializer):
     )
 
 
-class TenderSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
+class TenderSerializer(PrebuiltFieldsMixin, StrictModelSerializer):
     """A tender as its reader may see it."""
 
     organization = OrgRefSerializer(read_only=True)
@@ -252,7 +254,7 @@ class TenderSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
         ),
     ]
 )
-class TenderInputSerializer(serializers.Serializer):
+class TenderInputSerializer(StrictSerializer):
     reference = serializers.CharField(max_length=64)
     title = serializers.CharField(max_length=300)
     description = serializers.CharField(required=False, allow_blank=True, default="")
@@ -298,11 +300,11 @@ class TenderInputSerializer(serializers.Serializer):
         return data
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=4000, help_text="Why (recorded and audited)")
 
 
-class CheckSerializer(serializers.Serializer):
+class CheckSerializer(StrictSerializer):
     severity = serializers.ChoiceField(choices=["error", "warning"])
     code = serializers.CharField()
     object = serializers.DictField()

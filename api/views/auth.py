@@ -9,20 +9,21 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.schema import problems
+from api.serializers.common import StrictSerializer
 from audit import context
 from procurement.errors import DomainError
 from procurement.models import ApiToken
 from procurement.services import logins, tokens
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class TokenRequestSerializer(StrictSerializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(
         max_length=4096, trim_whitespace=False, style={"input_type": "password"}
     )
 
 
-class TokenResponseSerializer(serializers.Serializer):
+class TokenResponseSerializer(StrictSerializer):
     token = serializers.CharField(help_text="Send as `Authorization: Token <token>`")
     expires_at = serializers.DateTimeField(
         allow_null=True, help_text="After this the token answers 401; log in again"

@@ -161,7 +161,7 @@ class CriterionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     list=extend_schema(
         summary="List a tender's criteria",
         description="Frozen copies with weight, value or percent. Suppliers see them once the tender is published.",
-        responses={200: TenderCriterionSerializer(many=True), **problems(*READ)},
+        responses={200: TenderCriterionSerializer(many=True), **problems(*LIST)},
     ),
     retrieve=extend_schema(
         summary="Read a tender criterion",

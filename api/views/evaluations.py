@@ -13,6 +13,7 @@ from api.language import current_language
 from api.pagination import PageNumberPagination, paginated_response
 from api.permissions import OFFICERS, RolePermission
 from api.schema import LIST, PAGE, READ, WRITE, problems
+from api.serializers.common import StrictSerializer
 from api.serializers.evaluations import (
     AwardInputSerializer,
     AwardSerializer,
@@ -45,7 +46,7 @@ def _tender(request, pk):
     return get_object_or_404(procurement_selectors.tenders_for(request.user), pk=pk)
 
 
-class ResultsResponseSerializer(serializers.Serializer):
+class ResultsResponseSerializer(StrictSerializer):
     count = serializers.IntegerField()
     method = serializers.CharField()
     price_scoring_kind = serializers.CharField(allow_null=True)

@@ -42,8 +42,10 @@ from procurement.services import tenders as tender_services
 
 
 class TenderFilter(django_filters.FilterSet):
-    status = django_filters.CharFilter(
-        method="filter_status", help_text="Effective status, e.g. published or closed"
+    status = django_filters.ChoiceFilter(
+        choices=Tender.Status.choices,
+        method="filter_status",
+        help_text="Effective status, e.g. published or closed",
     )
     reference = django_filters.CharFilter(lookup_expr="icontains")
     title = django_filters.CharFilter(lookup_expr="icontains")
@@ -299,7 +301,7 @@ class TenderChildMixin:
 @extend_schema(parameters=[TENDER_PK])
 @extend_schema_view(
     list=extend_schema(
-        summary="List a tender's lots", responses={200: LotSerializer(many=True), **problems(*READ)}
+        summary="List a tender's lots", responses={200: LotSerializer(many=True), **problems(*LIST)}
     ),
 )
 class LotViewSet(TenderChildMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -350,7 +352,7 @@ class LotViewSet(TenderChildMixin, mixins.ListModelMixin, viewsets.GenericViewSe
 @extend_schema_view(
     list=extend_schema(
         summary="List a tender's documents",
-        responses={200: DocumentSerializer(many=True), **problems(*READ)},
+        responses={200: DocumentSerializer(many=True), **problems(*LIST)},
     ),
 )
 class TenderDocumentViewSet(TenderChildMixin, mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -59,7 +59,11 @@ def test_blind_evaluators_get_no_price_sheets_and_cannot_sort_by_price(api, cloc
         evaluator.get(f"/api/v1/bids/{draft['id']}/documents/{docs[0]['id']}/download/").status_code
         == 404
     )
-    listed = evaluator.get("/api/v1/bids/?ordering=price_amount").json()["results"]
+    # Sorting by a price they cannot see is refused outright (an order would leak it).
+    refused = evaluator.get("/api/v1/bids/?ordering=price_amount")
+    assert refused.status_code == 400
+    assert [e["field"] for e in refused.json()["errors"]] == ["/ordering"]
+    listed = evaluator.get("/api/v1/bids/").json()["results"]
     assert [b["price"] for b in listed] == [None]
 
 

@@ -1,0 +1,80 @@
+"""HTTP conventions an integrator relies on: what is not understood is a 400 that names it,
+If-Match compares strongly, and JSON bodies are JSON."""
+
+import pytest
+
+from procurement.models import Tender
+from tests.api.helpers import create_tender
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("status=bogus", "/status"),
+        ("ordering=bogus", "/ordering"),
+        ("ordering=-title,nope", "/ordering"),
+    ],
+)
+def test_an_unknown_filter_value_or_ordering_field_is_a_400_naming_it(api, query, field):
+    officer, _user = api("officer")
+    create_tender(officer)
+    response = officer.get(f"/api/v1/tenders/?{query}")
+    assert response.status_code == 400, response.json()
+    assert [e["field"] for e in response.json()["errors"]] == [field]
+
+
+def test_known_filters_and_orderings_still_work(api):
+    officer, _user = api("officer")
+    create_tender(officer, reference="B-1")
+    create_tender(officer, reference="A-1")
+    listed = officer.get("/api/v1/tenders/?status=draft&ordering=reference").json()["results"]
+    assert [t["reference"] for t in listed] == ["A-1", "B-1"]
+
+
+def test_an_unknown_body_field_is_a_400_and_changes_nothing(api):
+    officer, _user = api("officer")
+    tender = create_tender(officer)
+    url = f"/api/v1/tenders/{tender['id']}/"
+    response = officer.patch(
+        url, {"title": "Nytt", "deadline": "2030-01-01T00:00:00Z"}, format="json"
+    )
+    assert response.status_code == 400
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [
+        ("/deadline", "unknown_field")
+    ]
+    assert Tender.objects.get(pk=tender["id"]).title == tender["title"]
+
+
+def test_nested_unknown_fields_are_named_by_their_pointer(api):
+    officer, _user = api("officer")
+    response = officer.post(
+        "/api/v1/tenders/",
+        {
+            "reference": "X-1",
+            "title": "T",
+            "procedure": "open",
+            "currency": "SEK",
+            "submission_deadline": "2030-01-01T00:00:00Z",
+            "estimated_value": {"amount": "1.00", "currency": "SEK", "vat": "25"},
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "/estimated_value/vat" in [e["field"] for e in response.json()["errors"]]
+
+
+def test_if_match_compares_strongly(api):
+    officer, _user = api("officer")
+    tender = create_tender(officer)
+    url = f"/api/v1/tenders/{tender['id']}/"
+    tag = officer.get(url)["ETag"]
+    weak = officer.patch(url, {"title": "A"}, format="json", HTTP_IF_MATCH=f"W/{tag}")
+    assert weak.status_code == 412
+    assert officer.patch(url, {"title": "A"}, format="json", HTTP_IF_MATCH=tag).status_code == 200
+
+
+def test_json_endpoints_refuse_form_bodies(api):
+    officer, _user = api("officer")
+    response = officer.post("/api/v1/tenders/", {"reference": "F-1"}, format="multipart")
+    assert response.status_code == 415
+    assert response["Content-Type"].startswith("application/problem+json")
