@@ -170,3 +170,82 @@ def openapi_31(result, generator, request, public):
                     if p.get("in") != "path" or "{" + p.get("name", "") + "}" in route
                 ]
     return result
+
+
+HTTP_HEADERS = {
+    "ETag": {
+        "description": "The representation's tag: send it back as If-None-Match (304 when "
+        "unchanged) or, on tenders, bids and criteria, as If-Match with a change (412 when stale).",
+        "schema": {"type": "string", "example": '"3f2a9c1e-4-9b1c2d3e4f5a6b7c"'},
+    },
+    "Location": {
+        "description": "Where the created object can be read.",
+        "schema": {"type": "string", "format": "uri-reference"},
+    },
+    "RetryAfter": {
+        "description": "Seconds to wait before trying again.",
+        "schema": {"type": "integer", "minimum": 0},
+    },
+}
+HTTP_PARAMETERS = {
+    "IfMatch": {
+        "name": "If-Match",
+        "in": "header",
+        "required": False,
+        "description": "The ETag you read; the change is refused with 412 when the object has "
+        "changed since. A weak tag (W/) never matches.",
+        "schema": {"type": "string"},
+    },
+    "IfNoneMatch": {
+        "name": "If-None-Match",
+        "in": "header",
+        "required": False,
+        "description": "The ETag you have; 304 without a body when it is still current.",
+        "schema": {"type": "string"},
+    },
+}
+# The updates that honour If-Match (api.etags.expected_version).
+IF_MATCH_PATHS = ("/api/v1/tenders/{id}/", "/api/v1/bids/{id}/", "/api/v1/criteria/{id}/")
+
+
+def add_http_headers(result, generator, request, public):
+    """drf-spectacular postprocessing hook: the conditional-request and Location headers the
+    API sends and honours (api.conditional, api.etags, api.locations, api.errors)."""
+    components = result.setdefault("components", {})
+    components.setdefault("headers", {}).update(HTTP_HEADERS)
+    components.setdefault("parameters", {}).update(HTTP_PARAMETERS)
+    for path, item in result.get("paths", {}).items():
+        if not path.startswith("/api/v1/"):
+            continue
+        for method in _OPERATIONS:
+            operation = item.get(method)
+            if not operation:
+                continue
+            responses = operation.setdefault("responses", {})
+            parameters = operation.setdefault("parameters", [])
+            ok = responses.get("200")
+            if method == "get" and ok and "application/json" in ok.get("content", {}):
+                ok.setdefault("headers", {})["ETag"] = {"$ref": "#/components/headers/ETag"}
+                parameters.append({"$ref": "#/components/parameters/IfNoneMatch"})
+                responses.setdefault(
+                    "304",
+                    {
+                        "description": "Not modified: the representation is the one you have",
+                        "headers": {"ETag": {"$ref": "#/components/headers/ETag"}},
+                    },
+                )
+            if method == "patch" and path in IF_MATCH_PATHS:
+                parameters.append({"$ref": "#/components/parameters/IfMatch"})
+                if ok:
+                    ok.setdefault("headers", {})["ETag"] = {"$ref": "#/components/headers/ETag"}
+            created = responses.get("201")
+            if method == "post" and created:
+                created.setdefault("headers", {})["Location"] = {
+                    "$ref": "#/components/headers/Location"
+                }
+            for code in ("429", "503"):
+                if code in responses:
+                    responses[code].setdefault("headers", {})["Retry-After"] = {
+                        "$ref": "#/components/headers/RetryAfter"
+                    }
+    return result

@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "api.conditional.ConditionalApiGetMiddleware",
+    "api.locations.CreatedLocationMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The admin's language: its switch (cookie), else the browser's Accept-Language.
@@ -304,6 +305,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.add_language",
+        "api.schema.add_http_headers",
         "api.schema.openapi_31",
     ],
 }

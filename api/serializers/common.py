@@ -9,10 +9,11 @@ from rest_framework import serializers
 
 
 class StrictInputMixin:
-    """A body field the serializer does not know is a 400 naming it; DRF would drop it
-    silently, and a client with a typo ('deadline' for 'submission_deadline') would never
-    learn that its change was not made. A read-only field of the same serializer is known
-    (and ignored, as DRF does)."""
+    # A body field the serializer does not know is a 400 naming it; DRF would drop it
+    # silently, and a client with a typo ('deadline' for 'submission_deadline') would never
+    # learn that its change was not made. A read-only field of the same serializer is known
+    # (and ignored, as DRF does).
+    # (A comment, not a docstring: drf-spectacular would show it on every body schema.)
 
     def to_internal_value(self, data):
         if isinstance(data, Mapping):

@@ -13,7 +13,7 @@ from api.language import current_language
 from api.pagination import PageNumberPagination, paginated_response
 from api.permissions import OFFICERS, RolePermission
 from api.schema import LIST, PAGE, READ, WRITE, problems
-from api.serializers.common import StrictSerializer
+from api.serializers.common import MoneySerializer, OrgRefSerializer, StrictSerializer
 from api.serializers.evaluations import (
     AwardInputSerializer,
     AwardSerializer,
@@ -46,6 +46,51 @@ def _tender(request, pk):
     return get_object_or_404(procurement_selectors.tenders_for(request.user), pk=pk)
 
 
+class ResultCriterionSerializer(StrictSerializer):
+    tender_criterion = serializers.UUIDField()
+    code = serializers.CharField()
+    kind = serializers.CharField(
+        allow_null=True, help_text="points, deduction, surcharge, requirement, condition"
+    )
+    value = serializers.JSONField(allow_null=True, help_text="The bid's answer")
+    fulfilment = serializers.CharField(allow_null=True, help_text="0 to 1, 4 places")
+    points = serializers.CharField(allow_null=True, help_text="Points earned, 4 places")
+    money = MoneySerializer(allow_null=True, help_text="Deducted or added money")
+    passed = serializers.BooleanField(allow_null=True, help_text="Requirements: met or not")
+    flagged = serializers.BooleanField(help_text="Evaluators' scores spread above the threshold")
+    explanation = serializers.CharField(allow_null=True, help_text="In the request's language")
+
+
+class DisqualificationSerializer(StrictSerializer):
+    criterion = serializers.CharField()
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ResultItemSerializer(StrictSerializer):
+    bid = serializers.UUIDField()
+    supplier = OrgRefSerializer()
+    lot = serializers.UUIDField()
+    lot_number = serializers.IntegerField()
+    qualified = serializers.BooleanField()
+    disqualification_reasons = DisqualificationSerializer(many=True)
+    price = MoneySerializer()
+    total_score = serializers.CharField(
+        allow_null=True, help_text="weighted_points and value_for_money: the total, 4 places"
+    )
+    comparison_price = MoneySerializer(
+        allow_null=True, help_text="lowest_price, added_value, lowest_cost: the compared price"
+    )
+    rank = serializers.IntegerField(allow_null=True, help_text="1 is best; null if disqualified")
+    tie_break = serializers.DictField(allow_null=True, help_text="How a tie was broken")
+    categories = serializers.DictField(
+        child=serializers.CharField(), help_text="What each category contributed"
+    )
+    categories_unit = serializers.ChoiceField(choices=["points", "money"])
+    lcc = serializers.DictField(allow_null=True, help_text="lowest_cost: the life-cycle cost")
+    criteria = ResultCriterionSerializer(many=True)
+
+
 class ResultsResponseSerializer(StrictSerializer):
     count = serializers.IntegerField()
     method = serializers.CharField()
@@ -53,9 +98,7 @@ class ResultsResponseSerializer(StrictSerializer):
     warnings = serializers.ListField(child=serializers.DictField())
     sensitivity = serializers.ListField(child=serializers.DictField())
     unresolved_ties = serializers.ListField(child=serializers.DictField())
-    results = serializers.ListField(
-        child=serializers.DictField(), help_text="Per bid, as API.md's result item"
-    )
+    results = ResultItemSerializer(many=True, help_text="Per bid, as API.md's result item")
 
 
 class EvaluationViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):

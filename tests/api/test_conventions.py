@@ -78,3 +78,26 @@ def test_json_endpoints_refuse_form_bodies(api):
     response = officer.post("/api/v1/tenders/", {"reference": "F-1"}, format="multipart")
     assert response.status_code == 415
     assert response["Content-Type"].startswith("application/problem+json")
+
+
+def test_a_create_says_where_the_new_object_lives(api):
+    officer, _user = api("officer")
+    tender = create_tender(officer)
+    response = officer.post(
+        f"/api/v1/tenders/{tender['id']}/criteria/",
+        {
+            "definition": {
+                "code": "Q-1",
+                "title": "Plan",
+                "category": "quality",
+                "kind": "award",
+                "rule": {"type": "manual", "scale_max": 5},
+            },
+            "weight": "10",
+        },
+        format="json",
+    )
+    assert response.status_code == 201
+    location = response["Location"]
+    assert location == f"/api/v1/tenders/{tender['id']}/criteria/{response.json()['id']}/"
+    assert officer.get(location).json()["code"] == "Q-1"
