@@ -11,11 +11,12 @@ from procurement.errors import PreconditionFailed
 _ETAG = re.compile(r'^"(?P<tag>[0-9a-f]{8})-(?P<version>\d+)(?:-[0-9a-f]{16})?"$')
 
 
-def etag_for(obj) -> str:
-    return f'"{obj.pk.hex[:8]}-{obj.version}"'
+def etag_for(obj, version: int | None = None) -> str:
+    """``version`` for objects versioned by their parent (a tender criterion: the tender's)."""
+    return f'"{obj.pk.hex[:8]}-{obj.version if version is None else version}"'
 
 
-def expected_version(request, obj) -> int | None:
+def expected_version(request, obj, current: int | None = None) -> int | None:
     """The version the client last read, from If-Match; None when it did not send one."""
     header = request.headers.get("If-Match")
     if not header or header.strip() == "*":
@@ -24,6 +25,6 @@ def expected_version(request, obj) -> int | None:
     if not match or match["tag"] != obj.pk.hex[:8]:
         raise PreconditionFailed(
             _("If-Match does not match this object's ETag; read it again (GET) and use its ETag."),
-            current_version=obj.version,
+            current_version=obj.version if current is None else current,
         )
     return int(match["version"])

@@ -1,5 +1,7 @@
 """Shared pieces of the OpenAPI document: problem responses per status."""
 
+import re
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
@@ -100,6 +102,47 @@ def add_language(result, generator, request, public):
                 response.setdefault("headers", {})["Content-Language"] = {
                     "$ref": "#/components/headers/ContentLanguage"
                 }
+    return result
+
+
+_PATH_PARAM = re.compile(r"\{([^}]+)\}")
+
+
+def add_links(result, generator, request, public):
+    """drf-spectacular postprocessing hook: OpenAPI links from each create (201) to the
+    operations on what it created (``$response.body#/id``), so that a client or a stateful
+    fuzzer can walk from POST /tenders/ to /tenders/{id}/publish/ and the rest."""
+    paths = result.get("paths", {})
+    for route, item in paths.items():
+        created = (item.get("post") or {}).get("responses", {}).get("201")
+        if not created:
+            continue
+        source_params = set(_PATH_PARAM.findall(route))
+        links = {}
+        for target, target_item in paths.items():
+            rest = target[len(route) :] if target.startswith(route) else ""
+            head = _PATH_PARAM.match(rest)
+            if not head or head.start() != 0:
+                continue
+            new_param = head.group(1)
+            for method in _OPERATIONS:
+                operation = target_item.get(method)
+                if not operation or "operationId" not in operation:
+                    continue
+                parameters = {}
+                for name in _PATH_PARAM.findall(target):
+                    if name == new_param:
+                        parameters[name] = "$response.body#/id"
+                    elif name in source_params:
+                        parameters[name] = f"$request.path.{name}"
+                if len(parameters) < len(_PATH_PARAM.findall(target)):
+                    continue  # needs an id this create does not give
+                links[operation["operationId"]] = {
+                    "operationId": operation["operationId"],
+                    "parameters": parameters,
+                }
+        if links:
+            created["links"] = dict(sorted(links.items()))
     return result
 
 
@@ -205,7 +248,12 @@ HTTP_PARAMETERS = {
     },
 }
 # The updates that honour If-Match (api.etags.expected_version).
-IF_MATCH_PATHS = ("/api/v1/tenders/{id}/", "/api/v1/bids/{id}/", "/api/v1/criteria/{id}/")
+IF_MATCH_PATHS = (
+    "/api/v1/tenders/{id}/",
+    "/api/v1/bids/{id}/",
+    "/api/v1/criteria/{id}/",
+    "/api/v1/tenders/{tender_pk}/criteria/{id}/",
+)
 
 
 def add_http_headers(result, generator, request, public):

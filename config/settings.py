@@ -306,6 +306,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.add_language",
         "api.schema.add_http_headers",
+        "api.schema.add_links",
         "api.schema.openapi_31",
     ],
 }

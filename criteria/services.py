@@ -343,13 +343,22 @@ def attach_criterion(
 
 @transaction.atomic
 def update_tender_criterion(
-    *, tc: TenderCriterion, actor: User, changes: dict[str, Any]
+    *,
+    tc: TenderCriterion,
+    actor: User,
+    changes: dict[str, Any],
+    expected_version: int | None = None,
 ) -> TenderCriterion:
-    """Change the weight, value, percent or lot of a criterion on a draft tender."""
+    """Change the weight, value, percent or lot of a criterion on a draft tender.
+
+    A criterion has no version of its own: it is part of the tender's configuration, whose
+    version (the tender's) changes with every criterion change. ``expected_version`` is that
+    version as the client read it (If-Match); 412 when someone changed the tender since."""
     require_role(
         actor, OFFICER_ROLES, organization_id=tc.tender.organization_id, action=_("change criteria")
     )
     tender = Tender.objects.select_for_update().get(pk=tc.tender_id)
+    check_version(tender, expected_version)
     _require_draft(tender)
     changes = {k: v for k, v in changes.items() if k in ("weight", "value", "percent", "lot")}
     merged = {k: changes.get(k, getattr(tc, k)) for k in ("weight", "value", "percent")}

@@ -124,7 +124,11 @@ class BidViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         response["ETag"] = etag_for(bid)
         return response
 
-    @extend_schema(summary="Read a bid", responses={200: BidSerializer, **problems(*READ)})
+    @extend_schema(
+        summary="Read a bid",
+        description="A supplier reads its own bids at any time; buyers read bids only after the opening (404 before: the seal). Evaluators of a tender that hides prices see no price.",
+        responses={200: BidSerializer, **problems(*READ)},
+    )
     def retrieve(self, request, pk=None):
         return self._out(self.get_object(), reload=False)
 
@@ -221,6 +225,7 @@ class BidViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(
         methods=["GET"],
         summary="List a bid's documents",
+        description="The files attached to a bid, with their SHA-256. Price sheets are hidden from evaluators who may not see prices; buyers see nothing before the opening.",
         parameters=PAGE,
         responses={200: DocumentSerializer(many=True), **problems(*LIST)},
     )
@@ -264,6 +269,7 @@ class BidViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             )
         ],
         summary="Download a bid document",
+        description="The stored file, byte for byte, as an attachment; its SHA-256 is the one in the bid's receipt. Sealed (404) for buyers until the opening.",
         responses={
             (200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The file"),
             **problems(*READ),

@@ -21,7 +21,7 @@ from api.serializers.criteria import (
 from api.views.tenders import TENDER_PK, TenderChildMixin
 from criteria import selectors, services
 from criteria.models import Category, Criterion, Kind, Level, TenderCriterion
-from procurement.models import Lot
+from procurement.models import Lot, Tender
 
 
 class CriterionFilter(django_filters.FilterSet):
@@ -90,7 +90,9 @@ class CriterionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return response
 
     @extend_schema(
-        summary="Read a criterion", responses={200: CriterionSerializer, **problems(*READ)}
+        summary="Read a criterion",
+        description="A criterion of the shared library (read-only for everyone) or of your organisation's own library.",
+        responses={200: CriterionSerializer, **problems(*READ)},
     )
     def retrieve(self, request, pk=None):
         return self._out(self.get_object())
@@ -126,7 +128,11 @@ class CriterionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         )
         return self._out(criterion)
 
-    @extend_schema(summary="Delete your criterion", responses={204: None, **problems(*WRITE)})
+    @extend_schema(
+        summary="Delete your criterion",
+        description="Only your organisation's own criteria (the shared library is read-only: 403). Tenders keep their frozen copies, so deleting never changes a tender.",
+        responses={204: None, **problems(*WRITE)},
+    )
     def destroy(self, request, pk=None):
         services.delete_criterion(criterion=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -165,6 +171,7 @@ class CriterionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     ),
     retrieve=extend_schema(
         summary="Read a tender criterion",
+        description="The criterion as frozen on the tender: its text, rule, weight, value or percent, and the library criterion and version it came from. Its ETag follows the tender's configuration version: send it as If-Match with a change (412 when stale).",
         responses={200: TenderCriterionSerializer, **problems(*READ)},
     ),
 )
@@ -221,21 +228,35 @@ class TenderCriterionViewSet(
 
     @extend_schema(
         summary="Change weight, value, percent or lot (draft only)",
+        description="While the tender is a draft. Once published the configuration is frozen (409): change it by a reasoned amendment. Amounts beyond what can be stored are a 400 naming the field.",
         request=TenderCriterionUpdateSerializer,
-        responses={200: TenderCriterionSerializer, **problems(*WRITE, 409)},
+        responses={200: TenderCriterionSerializer, **problems(*WRITE, 409, 412)},
     )
     def partial_update(self, request, tender_pk=None, pk=None):
         tc = self.get_object()
+        version = expected_version(request, tc, current=self.get_tender().version)
         serializer = TenderCriterionUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         changes = dict(serializer.validated_data)
         if "lot" in changes:
             changes["lot"] = self._lot(changes["lot"])
-        tc = services.update_tender_criterion(tc=tc, actor=request.user, changes=changes)
-        return Response(TenderCriterionSerializer(tc).data)
+        tc = services.update_tender_criterion(
+            tc=tc, actor=request.user, changes=changes, expected_version=version
+        )
+        return self._out(tc)
+
+    def retrieve(self, request, tender_pk=None, pk=None):
+        return self._out(self.get_object())
+
+    def _out(self, tc):
+        response = Response(TenderCriterionSerializer(tc).data)
+        version = Tender.objects.values_list("version", flat=True).get(pk=tc.tender_id)
+        response["ETag"] = etag_for(tc, version)
+        return response
 
     @extend_schema(
         summary="Remove a criterion from a draft tender",
+        description="While the tender is a draft (409 afterwards); audited.",
         responses={204: None, **problems(*WRITE, 409)},
     )
     def destroy(self, request, tender_pk=None, pk=None):

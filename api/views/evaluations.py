@@ -255,6 +255,7 @@ class TenderEvaluationsView(APIView):
     @extend_schema(
         operation_id="tender_evaluations_list",
         summary="A tender's evaluation runs",
+        description="Every evaluation run of the tender, newest first, with status and hashes; none is ever overwritten.",
         parameters=[TENDER_ID, *PAGE],
         responses={200: EvaluationSerializer(many=True), **problems(*LIST)},
     )
@@ -336,6 +337,7 @@ class MeasureView(APIView):
     @extend_schema(
         operation_id="conflict_declarations_measure",
         summary="Record the measure taken for a declared conflict",
+        description="For an evaluator who declared a conflict of interest: the measure the buyer took (e.g. replaced on the panel), recorded in the audit trail (art. 24).",
         parameters=[
             TENDER_ID,
             OpenApiParameter("declaration", OpenApiTypes.UUID, OpenApiParameter.PATH),

@@ -19,7 +19,9 @@ from procurement.services.opening import set_opening_quorum
         responses={200: OrganizationSerializer(many=True), **problems(*LIST)},
     ),
     retrieve=extend_schema(
-        summary="Read an organisation", responses={200: OrganizationSerializer, **problems(*READ)}
+        summary="Read an organisation",
+        description="Your own organisation; the platform operator reads all. Another organisation is 404.",
+        responses={200: OrganizationSerializer, **problems(*READ)},
     ),
     create=extend_schema(
         summary="Create an organisation (platform operator)",
@@ -70,6 +72,7 @@ class OrganizationViewSet(
     @extend_schema(
         methods=["GET"],
         summary="List the organisation's members",
+        description="Accounts of the organisation with their roles. Organisation admins and the platform operator.",
         responses={200: MemberSerializer(many=True), **problems(*LIST)},
     )
     @extend_schema(

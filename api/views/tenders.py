@@ -301,7 +301,9 @@ class TenderChildMixin:
 @extend_schema(parameters=[TENDER_PK])
 @extend_schema_view(
     list=extend_schema(
-        summary="List a tender's lots", responses={200: LotSerializer(many=True), **problems(*LIST)}
+        summary="List a tender's lots",
+        description="The lots (delkontrakt) of a tender with their estimated value and any minimum turnover.",
+        responses={200: LotSerializer(many=True), **problems(*LIST)},
     ),
 )
 class LotViewSet(TenderChildMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -352,6 +354,7 @@ class LotViewSet(TenderChildMixin, mixins.ListModelMixin, viewsets.GenericViewSe
 @extend_schema_view(
     list=extend_schema(
         summary="List a tender's documents",
+        description="The procurement documents with file name, version, SHA-256, size and media type; suppliers see them once the tender is published.",
         responses={200: DocumentSerializer(many=True), **problems(*LIST)},
     ),
 )
@@ -393,6 +396,7 @@ class TenderDocumentViewSet(TenderChildMixin, mixins.ListModelMixin, viewsets.Ge
 
     @extend_schema(
         summary="Download a tender document",
+        description="The stored file, byte for byte, as an attachment; compare its SHA-256 with the listing.",
         responses={
             (200, "*/*"): OpenApiResponse(
                 OpenApiTypes.BINARY, description="The file, as an attachment"

@@ -101,3 +101,29 @@ def test_a_create_says_where_the_new_object_lives(api):
     location = response["Location"]
     assert location == f"/api/v1/tenders/{tender['id']}/criteria/{response.json()['id']}/"
     assert officer.get(location).json()["code"] == "Q-1"
+
+
+def test_tender_criteria_have_an_etag_and_honour_if_match(api):
+    officer, _user = api("officer")
+    tender = create_tender(officer)
+    created = officer.post(
+        f"/api/v1/tenders/{tender['id']}/criteria/",
+        {
+            "definition": {
+                "code": "Q-1",
+                "title": "Plan",
+                "category": "quality",
+                "kind": "award",
+                "rule": {"type": "manual", "scale_max": 5},
+            },
+            "weight": "10",
+        },
+        format="json",
+    )
+    url = created["Location"]
+    tag = officer.get(url)["ETag"]
+    changed = officer.patch(url, {"weight": "20"}, format="json", HTTP_IF_MATCH=tag)
+    assert changed.status_code == 200 and changed["ETag"] != tag
+    stale = officer.patch(url, {"weight": "30"}, format="json", HTTP_IF_MATCH=tag)
+    assert stale.status_code == 412
+    assert officer.get(url).json()["weight"] == "20.0000"
