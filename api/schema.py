@@ -291,6 +291,14 @@ def add_http_headers(result, generator, request, public):
                 created.setdefault("headers", {})["Location"] = {
                     "$ref": "#/components/headers/Location"
                 }
+            if method == "get":
+                # Every read takes query parameters (lang at least); gunicorn refuses a request line over 4094 bytes before the API sees it.
+                responses.setdefault(
+                    "414",
+                    {
+                        "description": "URI too long: the server reads request lines up to 4094 bytes"
+                    },
+                )
             for code in ("429", "503"):
                 if code in responses:
                     responses[code].setdefault("headers", {})["Retry-After"] = {

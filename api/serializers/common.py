@@ -82,6 +82,14 @@ class MoneySerializer(StrictSerializer):
                     ]
                 }
             )
+        if isinstance(data, dict):
+            # Money is whole even inside a PATCH (partial): an amount without its currency,
+            # or the other way round, means nothing.
+            missing = [name for name in ("amount", "currency") if name not in data]
+            if missing:
+                raise serializers.ValidationError(
+                    {name: [_("This field is required.")] for name in missing}, code="required"
+                )
         return super().to_internal_value(data)
 
 

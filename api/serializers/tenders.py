@@ -304,10 +304,21 @@ class ReasonSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=4000, help_text="Why (recorded and audited)")
 
 
+class CheckObjectSerializer(StrictSerializer):
+    type = serializers.ChoiceField(
+        choices=["tender", "lot", "tender_criterion"], help_text="What the check is about"
+    )
+    id = serializers.UUIDField()
+    code = serializers.CharField(required=False, help_text="A tender criterion's code")
+
+
+class TextSerializer(StrictSerializer):
+    sv = serializers.CharField(help_text="Swedish")
+    en = serializers.CharField(help_text="English")
+
+
 class CheckSerializer(StrictSerializer):
     severity = serializers.ChoiceField(choices=["error", "warning"])
     code = serializers.CharField()
-    object = serializers.DictField()
-    message = serializers.DictField(
-        child=serializers.CharField(), help_text='{"sv": ..., "en": ...}'
-    )
+    object = CheckObjectSerializer()
+    message = TextSerializer(help_text="Both languages, whatever the request's language")

@@ -1,11 +1,11 @@
 import json
 
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404  # a malformed id is a 404 too
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -44,6 +44,38 @@ TENDER_ID = OpenApiParameter(
 
 def _tender(request, pk):
     return get_object_or_404(procurement_selectors.tenders_for(request.user), pk=pk)
+
+
+class EvaluatorRefSerializer(StrictSerializer):
+    id = serializers.UUIDField()
+    username = serializers.CharField()
+
+
+class EvaluatorScoreSerializer(ScoreSerializer):
+    evaluator = EvaluatorRefSerializer()
+
+
+class ModerationItemSerializer(StrictSerializer):
+    bid = serializers.UUIDField()
+    tender_criterion = serializers.UUIDField()
+    code = serializers.CharField()
+    spread = serializers.CharField(help_text="Share of the scale between the highest and lowest")
+    scores = serializers.IntegerField(help_text="How many evaluators scored it")
+
+
+class MissingItemSerializer(StrictSerializer):
+    kind = serializers.ChoiceField(choices=["declaration", "consensus", "scores"])
+    bid = serializers.UUIDField(required=False)
+    tender_criterion = serializers.UUIDField(required=False)
+    code = serializers.CharField(required=False)
+    message = serializers.CharField(required=False)
+
+
+class ConsensusOverviewSerializer(StrictSerializer):
+    consensus = ConsensusSerializer(many=True)
+    evaluator_scores = EvaluatorScoreSerializer(many=True)
+    moderation = ModerationItemSerializer(many=True, help_text="Items whose scores spread too much")
+    missing = MissingItemSerializer(many=True, help_text="What stops an evaluation from running")
 
 
 class ResultCriterionSerializer(StrictSerializer):
@@ -167,7 +199,7 @@ class EvaluationViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         summary="Verify an evaluation by replaying it",
         description="Recomputes the result from the stored input snapshot and compares SHA-256 hashes.",
         request=None,
-        responses={200: VerifySerializer, **problems(*READ, 409)},
+        responses={200: VerifySerializer, **problems(*READ, 403, 409)},
     )
     @action(detail=True, methods=["post"])
     def verify(self, request, pk=None):
@@ -407,8 +439,8 @@ class ConsensusView(APIView):
         description="The current consensus per bid and manual criterion, every evaluator's current score, and the items whose scores spread more than the threshold.",
         parameters=[TENDER_ID],
         responses={
-            200: OpenApiResponse(description="{consensus, evaluator_scores, moderation, missing}"),
-            **problems(*READ),
+            200: ConsensusOverviewSerializer,
+            **problems(*READ, 403),
         },
     )
     def get(self, request, pk):

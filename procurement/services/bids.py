@@ -1,6 +1,7 @@
 """Bids: a supplier drafts, submits (server time), resubmits or withdraws before the deadline."""
 
 import hashlib
+import uuid
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -391,6 +392,10 @@ def record_sealed_read_attempt(*, actor: User, what: str, path: str, bid_id=None
     is recorded (Annex IV: an attempt to breach the seal is detectable), and survives the
     refusal's rollback. Anything else (no such bid, another organisation's) records nothing."""
     if bid_id is not None:
+        try:
+            uuid.UUID(str(bid_id))
+        except ValueError:
+            return  # not an id at all: no bid, nothing to record
         bid = selectors.is_sealed_bid_of_users_org(actor, bid_id)
         if bid is None:
             return

@@ -127,3 +127,36 @@ def test_tender_criteria_have_an_etag_and_honour_if_match(api):
     stale = officer.patch(url, {"weight": "30"}, format="json", HTTP_IF_MATCH=tag)
     assert stale.status_code == 412
     assert officer.get(url).json()["weight"] == "20.0000"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/bids/null,null/",
+        "/api/v1/tenders/not-a-uuid/",
+        "/api/v1/tenders/null,null/criteria/8a0c6f0e-1b2c-4d5e-8f90-a1b2c3d4e5f6/",
+        "/api/v1/bids/8a0c6f0e-1b2c-4d5e-8f90-a1b2c3d4e5f6/documents/x/download/",
+    ],
+)
+def test_a_malformed_id_is_not_found_like_any_other_unknown_id(api, path):
+    """Found by schemathesis against a live server: a malformed id was a 400."""
+    officer, _user = api("officer")
+    response = officer.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/problem+json")
+
+
+def test_half_a_money_object_in_a_bid_patch_is_a_400(api):
+    """Found by schemathesis against a live server: {"price": {"currency": "AAA"}} was a 500."""
+    from tests.api.helpers import bid, publish
+
+    officer, _user = api("officer")
+    bidder, _bidder_user = api("bidder")
+    tender = create_tender(officer)
+    publish(officer, tender["id"])
+    draft = bid(bidder, tender["id"])
+    response = bidder.patch(
+        f"/api/v1/bids/{draft['id']}/", {"price": {"currency": "SEK"}}, format="json"
+    )
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == ["/price/amount"]
