@@ -196,10 +196,13 @@ def _walk(node) -> None:
 def openapi_31(result, generator, request, public):
     """Postprocessing: nullability in the 3.1 way across the whole document (see _null_type),
     and only the path parameters that are in the path."""
+    from api.ocds_schema import OCDS_COMPONENTS
     from api.serializers.criteria import RULE_COMPONENTS
 
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
-    result["components"]["schemas"] = dict(sorted({**schemas, **RULE_COMPONENTS}.items()))
+    result["components"]["schemas"] = dict(
+        sorted({**schemas, **RULE_COMPONENTS, **OCDS_COMPONENTS}.items())
+    )
     _walk(result["components"]["schemas"])
     _walk(result.get("paths", {}))
     # A path parameter declared for a whole viewset (the detail's id) is not in the list's

@@ -258,7 +258,8 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         ),
         responses={
             (200, "application/json"): OpenApiResponse(
-                OpenApiTypes.OBJECT, description="OCDS release package"
+                {"$ref": "#/components/schemas/OcdsReleasePackage"},
+                description="OCDS release package",
             ),
             **problems(*READ),
         },
