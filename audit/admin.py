@@ -4,14 +4,11 @@ Nobody adds, changes or deletes an event here: the chain is append-only and writ
 ``audit.services.record`` inside the service that made the change.
 """
 
-import tempfile
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpResponseRedirect, StreamingHttpResponse
+from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent, ChainHead
@@ -193,27 +190,7 @@ class AuditEventAdmin(ReadOnlyAuditAdmin):
             file_format=file_format,
             filters={key: value for key, value in params.items() if value},
         )
-        content_type, suffix = exports.FORMATS[file_format]
-        filename = f"audit-events-{timezone.now():%Y%m%dT%H%M%SZ}.{suffix}"
-        if file_format == "xlsx":
-            handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
-            exports.write_xlsx(queryset, handle)
-            handle.seek(0)
-            response = FileResponse(
-                handle, as_attachment=True, filename=filename, content_type=content_type
-            )
-        else:
-            chunks = (
-                exports.csv_chunks(queryset)
-                if file_format == "csv"
-                else exports.jsonl_chunks(queryset)
-            )
-            response = StreamingHttpResponse(
-                (chunk.encode("utf-8") for chunk in chunks), content_type=content_type
-            )
-            response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        response["Cache-Control"] = "no-store"
-        return response
+        return exports.download(queryset, file_format)
 
 
 @admin.register(ChainHead)

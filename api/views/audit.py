@@ -1,10 +1,6 @@
 """The audit trail: read, export and verify. Nothing here writes, except the export's own event."""
 
-import tempfile
-
 import django_filters
-from django.http import FileResponse, StreamingHttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -200,30 +196,7 @@ class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             if request.query_params.get(name)
         }
         services.record_export(actor=request.user, file_format=file_format, filters=used)
-        content_type, suffix = exports.FORMATS[file_format]
-        filename = f"audit-events-{timezone.now():%Y%m%dT%H%M%SZ}.{suffix}"
-        if file_format == "xlsx":
-            # The workbook is assembled in a temporary file (a ZIP needs its end written
-            # last) and then streamed from it; openpyxl's write-only mode keeps memory flat.
-            handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
-            exports.write_xlsx(queryset, handle)
-            handle.seek(0)
-            response = FileResponse(
-                handle, as_attachment=True, filename=filename, content_type=content_type
-            )
-        else:
-            generator = (
-                exports.csv_chunks(queryset)
-                if file_format == "csv"
-                else exports.jsonl_chunks(queryset)
-            )
-            response = StreamingHttpResponse(
-                (chunk.encode("utf-8") for chunk in generator), content_type=content_type
-            )
-            response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "no-store"
-        return response
+        return exports.download(queryset, file_format)
 
     @extend_schema(
         summary="Verify the hash chain",

@@ -5,10 +5,7 @@ Screenshots of the key pages go to $ANBUD_SCREENSHOTS (default /tmp/anbud-screen
 """
 
 import datetime as dt
-import os
-import shutil
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -16,26 +13,11 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from criteria.models import TenderCriterion
 from procurement.models import Tender
+from tests.browser.conftest import SHOTS
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SHOTS = Path(os.environ.get("ANBUD_SCREENSHOTS", "/tmp/anbud-screenshots"))
 PASSWORD = "Ett-långt-lösen-2026"
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("chromium is missing: .ci/run installs it (apt-get install chromium)")
-        pytest.skip("needs Debian's chromium (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 class Workbench:
