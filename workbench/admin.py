@@ -16,7 +16,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
 from django.contrib.admin.utils import quote, unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponseRedirect
@@ -581,7 +581,10 @@ class TenderAdmin(EvaluationPagesMixin, AuditHistoryMixin, ServiceFormsMixin, Sc
         kind = panels.amount_kind(tender)
         form = None
         if request.method == "POST":
-            chosen = criteria_for(request.user).filter(pk=request.POST.get("criterion")).first()
+            try:
+                chosen = criteria_for(request.user).filter(pk=request.POST.get("criterion")).first()
+            except (ValueError, ValidationError):
+                chosen = None  # not an id at all
             form = AmountsForm(
                 request.POST,
                 tender=tender,

@@ -13,7 +13,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.utils import quote, unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -272,7 +272,7 @@ class EvaluationPagesMixin:
         for key, value in request.POST.items():
             if not key.startswith("score:") or not value.strip():
                 continue
-            bid_id, tc_id = key.removeprefix("score:").split(":", 1)
+            bid_id, _sep, tc_id = key.removeprefix("score:").partition(":")
             items.append(
                 {
                     "bid": bid_id,
@@ -594,9 +594,12 @@ class EvaluationPagesMixin:
         tender, evaluation = self._evaluation(request, object_id, evaluation_id)
         if request.method != "POST" or request.user.role not in OFFICER_ROLES:
             raise PermissionDenied
-        witness = User.objects.filter(
-            pk=request.POST.get("witness") or None, organization_id=tender.organization_id
-        ).first()
+        try:
+            witness = User.objects.filter(
+                pk=request.POST.get("witness") or None, organization_id=tender.organization_id
+            ).first()
+        except (ValueError, ValidationError):
+            witness = None  # not an id at all
         if witness is None:
             self.message_user(request, _("Choose the witness."), messages.ERROR)
             return HttpResponseRedirect(self._evaluation_url(tender, evaluation))

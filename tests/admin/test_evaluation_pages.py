@@ -252,6 +252,8 @@ def test_an_unresolved_tie_is_drawn_by_lot_with_a_witness(
     assert "Unresolved ties" in text and "Award the contract" not in text
     first = Evaluation.objects.get()
     lottery = reverse("admin:procurement_tender_evaluation_lottery", args=[tender.pk, first.pk])
+    forged = client.post(lottery, {"witness": "not-an-id"}, follow=True)
+    assert any("Choose the witness." in m for m in messages_of(forged))
     refused = client.post(lottery, {"witness": str(officer.pk)}, follow=True)
     assert any("witness" in m.lower() for m in messages_of(refused))
     with django_capture_on_commit_callbacks(execute=True):
@@ -261,3 +263,13 @@ def test_an_unresolved_tie_is_drawn_by_lot_with_a_witness(
     text = text_of(client.get(drawn["Location"]))
     assert "Unresolved ties" not in text and "Award the contract" in text
     assert AuditEvent.objects.filter(action__startswith="lottery").exists()
+
+
+def test_forged_score_fields_are_refused_not_a_server_error(people, opened):
+    tender, _tc, _bids = opened
+    eva = logged_in(people["eva"])
+    eva.post(step(tender, "declare"), {"has_conflict": "no", "statement": "Inga band."})
+    response = eva.post(step(tender, "scores"), {"score:garbage": "3", "score:x:y": "2"})
+    assert response.status_code == 200
+    assert any("Some scores are invalid." in m for m in messages_of(response))
+    assert not EvaluatorScore.objects.exists()

@@ -240,3 +240,10 @@ def test_a_simulation_shows_the_ranking_and_touches_nothing_real(officer, weight
     ]
     assert weighted.bids.count() == 0
     assert AuditEvent.objects.filter(action="simulation.run", tender_id=weighted.pk).count() == 1
+
+
+def test_forged_posts_are_refused_with_a_message_not_a_server_error(officer, weighted):
+    client = logged_in(officer)
+    response = client.post(step(weighted, "library"), {"criterion": "not-an-id"})
+    assert response.status_code == 200
+    assert any("Choose a criterion" in m for m in messages_of(response))
