@@ -237,7 +237,9 @@ class Lot(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Lot {self.number}: {self.title}"
+        from django.utils.translation import gettext
+
+        return gettext("Lot %(number)s: %(title)s") % {"number": self.number, "title": self.title}
 
 
 class StoredFile(models.Model):

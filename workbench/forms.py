@@ -677,3 +677,8 @@ class LotForm(forms.ModelForm):
             "estimated_value": _("Estimated value"),
             "minimum_turnover": _("Minimum turnover"),
         }
+        help_texts = {
+            "minimum_turnover": _(
+                "Required minimum yearly turnover; at most twice the lot's value (art. 58(3))."
+            ),
+        }
