@@ -282,9 +282,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     # Tags and operation ids from the resource (tenders, bids, ...), not from "v1".
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # No licence has been chosen for Anbud yet: say so rather than name one.
     "LICENSE": {
-        "name": "EUPL-1.2",
-        "url": "https://interoperable-europe.ec.europa.eu/collection/eupl",
+        "name": "No licence granted yet: all rights reserved",
+        "identifier": "LicenseRef-AllRightsReserved",
     },
     "CONTACT": {"name": "Anbud", "email": "api@anbud.example"},
     "SERVERS": [
