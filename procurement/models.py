@@ -237,9 +237,8 @@ class Lot(models.Model):
         ]
 
     def __str__(self) -> str:
-        from django.utils.translation import gettext
-
-        return gettext("Lot %(number)s: %(title)s") % {"number": self.number, "title": self.title}
+        # Shown after the model's (translated) name, e.g. "Lot: 1. Eggs" / "Delkontrakt: 1. Ägg".
+        return f"{self.number}. {self.title}"
 
 
 class StoredFile(models.Model):

@@ -60,6 +60,7 @@ from workbench.evaluation import EvaluationPagesMixin
 from workbench.forms import (
     DETAIL_FIELDS,
     EVALUATION_FIELD_NAMES,
+    RULE_TYPES,
     AmendForm,
     AmountsForm,
     LibraryFilterForm,
@@ -73,13 +74,7 @@ from workbench.forms import (
 LIBRARY_PAGE = 25
 LOT_FIELDS = ("title", "description", "estimated_value", "minimum_turnover")
 BOTH_LOCATIONS = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
-RULE_TYPE_NAMES = {
-    "boolean": gettext_lazy("Yes or no"),
-    "linear": gettext_lazy("Linear scale"),
-    "thresholds": gettext_lazy("Thresholds (steps)"),
-    "choice": gettext_lazy("Choice of options"),
-    "manual": gettext_lazy("Scored by evaluators"),
-}
+RULE_TYPE_NAMES = dict(RULE_TYPES)
 
 
 class LotInline(admin.StackedInline):
@@ -342,6 +337,7 @@ class TenderAdmin(EvaluationPagesMixin, AuditHistoryMixin, ServiceFormsMixin, Sc
             ("criteria/new/", self.own_criterion_view, "tender_own_criterion"),
             ("simulate/", self.simulate_view, "tender_simulate"),
             ("documents/", self.documents_view, "tender_documents"),
+            *self.evaluation_views(),
         ]
         own = [
             path(
@@ -351,7 +347,7 @@ class TenderAdmin(EvaluationPagesMixin, AuditHistoryMixin, ServiceFormsMixin, Sc
             )
             for suffix, view, name in views
         ]
-        return own + self.evaluation_urls() + super().get_urls()
+        return own + super().get_urls()
 
     def _officer_tender(self, request, object_id) -> Tender:
         tender = self.get_object(request, unquote(object_id))

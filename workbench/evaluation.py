@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -74,36 +74,20 @@ def _money(money: dict | None) -> str:
 class EvaluationPagesMixin:
     """Added to the Tender admin: URLs and views for the pages after the opening."""
 
-    def evaluation_urls(self):
-        views = [
+    def evaluation_views(self):
+        """(path suffix after the tender's id, view, URL name after 'procurement_')."""
+        run = "evaluations/<uuid:evaluation_id>/"
+        return [
             ("declare/", self.declare_view, "tender_declare"),
             ("scores/", self.scores_view, "tender_scores"),
             ("consensus/", self.consensus_view, "tender_consensus"),
             ("evaluate/", self.evaluate_view, "tender_evaluate"),
+            (run, self.evaluation_view, "tender_evaluation"),
+            (f"{run}award/", self.award_view, "tender_evaluation_award"),
+            (f"{run}lottery/", self.lottery_view, "tender_evaluation_lottery"),
+            (f"{run}verify/", self.verify_view, "tender_evaluation_verify"),
+            (f"{run}evidence/", self.evidence_view, "tender_evaluation_evidence"),
         ]
-        urls = [
-            path(
-                f"<path:object_id>/{suffix}",
-                self.admin_site.admin_view(view),
-                name=f"procurement_{name}",
-            )
-            for suffix, view, name in views
-        ]
-        for suffix, view, name in (
-            ("", self.evaluation_view, "evaluation"),
-            ("award/", self.award_view, "evaluation_award"),
-            ("lottery/", self.lottery_view, "evaluation_lottery"),
-            ("verify/", self.verify_view, "evaluation_verify"),
-            ("evidence/", self.evidence_view, "evaluation_evidence"),
-        ):
-            urls.append(
-                path(
-                    f"<path:object_id>/evaluations/<uuid:evaluation_id>/{suffix}",
-                    self.admin_site.admin_view(view),
-                    name=f"procurement_tender_{name}",
-                )
-            )
-        return urls
 
     # --- what the tender page offers after the opening -------------------------------------
 
@@ -283,6 +267,15 @@ class EvaluationPagesMixin:
             )
         return items
 
+    def _save_sheet(self, request, service, tender, items):
+        """(saved, []) or, when the service refuses, (None, its field messages) with the
+        refusal shown on the page."""
+        try:
+            return service(tender=tender, actor=request.user, items=items), []
+        except DomainError as error:
+            self._refused(request, error)
+            return None, [e.get("message") for e in error.errors]
+
     def scores_view(self, request, object_id):
         tender = self._evaluator_tender(request, object_id)
         if not selectors.evaluator_may_access(request.user, tender):
@@ -297,12 +290,8 @@ class EvaluationPagesMixin:
         errors = []
         if request.method == "POST":
             items = self._posted_items(request, "comment")
-            try:
-                saved = submit_scores(tender=tender, actor=request.user, items=items)
-            except DomainError as error:
-                self._refused(request, error)
-                errors = [e.get("message") for e in error.errors]
-            else:
+            saved, errors = self._save_sheet(request, submit_scores, tender, items)
+            if saved is not None:
                 self.message_user(
                     request,
                     _("%(count)s scores saved; each change is kept as a new version.")
@@ -342,12 +331,8 @@ class EvaluationPagesMixin:
                 if current.get((item["bid"], item["tender_criterion"]))
                 != (_decimal_or_none(item["score"]), item["justification"].strip())
             ]
-            try:
-                saved = set_consensus(tender=tender, actor=request.user, items=items)
-            except DomainError as error:
-                self._refused(request, error)
-                errors = [e.get("message") for e in error.errors]
-            else:
+            saved, errors = self._save_sheet(request, set_consensus, tender, items)
+            if saved is not None:
                 self.message_user(
                     request,
                     _("%(count)s consensus scores saved.") % {"count": len(saved)},

@@ -39,6 +39,14 @@ AGGREGATIONS = [
     ("median", _("Median of the evaluators' scores")),
 ]
 
+RULE_TYPES = [
+    ("boolean", _("Yes or no")),
+    ("linear", _("Linear scale")),
+    ("thresholds", _("Thresholds (steps)")),
+    ("choice", _("Choice of options")),
+    ("manual", _("Scored by evaluators")),
+]
+
 # The evaluation settings as form fields: (form field name, settings key).
 EVALUATION_FIELDS = (
     ("method", "method"),
@@ -327,14 +335,7 @@ class LibraryFilterForm(forms.Form):
     rule_type = forms.ChoiceField(
         label=_("Rule"),
         required=False,
-        choices=[
-            ("", _("All")),
-            ("boolean", _("Yes or no")),
-            ("linear", _("Linear scale")),
-            ("thresholds", _("Thresholds (steps)")),
-            ("choice", _("Choice of options")),
-            ("manual", _("Scored by evaluators")),
-        ],
+        choices=[("", _("All")), *RULE_TYPES],
     )
 
 
@@ -364,13 +365,6 @@ class AmountsForm(forms.Form):
         }
 
 
-RULE_TYPES = [
-    ("boolean", _("Yes or no")),
-    ("linear", _("Linear scale")),
-    ("thresholds", _("Thresholds (steps)")),
-    ("choice", _("Choice of options")),
-    ("manual", _("Scored by evaluators")),
-]
 ROWS = 6
 
 
