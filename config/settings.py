@@ -107,8 +107,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last: a write request is one transaction (after CSRF and authentication have run).
+    # A write request is one transaction (after CSRF and authentication have run).
     "audit.middleware.RequestTransactionMiddleware",
+    # Last: key reads answered from memory while the audit chain says nothing has changed.
+    "api.readcache.ReadCacheMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -227,6 +229,11 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+
+# Key reads (the views' ``cached_reads``) are kept in each worker's memory and answered again
+# while nothing has changed (api/readcache.py); at most this many seconds, 0 turns it off.
+ANBUD_READ_CACHE_SECONDS = env_int("ANBUD_READ_CACHE_SECONDS", 60)
+ANBUD_READ_CACHE_ENTRIES = env_int("ANBUD_READ_CACHE_ENTRIES", 512)
 
 # API tokens (django-rest-knox, stored as SHA-512 digests).
 # knox's own migrations would create its unused default table (our model is swapped in);

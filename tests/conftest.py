@@ -17,6 +17,14 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _read_cache_emptied():
+    """Each test starts with no kept answers (api.readcache keeps them per process)."""
+    from api.readcache import memory
+
+    memory.clear()
+
+
+@pytest.fixture(autouse=True)
 def _no_language_left_active():
     """LocaleMiddleware (the admin's language) leaves its language active in the thread after a
     request; the next test starts in the default language again."""
@@ -93,8 +101,12 @@ def client_for():
     from rest_framework.test import APIClient
 
     def make(user):
+        from procurement.models import ApiToken
+
+        # No expiry: the suite moves its clock by days (token expiry has its own tests).
+        _token, raw = ApiToken.objects.create(user=user, expiry=None)
         client = APIClient()
-        client.force_authenticate(user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
         return client
 
     return make

@@ -112,6 +112,7 @@ EXPORT_PARAMETERS = [
 
 
 class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    cached_reads = frozenset({"list"})  # api.readcache
     serializer_class = AuditEventSerializer
     permission_classes = [RolePermission]
     read_roles = {

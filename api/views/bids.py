@@ -57,6 +57,7 @@ def _record_sealed_attempt(request, bid_id, what: str) -> None:
     ),
 )
 class BidViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    cached_reads = frozenset({"list", "retrieve"})  # api.readcache
     serializer_class = BidSerializer
     permission_classes = [RolePermission]
     write_roles = {

@@ -66,6 +66,7 @@ class CriterionFilter(django_filters.FilterSet):
     ),
 )
 class CriterionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    cached_reads = frozenset({"list", "retrieve"})  # api.readcache
     serializer_class = CriterionSerializer
     permission_classes = [RolePermission]
     write_roles = {
@@ -179,6 +180,7 @@ class TenderCriterionViewSet(
     TenderChildMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = TenderCriterionSerializer
+    cached_reads = frozenset({"list", "retrieve"})  # api.readcache
     permission_classes = [RolePermission]
     write_roles = {"create": OFFICERS, "partial_update": OFFICERS, "destroy": OFFICERS}
     queryset = TenderCriterion.objects.none()

@@ -134,6 +134,7 @@ class ResultsResponseSerializer(StrictSerializer):
 
 
 class EvaluationViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    cached_reads = frozenset({"results"})  # api.readcache: a done evaluation never changes
     serializer_class = EvaluationSerializer
     permission_classes = [RolePermission]
     write_roles = {"lottery": OFFICERS, "verify": {Role.ADMIN, Role.OFFICER, Role.AUDITOR}}

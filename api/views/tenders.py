@@ -87,6 +87,7 @@ def _with_etag(response: Response, obj) -> Response:
     ),
 )
 class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    cached_reads = frozenset({"list", "retrieve"})  # api.readcache
     serializer_class = TenderSerializer
     permission_classes = [RolePermission]
     write_roles = {
