@@ -12,10 +12,12 @@ from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from audit.chain import to_json_value
 from audit.middleware import SAFE_METHODS
 from audit.services import record_deferred
 from procurement.errors import DomainError, field_error
@@ -133,8 +135,6 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
 
 
 def _extra(extra: dict[str, Any]) -> dict[str, Any]:
-    from audit.chain import to_json_value
-
     return to_json_value(extra)
 
 
@@ -158,9 +158,7 @@ def json_400(request, exception=None):
     """Requests Django refuses before any view (SuspiciousOperation): too large a body is 413."""
     too_large = isinstance(exception, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent)
     if not request.path.startswith("/api/"):
-        from django.views.defaults import bad_request
-
-        return bad_request(request, exception)
+        return defaults.bad_request(request, exception)
     if too_large:
         body = problem(
             413,
@@ -181,9 +179,7 @@ def json_400(request, exception=None):
 
 def json_404(request, exception=None):
     if not request.path.startswith("/api/"):
-        from django.views.defaults import page_not_found
-
-        return page_not_found(request, exception)
+        return defaults.page_not_found(request, exception)
     body = problem(404, _("There is nothing at this address."), code="not_found")
     return JsonResponse(body, status=404, content_type=PROBLEM_CONTENT_TYPE)
 
@@ -228,9 +224,7 @@ def json_500(request):
     if isinstance(exc, DATABASE_UNAVAILABLE):
         return _database_unavailable(request, exc)
     if not request.path.startswith("/api/"):
-        from django.views.defaults import server_error
-
-        return server_error(request)
+        return defaults.server_error(request)
     body = problem(500, _("An unexpected error happened; it has been logged."), code="server_error")
     body["title"] = _("Server error")
     return JsonResponse(body, status=500, content_type=PROBLEM_CONTENT_TYPE)

@@ -5,7 +5,9 @@ import re
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
+from api.ocds_schema import OCDS_COMPONENTS
 from api.serializers.common import ProblemSerializer
+from api.serializers.criteria import RULE_COMPONENTS
 
 _DESCRIPTIONS = {
     400: "Invalid input: problem details with `errors` [{field (JSON Pointer), code, message}]",
@@ -196,8 +198,6 @@ def _walk(node) -> None:
 def openapi_31(result, generator, request, public):
     """Postprocessing: nullability in the 3.1 way across the whole document (see _null_type),
     and only the path parameters that are in the path."""
-    from api.ocds_schema import OCDS_COMPONENTS
-    from api.serializers.criteria import RULE_COMPONENTS
 
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     result["components"]["schemas"] = dict(

@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_login_failed
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,9 +11,7 @@ def _record_failed_login(sender, credentials, request=None, **kwargs):
     Django reports a failed login only through this signal; the record itself is made by the
     same ``record`` function that services use.
     """
-    from django.db import transaction
-
-    from audit.services import record
+    from audit.services import record  # noqa: PLC0415 - models load after the app registry
 
     path = getattr(request, "path", "") or ""
     if path.startswith(("/api/v1/auth/token/", "/admin/login/")):
@@ -31,6 +31,4 @@ class AuditConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from django.contrib.auth.signals import user_login_failed
-
         user_login_failed.connect(_record_failed_login, dispatch_uid="anbud_audit_login_failed")

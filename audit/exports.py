@@ -13,8 +13,17 @@ gets a leading apostrophe in CSV (OWASP) and is stored as text in XLSX.
 
 import csv
 import io
+import tempfile
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
+
+from django.http import FileResponse, StreamingHttpResponse
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from audit.chain import canonical
 from audit.selectors import EVENT_FIELDS, event_text_blocks, event_values
@@ -300,11 +309,6 @@ def write_xlsx(queryset, target: IO[bytes]) -> int:
     A bold header row, the pane frozen below it, column widths a person can read; a new sheet
     after Excel's row limit. Returns the number of events written.
     """
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
 
     workbook = Workbook(write_only=True)
     bold = Font(bold=True)
@@ -365,10 +369,6 @@ def download(queryset, file_format: str):
     """The export as an HTTP download (the API's and the admin's): CSV and JSONL streamed,
     XLSX assembled in a temporary file first (a ZIP's directory is written last) and then
     streamed from it; never stored in a shared cache."""
-    import tempfile
-
-    from django.http import FileResponse, StreamingHttpResponse
-    from django.utils import timezone
 
     content_type, suffix = FORMATS[file_format]
     filename = f"audit-events-{timezone.now():%Y%m%dT%H%M%SZ}.{suffix}"

@@ -1,15 +1,8 @@
-"""Reads of the audit trail, already limited to what the acting user may see, and the walk
-that verifies the chains in the database.
+"""Reads of the audit trail and the walk that verifies the chains in the database.
 
-Who reads what:
-
-- the platform operator (a superuser without an organisation): every chain, except what
-  suppliers did about a tender whose bids are still sealed (the seal holds for the operator
-  too, API.md "Sealed bids");
-- admins and auditors: their organisation's whole chain;
-- officers: the events of their organisation's tenders, and their own actions;
-- evaluators and bidders: their own actions;
-- nobody: anything of another organisation.
+Which events a user may read is a visibility rule about tenders and roles, so it lives above
+audit, in ``procurement.visibility.audit_events_for``; what is read here is already limited by
+it (exports and the verification walk take a queryset).
 """
 
 import json
@@ -18,14 +11,12 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Exists, OuterRef, Q, QuerySet, TextField
+from django.db.models import QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils.dateparse import parse_datetime
 
 from audit import chain as chain_math
 from audit.models import AuditEvent, ChainHead
-
-WHOLE_CHAIN_ROLES = frozenset({"admin", "auditor"})
 
 # The columns of an export and of the verification walk, in this order.
 EVENT_FIELDS = (
@@ -48,38 +39,6 @@ EVENT_FIELDS = (
     "hash",
 )
 CHUNK_SIZE = 2000
-
-
-def is_platform_operator(user: Any) -> bool:
-    # The user model says who the operator is; audit imports no domain app.
-    return bool(user and user.is_authenticated and getattr(user, "is_platform_operator", False))
-
-
-def events_for(user: Any) -> QuerySet[AuditEvent]:
-    """Audit events the user may read (see the module docstring)."""
-    # Imported here: audit sits below procurement and loads without it.
-    from procurement.models import Tender
-    from procurement.selectors import UNSEALED_STATUSES
-
-    qs = AuditEvent.objects.all()
-    if not user or not user.is_authenticated:
-        return qs.none()
-    if is_platform_operator(user):
-        sealed_and_foreign = (
-            Tender.objects.filter(pk=OuterRef("tender_id"))
-            .exclude(status__in=UNSEALED_STATUSES)
-            .exclude(organization_id=OuterRef("organization_id"))
-        )
-        return qs.exclude(Exists(sealed_and_foreign))
-    if not user.organization_id:
-        return qs.none()
-    own = qs.filter(organization_id=user.organization_id)
-    if user.role in WHOLE_CHAIN_ROLES:
-        return own
-    if user.role == "officer":
-        tenders = Tender.objects.filter(organization_id=user.organization_id).values("pk")
-        return own.filter(Q(tender_id__in=tenders) | Q(actor_id=user.pk))
-    return own.filter(actor_id=user.pk)
 
 
 def _uuid_text(value: Any) -> str | None:
@@ -292,6 +251,11 @@ def event_rows(queryset: QuerySet[AuditEvent], *, parse_data: bool = True) -> It
                 "prev_hash": prev_hash,
                 "hash": digest,
             }
+
+
+def is_platform_operator(user: Any) -> bool:
+    # The user model says who the operator is; audit imports no domain app.
+    return bool(user and user.is_authenticated and getattr(user, "is_platform_operator", False))
 
 
 def chains_for(user: Any) -> list[str] | None:

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "criteria",
     "scoring",
     "api",
+    "demo",
 ]
 
 MIDDLEWARE = [

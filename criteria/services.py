@@ -13,6 +13,7 @@ from audit.chain import canonical, to_json_value
 from audit.services import record
 from criteria import rules
 from criteria.models import Criterion, Kind, Source, TenderAmendment, TenderCriterion
+from procurement.checks import all_checks
 from procurement.errors import (
     InvalidInput,
     NotAllowed,
@@ -446,8 +447,6 @@ def amend_tender(
     (``criteria: [{"tender_criterion", "weight"...}]``). The result must still pass the
     pre-publish checks.
     """
-    from procurement.checks import all_checks
-
     require_role(
         actor, OFFICER_ROLES, organization_id=tender.organization_id, action=_("amend tenders")
     )

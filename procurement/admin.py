@@ -198,8 +198,6 @@ def events_about_visible_object(user, events: QuerySet) -> QuerySet:
     The buyer side and the operator read the whole story of such an object; a supplier only
     what its own organisation did, never the buyer's internal trail.
     """
-    from audit.selectors import events_for
-
     if user.role == Role.BIDDER:
         return events.filter(organization_id=user.organization_id)
     # Within the user's own chain, the API's rule (evaluators see their own actions only:
@@ -207,7 +205,8 @@ def events_about_visible_object(user, events: QuerySet) -> QuerySet:
     # of an opened bid) stay readable, as before.
 
     return events.filter(
-        Q(pk__in=events_for(user).values("pk")) | ~Q(organization_id=user.organization_id)
+        Q(pk__in=visibility.audit_events_for(user).values("pk"))
+        | ~Q(organization_id=user.organization_id)
     )
 
 

@@ -8,4 +8,4 @@ class ProcurementConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from procurement import signals  # noqa: F401 - connects the receivers
+        from procurement import signals  # noqa: F401, PLC0415 - connects the receivers once models load

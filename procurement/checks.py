@@ -1,7 +1,8 @@
 """Checks before publishing: what an officer sees as errors (block) or warnings (inform).
 
 Each check is {"severity", "code", "object", "message": {"sv", "en"}} (API.md). The criteria
-app adds the checks on criteria, weights and methods through ``criteria.checks``.
+app adds the checks on criteria, weights and methods (``criteria.checks``) through
+``procurement.extensions``.
 """
 
 from datetime import timedelta
@@ -9,6 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from procurement import extensions
 from procurement.models import MINIMUM_TENDER_DAYS, Tender
 
 
@@ -77,6 +79,4 @@ def tender_checks(tender: Tender, *, now=None) -> list[dict[str, Any]]:
 
 
 def all_checks(tender: Tender, *, now=None) -> list[dict[str, Any]]:
-    from criteria.checks import criteria_checks  # the criteria app builds on procurement
-
-    return tender_checks(tender, now=now) + criteria_checks(tender)
+    return tender_checks(tender, now=now) + extensions.publish_checks(tender)

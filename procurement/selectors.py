@@ -100,11 +100,11 @@ def bids_for(user: User) -> QuerySet[Bid]:
             tender__status__in=UNSEALED_STATUSES,
         ).exclude(status=Bid.Status.DRAFT)
     if user.role == Role.EVALUATOR:
-        from scoring.models import ConflictDeclaration  # scoring builds on procurement
-
-        declared = ConflictDeclaration.objects.filter(evaluator=user, has_conflict=False).values(
-            "tender_id"
-        )
+        # Declarations are scoring's (above procurement): read through their relation to the
+        # tender, so that procurement imports nothing of scoring.
+        declared = Tender.objects.filter(
+            conflict_declarations__evaluator=user, conflict_declarations__has_conflict=False
+        ).values("pk")
         return qs.filter(
             tender__organization_id=user.organization_id,
             tender__status__in=UNSEALED_STATUSES,

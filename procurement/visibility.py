@@ -1,4 +1,5 @@
-"""What a buyer-side role may see of a bid's price: one policy, asked by every representation.
+"""What a role may see of a bid's price and of the audit trail: one policy, asked by every
+representation.
 
 Evaluators score quality blind to prices unless the tender's evaluation says
 ``evaluators_see_prices`` (so that price cannot colour the quality scores). Hidden then are the
@@ -6,11 +7,27 @@ price, the life-cycle cost inputs, the receipt (it names the priced files) and t
 whose names, sizes and hashes are not listed either. The API's serializers, ordering and
 documents, the admin's lists, pages and documents, all ask here; nothing decides it alone.
 Which bids a user may reach at all (the seal) is ``procurement.selectors.bids_for``.
+
+The audit trail (``audit_events_for``), in the API, the admin and the exports:
+
+- the platform operator (a superuser without an organisation): every chain, except what
+  suppliers did about a tender whose bids are still sealed (the seal holds for the operator
+  too, API.md "Sealed bids");
+- admins and auditors: their organisation's whole chain;
+- officers: the events of their organisation's tenders, and their own actions;
+- evaluators and bidders: their own actions (evaluators score blind);
+- nobody: anything of another organisation.
 """
 
-from django.db.models import Q, QuerySet
+from typing import Any
 
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from audit.models import AuditEvent
 from procurement.models import Bid, BidDocument, Role, Tender, User
+from procurement.selectors import UNSEALED_STATUSES
+
+WHOLE_CHAIN_ROLES = frozenset({Role.ADMIN, Role.AUDITOR})
 
 PRICE_FIELDS = frozenset({"price_amount", "cost", "receipt"})
 
@@ -47,3 +64,26 @@ def may_order_by_price(user: User, tender: Tender | None) -> bool:
     if user.role != Role.EVALUATOR:
         return True
     return tender is not None and not prices_hidden(user, tender)
+
+
+def audit_events_for(user: Any) -> QuerySet[AuditEvent]:
+    """Audit events the user may read (see the module docstring)."""
+    qs = AuditEvent.objects.all()
+    if not user or not user.is_authenticated:
+        return qs.none()
+    if getattr(user, "is_platform_operator", False):
+        sealed_and_foreign = (
+            Tender.objects.filter(pk=OuterRef("tender_id"))
+            .exclude(status__in=UNSEALED_STATUSES)
+            .exclude(organization_id=OuterRef("organization_id"))
+        )
+        return qs.exclude(Exists(sealed_and_foreign))
+    if not user.organization_id:
+        return qs.none()
+    own = qs.filter(organization_id=user.organization_id)
+    if user.role in WHOLE_CHAIN_ROLES:
+        return own
+    if user.role == Role.OFFICER:
+        tenders = Tender.objects.filter(organization_id=user.organization_id).values("pk")
+        return own.filter(Q(tender_id__in=tenders) | Q(actor_id=user.pk))
+    return own.filter(actor_id=user.pk)

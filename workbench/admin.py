@@ -55,7 +55,10 @@ from procurement.services.tenders import (
     update_tender,
 )
 from scoring.services.simulation import simulate
-from workbench import panels
+from workbench import (
+    audit_admin,  # noqa: F401 - registers the audit trail's admin pages
+    panels,
+)
 from workbench.evaluation import EvaluationPagesMixin
 from workbench.forms import (
     DETAIL_FIELDS,

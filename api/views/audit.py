@@ -18,6 +18,7 @@ from api.serializers.audit import AuditEventSerializer, ChainVerificationSeriali
 from audit import exports, selectors, services
 from audit.models import AuditEvent
 from procurement.models import Role
+from procurement.visibility import audit_events_for
 
 
 class AuditEventFilter(django_filters.FilterSet):
@@ -130,7 +131,7 @@ class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return AuditEvent.objects.none()
-        return selectors.events_for(self.request.user)
+        return audit_events_for(self.request.user)
 
     def perform_content_negotiation(self, request, force=False):
         # `?format=` is the export's own parameter here, not DRF's renderer override: answer

@@ -1,3 +1,4 @@
+import uuid
 from functools import cached_property
 
 import django_filters
@@ -12,6 +13,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import get_object_or_404  # a malformed id is a 404 too
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -250,8 +252,6 @@ class BidViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                 request, self, selectors.bid_documents_for(request.user, bid), DocumentSerializer
             )
         if not request.user.is_bidder:
-            from rest_framework.exceptions import PermissionDenied
-
             raise PermissionDenied(_("Only the bidding supplier may add documents."))
         serializer = BidDocumentUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -284,8 +284,6 @@ class BidViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 
 def _is_uuid(value: str) -> bool:
-    import uuid
-
     try:
         uuid.UUID(str(value))
     except ValueError:

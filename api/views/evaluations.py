@@ -1,5 +1,6 @@
 import json
 
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -32,9 +33,16 @@ from api.serializers.evaluations import (
 )
 from audit.chain import utc_text
 from procurement import selectors as procurement_selectors
-from procurement.errors import NotAllowed, evaluation_status, field_error
+from procurement.errors import (
+    InvalidInput,
+    NotAllowed,
+    StateConflict,
+    evaluation_status,
+    field_error,
+)
 from procurement.models import Role, User
 from scoring import selectors, services
+from scoring.evidence import evidence_zip
 from scoring.models import Evaluation
 
 TENDER_ID = OpenApiParameter(
@@ -165,8 +173,6 @@ class EvaluationViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     def results(self, request, pk=None):
         evaluation = self.get_object()
         if evaluation.status != Evaluation.Status.DONE:
-            from procurement.errors import StateConflict
-
             raise StateConflict(
                 _("The evaluation is %(status)s; results come when it is done.")
                 % {"status": evaluation_status(evaluation.status)},
@@ -225,10 +231,6 @@ class EvaluationViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["get"])
     def evidence(self, request, pk=None):
-        from django.http import HttpResponse
-
-        from procurement.errors import StateConflict
-        from scoring.evidence import evidence_zip
 
         evaluation = self.get_object()
         if evaluation.status != Evaluation.Status.DONE:
@@ -258,8 +260,6 @@ class EvaluationViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         witness = User.objects.filter(pk=serializer.validated_data["witness"]).first()
         if witness is None:
-            from procurement.errors import InvalidInput
-
             raise InvalidInput(
                 _("Unknown witness."),
                 errors=[field_error("/witness", "unknown", _("no such user"))],

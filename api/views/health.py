@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
+from kombu import Connection
 
 
 def healthz(request):
@@ -20,8 +21,6 @@ def readyz(request):
         checks["database"] = f"down: {exc.__class__.__name__}"
     if settings.CELERY_BROKER_URL:
         try:
-            from kombu import Connection
-
             with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as conn:
                 conn.ensure_connection(max_retries=1, timeout=2)
             checks["broker"] = "ok"

@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from api.permissions import RolePermission
@@ -99,7 +100,5 @@ class OrganizationViewSet(
         # Reading the member list is a GET on an action with write roles: allow every member
         # (the selector limits it to the organisation).
         if self.action == "members" and self.request.method == "GET":
-            from rest_framework.permissions import IsAuthenticated
-
             return [IsAuthenticated()]
         return super().get_permissions()

@@ -1,5 +1,6 @@
 import django_filters
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -39,6 +40,7 @@ from procurement.models import Lot, Tender, TenderDocument
 from procurement.services import documents as document_services
 from procurement.services import opening as opening_services
 from procurement.services import tenders as tender_services
+from scoring import ocds
 
 
 class TenderFilter(django_filters.FilterSet):
@@ -59,8 +61,6 @@ class TenderFilter(django_filters.FilterSet):
         fields = ["status", "reference", "title", "procedure", "organization"]
 
     def filter_status(self, queryset, name, value):
-        from django.utils import timezone
-
         now = timezone.now()
         if value == "closed":
             return queryset.filter(status="published", submission_deadline__lte=now)
@@ -267,11 +267,7 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     )
     @action(detail=True, methods=["get"], pagination_class=None)
     def ocds(self, request, pk=None):
-        from django.http import HttpResponse
-
-        from procurement.ocds import render
-
-        return HttpResponse(render(self.get_object()), content_type="application/json")
+        return HttpResponse(ocds.render(self.get_object()), content_type="application/json")
 
     @extend_schema(
         summary="Pre-publish checks",

@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 
 from audit.chain import canonical, to_json_value, utc_text
 from audit.services import record, record_deferred
-from procurement import selectors
+from procurement import extensions, selectors
 from procurement.errors import (
     InvalidInput,
     NotAllowed,
@@ -22,7 +22,8 @@ from procurement.errors import (
     field_error,
     tender_status,
 )
-from procurement.models import Bid, BidResponse, Lot, Role, Tender, User
+from procurement.models import Bid, Lot, Role, Tender, User
+from procurement.services.common import check_version
 
 COST_FIELDS = (
     "acquisition_cost",
@@ -91,68 +92,6 @@ def _check_currency(tender: Tender, currency: str | None) -> None:
         )
 
 
-def _set_responses(bid: Bid, responses: list[dict[str, Any]]) -> None:
-    from criteria.models import Source, TenderCriterion  # criteria builds on procurement
-    from criteria.rules import answer_error
-
-    applicable = {
-        str(tc.pk): tc
-        for tc in TenderCriterion.objects.filter(tender_id=bid.tender_id)
-        if tc.lot_id in (None, bid.lot_id)
-    }
-    errors = []
-    seen = set()
-    for i, item in enumerate(responses):
-        key = str(item["tender_criterion"])
-        if key not in applicable:
-            errors.append(
-                field_error(
-                    f"/responses/{i}/tender_criterion",
-                    "unknown_criterion",
-                    _("Not a criterion of this tender and lot."),
-                )
-            )
-        elif key in seen:
-            errors.append(
-                field_error(f"/responses/{i}/tender_criterion", "duplicate", _("Answered twice."))
-            )
-        elif applicable[key].source == Source.SUPPLIER_PROFILE:
-            errors.append(
-                field_error(
-                    f"/responses/{i}/tender_criterion",
-                    "read_from_profile",
-                    _("%(code)s is read from your organisation's profile, not answered.")
-                    % {"code": applicable[key].code},
-                )
-            )
-        else:
-            problem = answer_error(applicable[key].rule, item.get("value"))
-            if problem is not None:
-                errors.append(
-                    field_error(
-                        f"/responses/{i}/value",
-                        problem["code"],
-                        f"{applicable[key].code}: {problem['message']}",
-                    )
-                )
-        seen.add(key)
-    if errors:
-        raise InvalidInput(
-            _("Some responses do not fit the tender."), code="invalid_responses", errors=errors
-        )
-    BidResponse.objects.filter(bid=bid).delete()
-    BidResponse.objects.bulk_create(
-        [
-            BidResponse(
-                bid=bid,
-                tender_criterion=applicable[str(item["tender_criterion"])],
-                value=item.get("value"),
-            )
-            for item in responses
-        ]
-    )
-
-
 @transaction.atomic
 def create_bid(
     *,
@@ -178,7 +117,7 @@ def create_bid(
         created_by=actor,
     )
     if responses:
-        _set_responses(bid, responses)
+        extensions.bid_answers().set_responses(bid, responses)
     record(
         action="bid.created",
         actor=actor,
@@ -194,8 +133,6 @@ def update_bid(
     *, bid: Bid, actor: User, changes: dict[str, Any], expected_version: int | None = None
 ) -> Bid:
     """Change a draft bid. A submitted bid is changed by submitting a new version."""
-    from procurement.services.common import check_version
-
     _require_bidder(actor, bid)
     bid = Bid.objects.select_for_update().select_related("tender").get(pk=bid.pk)
     check_version(bid, expected_version)
@@ -215,7 +152,7 @@ def update_bid(
     if "cost" in changes:
         bid.cost = to_json_value(changes["cost"]) if changes["cost"] else None
     if "responses" in changes:
-        _set_responses(bid, changes["responses"] or [])
+        extensions.bid_answers().set_responses(bid, changes["responses"] or [])
     bid.version += 1
     bid.save()
     record(
@@ -264,19 +201,6 @@ def canonical_bid(bid: Bid) -> dict[str, Any]:
     )
 
 
-def _missing_answers(bid: Bid) -> list[dict[str, str]]:
-    from criteria.models import Kind, Source, TenderCriterion
-
-    answered = {r.tender_criterion_id for r in bid.responses.all()}
-    missing = []
-    for tc in TenderCriterion.objects.filter(tender_id=bid.tender_id).order_by("position", "code"):
-        if tc.lot_id not in (None, bid.lot_id) or tc.source == Source.SUPPLIER_PROFILE:
-            continue
-        if tc.kind in (Kind.REQUIREMENT, Kind.AWARD) and tc.pk not in answered:
-            missing.append({"tender_criterion": str(tc.pk), "code": tc.code, "title": tc.title})
-    return missing
-
-
 def _tender_shared_lock(tender_id) -> Tender:
     """The tender, read under a lock that submissions share and state changes wait for.
 
@@ -321,7 +245,7 @@ def submit_bid(*, bid: Bid, actor: User, received_at: datetime | None = None) ->
             current_status=bid.status,
         )
     _open_for_bids(tender, now=now)
-    missing = _missing_answers(bid)
+    missing = extensions.bid_answers().missing_answers(bid)
     if missing:
         raise InvalidInput(
             ngettext(

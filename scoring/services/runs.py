@@ -91,7 +91,7 @@ def start_evaluation(
             "derived_from": derived_from.pk if derived_from else None,
         },
     )
-    from scoring.tasks import run_evaluation_task
+    from scoring.tasks import run_evaluation_task  # noqa: PLC0415 - tasks import the services
 
     evaluation_id = str(evaluation.pk)
     transaction.on_commit(lambda: run_evaluation_task.delay(evaluation_id))
@@ -231,7 +231,7 @@ def sweep_stuck_evaluations(*, now=None) -> int:
 
 @transaction.atomic
 def _requeue(evaluation: Evaluation, now) -> None:
-    from scoring.tasks import run_evaluation_task  # tasks wrap services
+    from scoring.tasks import run_evaluation_task  # noqa: PLC0415 - tasks import the services
 
     Evaluation.objects.filter(pk=evaluation.pk).update(started_at=now)
     record(

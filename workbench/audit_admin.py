@@ -1,17 +1,23 @@
 """The audit trail in the admin: read-only, scoped to the viewer's organisation.
 
+Here in the workbench rather than in audit: which events a user may read is
+``procurement.visibility``'s rule, and audit sits below procurement.
+
 Nobody adds, changes or deletes an event here: the chain is append-only and written by
 ``audit.services.record`` inside the service that made the change.
 """
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
+from audit import exports
 from audit.models import AuditEvent, ChainHead
+from audit.selectors import chains_for, verify_chains
+from audit.services import record_export
+from procurement.visibility import audit_events_for
 
 SUPPLIER_ROLE = "bidder"
 
@@ -22,14 +28,6 @@ def _is_platform_operator(user) -> bool:
 
 def _is_buyer_member(user) -> bool:
     return bool(user.organization_id and user.role and user.role != SUPPLIER_ROLE)
-
-
-def audit_events_for(user) -> QuerySet[AuditEvent]:
-    """Events the user may read: exactly the API's rule (audit.selectors.events_for), so that
-    evaluators see only their own actions (blind scoring) and the seal reaches the trail."""
-    from audit.selectors import events_for
-
-    return events_for(user)
 
 
 def may_read_audit_trail(user) -> bool:
@@ -145,7 +143,6 @@ class AuditEventAdmin(ReadOnlyAuditAdmin):
 
     def verify_view(self, request):
         """Walk the viewer's chain(s) and say whether every link holds."""
-        from audit.selectors import chains_for, verify_chains
 
         if not self._may(request.user, self.verify_roles):
             raise PermissionDenied
@@ -173,8 +170,6 @@ class AuditEventAdmin(ReadOnlyAuditAdmin):
 
     def export_view(self, request):
         """The list as it is filtered, as CSV, JSONL or XLSX; the export is itself audited."""
-        from audit import exports
-        from audit.services import record_export
 
         if not self._may(request.user, self.export_roles):
             raise PermissionDenied

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from procurement.management.commands.load_demo_data import BUYER_MEMBERS, DEMO_PASSWORD, SUPPLIERS
+from demo.management.commands.load_demo_data import BUYER_MEMBERS, DEMO_PASSWORD, SUPPLIERS
 
 
 class Command(BaseCommand):

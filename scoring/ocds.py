@@ -1,5 +1,8 @@
 """A tender as an OCDS 1.1 release package (Open Contracting Data Standard).
 
+In scoring, the highest domain app: a release reads the tender (procurement), its criteria
+(criteria) and the award (scoring).
+
 Publishes what is public: the tender, its lots, CPV items, award criteria with their weights or
 values, and, after the award decision, the awards and bid statistics (the count of bids; the
 losing bids' details stay out, as in the API). Extensions used: lots, bids, awardCriteria
@@ -13,7 +16,9 @@ from typing import Any
 from django.utils import timezone
 
 from audit.chain import to_json_value, utc_text
+from criteria.models import TenderCriterion
 from procurement.models import Bid, Tender
+from scoring.models import Award
 
 OCID_PREFIX = "ocds-anbud"
 EXTENSIONS = [
@@ -59,9 +64,6 @@ def _money(amount, currency) -> dict | None:
 
 
 def release_package(tender: Tender) -> dict[str, Any]:
-    from criteria.models import TenderCriterion
-    from scoring.models import Award
-
     ocid = f"{OCID_PREFIX}-{tender.pk}"
     buyer = {"id": str(tender.organization_id), "name": tender.organization.name}
     lots = list(tender.lots.all().order_by("number"))

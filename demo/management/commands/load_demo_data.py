@@ -9,9 +9,16 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from criteria.models import Criterion
+from criteria.services import attach_criterion
 from procurement.models import Organization, Tender, User
 from procurement.services import organizations as org_services
 from procurement.services import tenders as tender_services
+from procurement.services.bids import create_bid, submit_bid
+from procurement.services.opening import open_tender
+from scoring.services.declarations import declare_conflict
+from scoring.services.runs import start_evaluation
+from scoring.services.scores import set_consensus, submit_scores
 
 DEMO_PASSWORD = "anbud-demo-2026"
 
@@ -151,13 +158,6 @@ class Command(BaseCommand):
         deadline passed yesterday: the steps before the opening run on a clock set back to
         then (the audit events carry those times), the opening and what follows run now.
         """
-        from criteria.models import Criterion
-        from criteria.services import attach_criterion
-        from procurement.services.bids import create_bid, submit_bid
-        from procurement.services.opening import open_tender
-        from scoring.services.declarations import declare_conflict
-        from scoring.services.runs import start_evaluation
-        from scoring.services.scores import set_consensus, submit_scores
 
         start = now - dt.timedelta(days=50)
         with _clock(start):
