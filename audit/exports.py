@@ -1,7 +1,7 @@
 """Exports of the audit trail: CSV, JSON Lines and XLSX, in constant memory.
 
-Each generator reads the queryset through ``audit.selectors.event_rows`` (``values_list`` and
-``iterator(chunk_size=2000)``) and yields text in blocks, so a streamed response's memory does
+Each generator reads the queryset as ``audit.selectors.EventRow`` blocks (``event_text_blocks``:
+``values_list`` and ``iterator(chunk_size=2000)``) and yields text in blocks, so a streamed response's memory does
 not grow with the number of rows. Exports come in chain order (chain, then sequence), oldest
 first: the order in which a chain can be verified.
 
@@ -26,16 +26,16 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from audit.chain import canonical
-from audit.selectors import EVENT_FIELDS, event_text_blocks, event_values
+from audit.selectors import EVENT_FIELDS, EventRow, event_text_blocks, event_values
 
 FORMATS = {
     "csv": ("text/csv; charset=utf-8", "csv"),
     "jsonl": ("application/jsonl; charset=utf-8", "jsonl"),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
 }
-BLOCK_ROWS = 1000
 # A spreadsheet would run text starting with these as a formula (CSV injection, OWASP).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_FIRST = frozenset(_FORMULA_START)
 XLSX_MAX_ROWS = 1_048_576
 XLSX_MAX_CELL = 32_767
 XLSX_WIDTHS = {
@@ -59,248 +59,57 @@ XLSX_WIDTHS = {
 }
 
 
+# The texts a client chose (a spreadsheet formula could hide in them); the rest are ids, times,
+# hashes and the JSON of ``data``, written by us.
 _TEXT_COLUMNS = tuple(
-    i
-    for i, name in enumerate(EVENT_FIELDS)
-    if name in ("actor_username", "object_type", "object_id", "action", "request_id")
+    EVENT_FIELDS.index(name)
+    for name in ("actor_username", "action", "object_type", "object_id", "request_id")
 )
 
 
-def _defused(values: list[Any]) -> list[Any]:
+def _defused(row: EventRow) -> EventRow | list[Any]:
+    """The row, with a leading apostrophe on a text a spreadsheet would run as a formula."""
+    firsts = {
+        row.actor_username[:1],
+        row.action[:1],
+        row.object_type[:1],
+        row.object_id[:1],
+        row.request_id[:1],
+    }
+    if firsts.isdisjoint(_FORMULA_FIRST):
+        return row
+    values = list(row)
     for index in _TEXT_COLUMNS:
-        value = values[index]
-        if value and value.startswith(_FORMULA_START):
-            values[index] = "'" + value
+        if values[index].startswith(_FORMULA_START):
+            values[index] = "'" + values[index]
     return values
 
 
-def _csv_row(writer: Any, buffer: io.StringIO, values: tuple) -> str:
-    """One row through ``csv.writer``: the reference for the fast path in ``csv_chunks``."""
-    writer.writerow(_defused(list(values)))
-    line = buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    return line
-
-
 def csv_chunks(queryset) -> Iterator[str]:
-    """A header row, then one row per event; ``data`` as the stored JSON text.
-
-    Most rows need no quoting but ``data``'s and no formula defused: they are joined here as
-    ``csv.writer`` would write them. A row with a quote, comma, line break or tab in another
-    text, or a defused text starting with ``= + - @``, goes through ``csv.writer`` itself.
-    """
+    """A header row, then one row per event (``csv.writer``); ``data`` as the stored JSON."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    header = ",".join(EVENT_FIELDS) + "\r\n"
-    formula = frozenset(_FORMULA_START)
+    writer.writerow(EVENT_FIELDS)
     for block in event_text_blocks(queryset):
-        lines = [header] if header else []
-        header = ""
-        append = lines.append
-        for values in block:
-            (
-                event_id,
-                chain,
-                sequence,
-                created_at,
-                organization_id,
-                actor_id,
-                actor_username,
-                actor_role,
-                action,
-                object_type,
-                object_id,
-                tender_id,
-                data,
-                request_id,
-                client_address,
-                prev_hash,
-                digest,
-            ) = values
-            try:
-                text = "".join(
-                    (
-                        event_id,
-                        chain,
-                        created_at,
-                        organization_id or "",
-                        actor_id or "",
-                        actor_username,
-                        actor_role,
-                        action,
-                        object_type,
-                        object_id,
-                        tender_id or "",
-                        request_id,
-                        client_address,
-                        prev_hash,
-                        digest,
-                    )
-                )
-                plain = not (
-                    '"' in text
-                    or "," in text
-                    or "\n" in text
-                    or "\r" in text
-                    or "\t" in text
-                    or actor_username[:1] in formula
-                    or object_type[:1] in formula
-                    or object_id[:1] in formula
-                    or action[:1] in formula
-                    or request_id[:1] in formula
-                    or sequence.__class__ is not int
-                )
-            except TypeError:  # a None where text is expected
-                plain = False
-            if not plain:
-                append(_csv_row(writer, buffer, values))
-                continue
-            if '"' in data:
-                data = '"' + data.replace('"', '""') + '"'
-            elif "," in data or "\n" in data or "\r" in data:
-                data = '"' + data + '"'
-            append(
-                ",".join(
-                    (
-                        event_id,
-                        chain,
-                        str(sequence),
-                        created_at,
-                        organization_id or "",
-                        actor_id or "",
-                        actor_username,
-                        actor_role,
-                        action,
-                        object_type,
-                        object_id,
-                        tender_id or "",
-                        data,
-                        request_id,
-                        client_address,
-                        prev_hash,
-                        digest + "\r\n",
-                    )
-                )
-            )
-        yield "".join(lines)
-    if header:  # no rows
-        yield header
+        writer.writerows(map(_defused, block))
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.tell():  # no rows: the header alone
+        yield buffer.getvalue()
 
 
-def _jsonl_line(values: tuple) -> str:
-    """One line through ``canonical``: the reference for the fast path in ``jsonl_chunks``."""
-    event = dict(zip(EVENT_FIELDS, values, strict=True))
+def _jsonl_line(row: EventRow) -> str:
+    """``data`` first, as stored, then the other fields with sorted keys (``canonical``)."""
+    event = row._asdict()
     data = event.pop("data")
     return '{"data":' + data + "," + canonical(event)[1:] + "\n"
 
 
-# Bytes that JSON escapes (ensure_ascii=False): control characters, quote, backslash.
-_JSON_ESCAPED = bytes(range(0x20)) + b'"\\'
-
-
 def jsonl_chunks(queryset) -> Iterator[str]:
-    """One JSON object per line: every hashed field, ``id``, ``organization_id``, ``hash``.
-
-    ``data`` is spliced in as the stored JSON text (first key); the other keys follow sorted,
-    as ``canonical`` writes them. Texts without a quote, backslash or control character are
-    written between quotes as they are (what ``canonical`` does with them); a row with such a
-    text goes through ``canonical`` itself.
-    """
-    escaped = _JSON_ESCAPED
+    """One JSON object per line: every hashed field, ``id``, ``organization_id``, ``hash``."""
     for block in event_text_blocks(queryset):
-        lines = []
-        append = lines.append
-        for values in block:
-            (
-                event_id,
-                chain,
-                sequence,
-                created_at,
-                organization_id,
-                actor_id,
-                actor_username,
-                actor_role,
-                action,
-                object_type,
-                object_id,
-                tender_id,
-                data,
-                request_id,
-                client_address,
-                prev_hash,
-                digest,
-            ) = values
-            try:
-                text = "".join(
-                    (
-                        event_id,
-                        chain,
-                        created_at,
-                        organization_id or "",
-                        actor_id or "",
-                        actor_username,
-                        actor_role,
-                        action,
-                        object_type,
-                        object_id,
-                        tender_id or "",
-                        request_id,
-                        client_address,
-                        prev_hash,
-                        digest,
-                    )
-                ).encode()
-                plain = sequence.__class__ is int and len(text.translate(None, escaped)) == len(
-                    text
-                )
-            except (TypeError, UnicodeEncodeError):  # a None where text is expected; surrogates
-                plain = False
-            if not plain:
-                append(_jsonl_line(values))
-                continue
-            append(
-                "".join(
-                    (
-                        '{"data":',
-                        data,
-                        ',"action":"',
-                        action,
-                        '","actor_id":',
-                        "null" if actor_id is None else '"' + actor_id + '"',
-                        ',"actor_role":"',
-                        actor_role,
-                        '","actor_username":"',
-                        actor_username,
-                        '","chain":"',
-                        chain,
-                        '","client_address":"',
-                        client_address,
-                        '","created_at":"',
-                        created_at,
-                        '","hash":"',
-                        digest,
-                        '","id":"',
-                        event_id,
-                        '","object_id":"',
-                        object_id,
-                        '","object_type":"',
-                        object_type,
-                        '","organization_id":',
-                        "null" if organization_id is None else '"' + organization_id + '"',
-                        ',"prev_hash":"',
-                        prev_hash,
-                        '","request_id":"',
-                        request_id,
-                        '","sequence":',
-                        str(sequence),
-                        ',"tender_id":',
-                        "null" if tender_id is None else '"' + tender_id + '"',
-                        "}\n",
-                    )
-                )
-            )
-        yield "".join(lines)
+        yield "".join(map(_jsonl_line, block))
 
 
 def write_xlsx(queryset, target: IO[bytes]) -> int:

@@ -7,7 +7,7 @@ it (exports and the verification walk take a queryset).
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
@@ -18,26 +18,32 @@ from django.utils.dateparse import parse_datetime
 from audit import chain as chain_math
 from audit.models import AuditEvent, ChainHead
 
-# The columns of an export and of the verification walk, in this order.
-EVENT_FIELDS = (
-    "id",
-    "chain",
-    "sequence",
-    "created_at",
-    "organization_id",
-    "actor_id",
-    "actor_username",
-    "actor_role",
-    "action",
-    "object_type",
-    "object_id",
-    "tender_id",
-    "data",
-    "request_id",
-    "client_address",
-    "prev_hash",
-    "hash",
-)
+
+class EventRow(NamedTuple):
+    """One audit event as exports and the verification walk read it: ids and times as text
+    (None for a missing id), ``data`` as the stored JSON text. Its fields, in this order, are
+    the columns of every export."""
+
+    id: str
+    chain: str
+    sequence: int
+    created_at: str
+    organization_id: str | None
+    actor_id: str | None
+    actor_username: str
+    actor_role: str
+    action: str
+    object_type: str
+    object_id: str
+    tender_id: str | None
+    data: str
+    request_id: str
+    client_address: str
+    prev_hash: str
+    hash: str
+
+
+EVENT_FIELDS = EventRow._fields
 CHUNK_SIZE = 2000
 
 
@@ -133,76 +139,70 @@ def _data_text(data: Any) -> str:
     return chain_math.canonical(data)
 
 
-def event_text_blocks(queryset: QuerySet[AuditEvent]) -> Iterator[list[tuple]]:
-    """Blocks of tuples in ``EVENT_FIELDS`` order, ids and times as text (None for a missing
-    id), ``data`` as stored JSON text: the cheapest form, for exports.
+def event_text_blocks(queryset: QuerySet[AuditEvent]) -> Iterator[list[EventRow]]:
+    """The events as blocks of ``EventRow``: the one row iterator of every export and of the
+    verification walk.
 
     Organisation, actor and tender ids repeat from row to row: their text is remembered (a
     bounded cache, so memory stays flat).
     """
-    uuid_text, time_text = _uuid_text, _time_text
-    known: dict[Any, str | None] = {None: None, "": None}
-    known_get = known.get
+    known: dict[Any, str | None] = {}
 
-    def remembered(value: Any) -> str | None:
-        if len(known) > _UUID_CACHE_SIZE:
-            known.clear()
-            known.update({None: None, "": None})
-        text = known[value] = uuid_text(value)
+    def id_text(value: Any) -> str | None:
+        text = known.get(value)
+        if text is None and value is not None:
+            if len(known) > _UUID_CACHE_SIZE:
+                known.clear()
+            text = known[value] = _uuid_text(value)
         return text
 
     for block in _raw_blocks(queryset):
-        converted = []
-        append = converted.append
-        for (
-            event_id,
-            chain,
-            sequence,
-            created_at,
-            organization_id,
-            actor_id,
-            actor_username,
-            actor_role,
-            action,
-            object_type,
-            object_id,
-            tender_id,
-            data,
-            request_id,
-            client_address,
-            prev_hash,
-            digest,
-        ) in block:
-            append(
-                (
-                    uuid_text(event_id),
-                    chain,
-                    sequence,
-                    time_text(created_at),
-                    known_get(organization_id) or remembered(organization_id),
-                    known_get(actor_id) or remembered(actor_id),
-                    actor_username,
-                    actor_role,
-                    action,
-                    object_type,
-                    object_id,
-                    known_get(tender_id) or remembered(tender_id),
-                    data if data.__class__ is str else _data_text(data),
-                    request_id,
-                    client_address,
-                    prev_hash,
-                    digest,
-                )
+        yield [
+            EventRow(
+                _uuid_text(event_id),
+                chain,
+                sequence,
+                _time_text(created_at),
+                id_text(organization_id),
+                id_text(actor_id),
+                actor_username,
+                actor_role,
+                action,
+                object_type,
+                object_id,
+                id_text(tender_id),
+                data if data.__class__ is str else _data_text(data),
+                request_id,
+                client_address,
+                prev_hash,
+                digest,
             )
-        yield converted
+            for (
+                event_id,
+                chain,
+                sequence,
+                created_at,
+                organization_id,
+                actor_id,
+                actor_username,
+                actor_role,
+                action,
+                object_type,
+                object_id,
+                tender_id,
+                data,
+                request_id,
+                client_address,
+                prev_hash,
+                digest,
+            ) in block
+        ]
 
 
-def event_values(queryset: QuerySet[AuditEvent]) -> Iterator[list]:
-    """Lists in ``EVENT_FIELDS`` order, ids and times as text, ``data`` as stored JSON text:
-    for tabular exports."""
+def event_values(queryset: QuerySet[AuditEvent]) -> Iterator[EventRow]:
+    """One ``EventRow`` after another (for tabular exports)."""
     for block in event_text_blocks(queryset):
-        for values in block:
-            yield list(values)
+        yield from block
 
 
 def event_rows(queryset: QuerySet[AuditEvent], *, parse_data: bool = True) -> Iterator[dict]:
@@ -212,45 +212,11 @@ def event_rows(queryset: QuerySet[AuditEvent], *, parse_data: bool = True) -> It
     it is; the verifier parses it).
     """
     loads = json.loads
-    for block in event_text_blocks(queryset):
-        for (
-            event_id,
-            chain,
-            sequence,
-            created_at,
-            organization_id,
-            actor_id,
-            actor_username,
-            actor_role,
-            action,
-            object_type,
-            object_id,
-            tender_id,
-            data,
-            request_id,
-            client_address,
-            prev_hash,
-            digest,
-        ) in block:
-            yield {
-                "id": event_id,
-                "chain": chain,
-                "sequence": sequence,
-                "created_at": created_at,
-                "organization_id": organization_id,
-                "actor_id": actor_id,
-                "actor_username": actor_username,
-                "actor_role": actor_role,
-                "action": action,
-                "object_type": object_type,
-                "object_id": object_id,
-                "tender_id": tender_id,
-                "data": loads(data) if parse_data else data,
-                "request_id": request_id,
-                "client_address": client_address,
-                "prev_hash": prev_hash,
-                "hash": digest,
-            }
+    for row in event_values(queryset):
+        event = row._asdict()
+        if parse_data:
+            event["data"] = loads(row.data)
+        yield event
 
 
 def is_platform_operator(user: Any) -> bool:
