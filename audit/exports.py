@@ -200,7 +200,7 @@ def jsonl_chunks(queryset) -> Iterator[str]:
     """
     escaped = _JSON_ESCAPED
     for block in event_text_blocks(queryset):
-        lines = []
+        lines: list[str] = []
         append = lines.append
         for values in block:
             (
@@ -376,7 +376,7 @@ def download(queryset, file_format: str):
         handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
         write_xlsx(queryset, handle)
         handle.seek(0)
-        response = FileResponse(
+        response: FileResponse | StreamingHttpResponse = FileResponse(
             handle, as_attachment=True, filename=filename, content_type=content_type
         )
     else:

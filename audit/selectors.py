@@ -193,7 +193,7 @@ def event_text_blocks(queryset: QuerySet[AuditEvent]) -> Iterator[list[tuple]]:
         return text
 
     for block in _raw_blocks(queryset):
-        converted = []
+        converted: list[tuple] = []
         append = converted.append
         for (
             event_id,

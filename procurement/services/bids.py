@@ -169,7 +169,7 @@ def create_bid(
     _open_for_bids(tender)
     lot = _resolve_lot(tender, lot)
     _check_currency(tender, currency)
-    bid = Bid.objects.create(
+    bid = Bid.objects.create(  # type: ignore[misc]  # None if a role has no organisation: the model allows it (#12)
         tender=tender,
         lot=lot,
         supplier_id=actor.organization_id,
@@ -230,7 +230,7 @@ def update_bid(
 
 def canonical_bid(bid: Bid) -> dict[str, Any]:
     """What a supplier sent, as canonical JSON: the basis of the submission receipt."""
-    responses = sorted(
+    responses: list[dict[str, Any]] = sorted(
         (
             {"tender_criterion": str(r.tender_criterion_id), "value": r.value}
             for r in bid.responses.all()
