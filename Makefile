@@ -15,7 +15,7 @@ STAMP := $(VENV)/.installed
 help:
 	@echo "make run            set up, migrate, load demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test           the whole test suite (DATABASE_URL picks the database)"
-	@echo "make lint           ruff + import-linter + migrations check"
+	@echo "make lint           ruff + import-linter + mypy + migrations check"
 	@echo "make openapi        regenerate openapi.yaml;  make openapi-check  fail when it drifted"
 	@echo "make contract       the OpenAPI gates: spec validator, Redocly lint, a generated client"
 	@echo "make messages       update locale/sv/LC_MESSAGES/django.po and compile django.mo (needs gettext)"
@@ -64,6 +64,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run
 
 openapi: $(STAMP)

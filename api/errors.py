@@ -125,12 +125,13 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     else:
         code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
         code = code if isinstance(code, str) else "error"
-        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+        detail = str(exc.detail) if isinstance(exc, exceptions.APIException) else str(exc)
         body = problem(response.status_code, str(detail), code=code)
         if response.status_code == status.HTTP_403_FORBIDDEN:
             _audit_denial(request, str(detail))
-        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-            body["retry_after"] = int(exc.wait)
+        # djangorestframework-stubs do not declare Throttled.wait (DRF sets it in __init__).
+        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:  # type: ignore[attr-defined]
+            body["retry_after"] = int(exc.wait)  # type: ignore[attr-defined]
     return _problem_response(body, headers)
 
 
@@ -206,7 +207,7 @@ def _database_unavailable(request, exc) -> HttpResponse:
             code="database_unavailable",
         )
         body["title"] = _("Service unavailable")
-        response = JsonResponse(body, status=503, content_type=PROBLEM_CONTENT_TYPE)
+        response: HttpResponse = JsonResponse(body, status=503, content_type=PROBLEM_CONTENT_TYPE)
     else:
         response = HttpResponse(
             "Anbud cannot reach its database just now. Try again in a moment.",
@@ -214,7 +215,9 @@ def _database_unavailable(request, exc) -> HttpResponse:
             content_type="text/plain; charset=utf-8",
         )
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    response._has_been_logged = True  # our one line stands for Django's traceback
+    # our one line stands for Django's traceback (django.utils.log reads this private flag,
+    # which django-stubs do not declare)
+    response._has_been_logged = True  # type: ignore[attr-defined]
     return response
 
 

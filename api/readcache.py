@@ -145,7 +145,7 @@ class _Pending:
 
 
 class ReadCacheMiddleware:
-    def __init__(self, get_response):
+    def __init__(self, get_response) -> None:
         self.get_response = get_response
         self._sql: str | None = None
 

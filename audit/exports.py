@@ -78,7 +78,7 @@ def _defused(row: EventRow) -> EventRow | list[Any]:
     }
     if firsts.isdisjoint(_FORMULA_FIRST):
         return row
-    values = list(row)
+    values: list[Any] = list(row)
     for index in _TEXT_COLUMNS:
         if values[index].startswith(_FORMULA_START):
             values[index] = "'" + values[index]
@@ -181,6 +181,7 @@ def download(queryset, file_format: str):
 
     content_type, suffix = FORMATS[file_format]
     filename = f"audit-events-{timezone.now():%Y%m%dT%H%M%SZ}.{suffix}"
+    response: FileResponse | StreamingHttpResponse
     if file_format == "xlsx":
         handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
         write_xlsx(queryset, handle)

@@ -159,7 +159,7 @@ def event_text_blocks(queryset: QuerySet[AuditEvent]) -> Iterator[list[EventRow]
     for block in _raw_blocks(queryset):
         yield [
             EventRow(
-                _uuid_text(event_id),
+                _uuid_text(event_id) or "",  # a primary key: never missing
                 chain,
                 sequence,
                 _time_text(created_at),

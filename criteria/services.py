@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import DecimalField, Max
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
@@ -47,7 +47,7 @@ TEXT_FIELDS = (
 LIBRARY_FIELDS = (*TEXT_FIELDS, "ocds", "source_reference")
 
 # A kind inside a sentence ("A %(kind)s is not scored"); English keeps the value as it is.
-_UNSCORED_KIND = {
+_UNSCORED_KIND: dict[str, Any] = {
     Kind.REQUIREMENT: pgettext_lazy("criterion kind", "requirement"),
     Kind.CONTRACT_CONDITION: pgettext_lazy("criterion kind", "contract_condition"),
 }
@@ -174,10 +174,10 @@ def copy_criterion(*, criterion: Criterion, actor: User, code: str | None = None
     """
     require_role(actor, OFFICER_ROLES, action=_("copy criteria"))
     new_code = code or criterion.code
-    if Criterion.objects.filter(organization_id=actor.organization_id, code=new_code).exists():
+    if Criterion.objects.filter(organization_id=actor.organization_id, code=new_code).exists():  # type: ignore[misc]  # None if a role has no organisation: the model allows it (#12)
         new_code = f"{new_code}-COPY"
         suffix = 2
-        while Criterion.objects.filter(
+        while Criterion.objects.filter(  # type: ignore[misc]  # None if a role has no organisation: the model allows it (#12)
             organization_id=actor.organization_id, code=new_code
         ).exists():
             new_code = f"{criterion.code}-COPY{suffix}"
@@ -232,6 +232,7 @@ def _amounts(kind: str, weight, value, percent) -> dict[str, Decimal | None]:
         if amount is None:
             continue
         field = TenderCriterion._meta.get_field(name)
+        assert isinstance(field, DecimalField)  # weight, value and percent are
         places, whole = field.decimal_places, field.max_digits - field.decimal_places
         amount = Decimal(amount)
         if amount < 0:
@@ -292,6 +293,7 @@ def attach_criterion(
     if criterion is not None:
         data = {name: getattr(criterion, name) for name in TEXT_FIELDS}
     else:
+        assert definition is not None  # one of the two, checked above
         data = {k: v for k, v in definition.items() if k in TEXT_FIELDS}
         _validate_definition(data, base="/definition")
     amounts = _amounts(data["kind"], weight, value, percent)
@@ -534,17 +536,17 @@ def amend_tender(
         )
     tender.version += 1
     tender.save()
-    errors = [
+    failed = [
         c
         for c in all_checks(tender)
         if c["severity"] == "error" and c["code"] != "deadline_in_past"
     ]
-    if errors:
+    if failed:
         raise InvalidInput(
             _("After this amendment the tender would fail its checks."),
             code="amendment_checks_failed",
-            errors=[field_error("/changes", c["code"], in_language(c["message"])) for c in errors],
-            checks=errors,
+            errors=[field_error("/changes", c["code"], in_language(c["message"])) for c in failed],
+            checks=failed,
         )
     after = configuration(tender)
     number = (

@@ -322,7 +322,8 @@ class MemberAdmin(AuditHistoryMixin, ServiceFormsMixin, ScopedAdmin, UserAdmin):
     search_fields = ("username", "first_name", "last_name", "email")
     ordering = ("username",)
     fieldsets = (
-        *UserAdmin.fieldsets,
+        # django-stubs types UserAdmin.fieldsets as ModelAdmin's Optional; Django sets it.
+        *UserAdmin.fieldsets,  # type: ignore[misc]
         ("Membership", {"fields": ("organization", "role")}),
     )
     add_fieldsets = (

@@ -77,7 +77,9 @@ OFFICER_ROLES = frozenset({Role.ADMIN, Role.OFFICER})
 BID_READING_ROLES = frozenset({Role.ADMIN, Role.OFFICER, Role.AUDITOR})
 
 
-class User(AbstractUser):
+# django-stubs cannot type the reverse manager auth_token_set: ApiToken's base (knox's
+# AbstractAuthToken, untyped) declares its manager.
+class User(AbstractUser):  # type: ignore[django-manager-missing]
     """A person. Each member belongs to one organisation with one role; superusers to none."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -85,6 +87,8 @@ class User(AbstractUser):
         Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
     )
     role = models.CharField(max_length=16, choices=Role.choices, blank=True)
+    # Set by procurement.signals from pre_save to post_save (not a field).
+    _password_changed: bool
 
     @property
     def is_platform_operator(self) -> bool:
@@ -112,7 +116,7 @@ class Procedure(models.TextChoices):
 # Minimum time for tenders in days (directive 2014/24/EU arts. 27-31, reduced by five days
 # for electronic submission, which Anbud always accepts; LOU 11 kap.). Below the EU
 # thresholds the law asks for "skälig tid", which we read as ten days.
-MINIMUM_TENDER_DAYS = {
+MINIMUM_TENDER_DAYS: dict[str, int] = {
     Procedure.OPEN: 30,
     Procedure.RESTRICTED: 25,
     Procedure.NEGOTIATED: 25,

@@ -41,7 +41,7 @@ def organizations_for(user: User) -> QuerySet[Organization]:
     qs = Organization.objects.all()
     if user.is_superuser:
         return qs
-    if not _is_member(user):
+    if not _is_member(user) or user.organization_id is None:
         return qs.none()
     if user.role == Role.BIDDER:
         buyers_with_public_tenders = Tender.objects.filter(
@@ -66,7 +66,7 @@ def tenders_for(user: User) -> QuerySet[Tender]:
     )
     if getattr(user, "is_platform_operator", False):  # AnonymousUser has no such property
         return qs
-    if not _is_member(user):
+    if not _is_member(user) or user.organization_id is None:
         return qs.none()
     if user.role == Role.BIDDER:
         # A draft cancelled before publishing was never public: published_at stays empty.
@@ -90,7 +90,7 @@ def tender_documents_for(user: User, tender: Tender) -> QuerySet[TenderDocument]
 def bids_for(user: User) -> QuerySet[Bid]:
     """Bids the user may read. Suppliers: their own, always. Buyers: only opened tenders'."""
     qs = Bid.objects.select_related("tender", "lot", "supplier", "tender__organization")
-    if not _is_member(user):
+    if not _is_member(user) or user.organization_id is None:
         return qs.none()
     if user.role == Role.BIDDER:
         return qs.filter(supplier_id=user.organization_id)

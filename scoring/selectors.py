@@ -142,7 +142,9 @@ def supplier_view(*, bid: Bid) -> dict[str, Any]:
         (lot for lot in result.get("lots", []) if lot["lot"] == str(bid.lot_id)), None
     )
     own = next((b for b in (lot_result or {}).get("bids", []) if b["bid"] == str(bid.pk)), None)
-    winners = next((item["bids"] for item in award.lots if item["lot"] == str(bid.lot_id)), [])
+    winners: list[str] = next(
+        (item["bids"] for item in award.lots if item["lot"] == str(bid.lot_id)), []
+    )
     winner_results = [
         {
             k: b.get(k)

@@ -4,9 +4,10 @@ A tender's data is loaded in a constant number of queries whatever the number of
 (tender, lots, criteria, bids with suppliers, responses, scores, consensus, lottery draws).
 """
 
+import datetime
 import json
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection
 from django.utils.translation import gettext as _
@@ -161,7 +162,8 @@ def build_input_data(tender: Tender, *, lottery_for=None) -> dict[str, Any]:
                     "profile": supplier_profile(bid.supplier),
                 },
                 "price": _num(bid.price_amount),
-                "submitted_at": utc_text(bid.submitted_at),
+                # A submitted bid has its submission time.
+                "submitted_at": utc_text(cast(datetime.datetime, bid.submitted_at)),
                 **({"cost": bid.cost} if bid.cost else {}),
                 "responses": responses.get(str(bid.pk), {}),
             }
@@ -189,7 +191,8 @@ def simulation_input_data(
     lots = list(tender.lots.all().order_by("number"))
     lot_by_number = {lot.number: lot for lot in lots}
     criteria = list(TenderCriterion.objects.filter(tender=tender).order_by("position", "code"))
-    by_code = {tc.code: tc for tc in criteria}
+    # Looked up below with the typed-in code, which may be missing (None).
+    by_code: dict[str | None, TenderCriterion] = {tc.code: tc for tc in criteria}
     errors = []
     engine_bids = []
     for i, item in enumerate(bids):
@@ -246,7 +249,7 @@ def simulation_input_data(
                 "justification": "simulation",
             }
         )
-    data = {
+    data: dict[str, Any] = {
         "currency": tender.currency,
         "method": method_config(tender),
         "lots": [{"id": str(lot.pk), "number": lot.number, "title": lot.title} for lot in lots],

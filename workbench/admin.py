@@ -23,6 +23,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -313,16 +314,18 @@ class TenderAdmin(EvaluationPagesMixin, AuditHistoryMixin, ServiceFormsMixin, Sc
             context["burden"] = panels.burden(tender)
         return context
 
-    def evaluation_summary(self, tender: Tender) -> list[tuple[str, Any]]:
+    def evaluation_summary(self, tender: Tender) -> list[tuple[str | Promise | None, Any]]:
         """The evaluation settings in words, for those who may read but not change them."""
         form = TenderForm(instance=tender)
-        shown = []
+        shown: list[tuple[str | Promise | None, Any]] = []
         for name in EVALUATION_FIELD_NAMES:
             field, value = form.fields[name], form.fields[name].initial
             if value in (None, ""):
                 continue
             if isinstance(field, forms.ChoiceField):
-                value = dict(field.choices).get(value, value)
+                # django-stubs types the choices getter as the setter's input (a mapping, a
+                # callable); the getter returns (value, label) pairs.
+                value = dict(field.choices).get(value, value)  # type: ignore[arg-type]
             elif isinstance(field, forms.BooleanField):
                 value = _("yes") if value else _("no")
             shown.append((field.label, value))

@@ -7,6 +7,7 @@ evaluators (no prices unless the tender allows them, no other evaluator's scores
 audit trail are the same.
 """
 
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -73,6 +74,9 @@ def _money(money: dict | None) -> str:
 
 class EvaluationPagesMixin:
     """Added to the Tender admin: URLs and views for the pages after the opening."""
+
+    # From the admin this is mixed into (ScopedAdmin's raises Http404 rather than return None).
+    get_object: Callable[..., Tender]
 
     def evaluation_views(self):
         """(path suffix after the tender's id, view, URL name after 'procurement_')."""
@@ -183,6 +187,7 @@ class EvaluationPagesMixin:
         criteria = selectors.manual_criteria(tender)
         bids = selectors.submitted_bids(tender)
         hide = visibility.prices_hidden(user, tender)
+        current: dict[tuple, ConsensusScore | EvaluatorScore]
         if consensus:
             current = {
                 (s.bid_id, s.tender_criterion_id): s
@@ -204,7 +209,7 @@ class EvaluationPagesMixin:
         }
         rows = []
         for bid in bids:
-            cells = []
+            cells: list[dict[str, Any] | None] = []
             for tc in criteria:
                 if tc.lot_id not in (None, bid.lot_id):
                     cells.append(None)
@@ -217,7 +222,11 @@ class EvaluationPagesMixin:
                         "score": "" if saved is None else panels.plain(saved.score),
                         "text": ""
                         if saved is None
-                        else (saved.justification if consensus else saved.comment),
+                        else (
+                            saved.justification
+                            if isinstance(saved, ConsensusScore)  # on the consensus page
+                            else saved.comment
+                        ),
                         "version": getattr(saved, "version", None),
                         "evaluators": [
                             (str(s.evaluator), panels.plain(s.score), s.comment)
@@ -496,9 +505,11 @@ class EvaluationPagesMixin:
                 text = text.replace(bid_id, name)
             return text
 
+        # Read with the result's method, which may be missing (None).
+        method_labels: dict[str | None, Any] = dict(METHODS)
         return {
             "lots": lots,
-            "method_label": dict(METHODS).get(result.get("method"), result.get("method")),
+            "method_label": method_labels.get(result.get("method"), result.get("method")),
             "warnings": [
                 panels.in_language(w.get("message", "")) for w in result.get("warnings", [])
             ],

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from criteria.models import Category, Kind, Level
@@ -345,7 +346,7 @@ class AmountsForm(forms.Form):
     weight = _decimal_field(_("Weight (points)"), "", min_value=0)
     value = _decimal_field(_("Value (money)"), "", min_value=0)
     percent = _decimal_field(_("Percent of the price"), "", min_value=0)
-    lot = forms.ModelChoiceField(
+    lot: "forms.ModelChoiceField[Lot]" = forms.ModelChoiceField(
         label=_("Lot"), required=False, queryset=None, empty_label=_("The whole tender")
     )
 
@@ -354,8 +355,11 @@ class AmountsForm(forms.Form):
         # Only the amount the tender's method uses: points, or money (a value or a percent).
         for name in ("value", "percent") if amount_kind == "weight" else ("weight",):
             del self.fields[name]
-        self.fields["lot"].queryset = tender.lots.order_by("number")
-        self.fields["lot"].label_from_instance = lambda lot: f"{lot.number}. {lot.title}"
+        lot_field = self.fields["lot"]
+        assert isinstance(lot_field, forms.ModelChoiceField)  # declared above
+        lot_field.queryset = tender.lots.order_by("number")
+        # Django's per-instance override of the label; mypy reads it as replacing the method.
+        lot_field.label_from_instance = lambda lot: f"{lot.number}. {lot.title}"  # type: ignore[method-assign,assignment]
 
     def amounts(self) -> dict[str, Any]:
         return {
@@ -579,6 +583,7 @@ class SimulationForm(forms.Form):
             for tc in self.criteria:
                 rule_type = (tc.rule or {}).get("type")
                 label = _("Bid %(n)s: %(code)s") % {"n": i, "code": tc.code}
+                field: forms.Field
                 if rule_type == "boolean":
                     field = forms.TypedChoiceField(
                         label=label,
@@ -602,7 +607,7 @@ class SimulationForm(forms.Form):
                     field = forms.DecimalField(label=label, required=False)
                 self.fields[f"bid_{i}_c_{tc.pk}"] = field
 
-    def columns(self) -> list[str]:
+    def columns(self) -> list[str | Promise]:
         return (
             [_("Name")]
             + ([_("Lot")] if len(self.lots) > 1 else [])
@@ -631,7 +636,8 @@ class SimulationForm(forms.Form):
 
     def service_input(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """(bids, consensus scores) for scoring.services.simulate; empty rows are skipped."""
-        bids, scores = [], []
+        bids: list[dict[str, Any]] = []
+        scores: list[dict[str, Any]] = []
         data = self.cleaned_data
         for i in range(1, self.BIDS + 1):
             price = data.get(f"bid_{i}_price")

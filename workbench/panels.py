@@ -109,7 +109,9 @@ def criteria_rows(tender: Tender) -> list[dict[str, Any]]:
                 "kind": tc.get_kind_display(),
                 "category": tc.get_category_display(),
                 "rule": rule_in_words(tc.rule, tc.unit),
-                "lot": f"{tc.lot.number}. {tc.lot.title}" if tc.lot_id else _("whole tender"),
+                "lot": f"{tc.lot.number}. {tc.lot.title}"
+                if tc.lot is not None
+                else _("whole tender"),
                 "weight": plain(tc.weight),
                 "value": plain(tc.value),
                 "percent": plain(tc.percent),

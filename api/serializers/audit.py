@@ -15,7 +15,9 @@ class AuditEventSerializer(PrebuiltFieldsMixin, StrictModelSerializer):
         help_text="The user who acted; null when the system acted (see actor_username)",
     )
     tender = serializers.UUIDField(source="tender_id", allow_null=True)
-    data = serializers.JSONField(
+    # DRF's serializer metaclass takes declared fields out of the class body, so this field does
+    # not replace Serializer.data; the stubs read it as an attribute.
+    data = serializers.JSONField(  # type: ignore[assignment]
         help_text="What changed, as recorded; milestones carry `chain_head` {sequence, hash}"
     )
 

@@ -115,7 +115,9 @@ class ProblemSerializer(StrictSerializer):
     status = serializers.IntegerField()
     detail = serializers.CharField()
     code = serializers.CharField(help_text="Stable machine-readable code")
-    errors = ProblemErrorSerializer(many=True, required=False)
+    # DRF's serializer metaclass takes declared fields out of the class body, so this field does
+    # not replace Serializer.errors; the stubs read it as an attribute.
+    errors = ProblemErrorSerializer(many=True, required=False)  # type: ignore[assignment]
 
 
 class UserRefSerializer(StrictSerializer):

@@ -173,7 +173,9 @@ class CriterionInputSerializer(StrictSerializer):
     verification_en = serializers.CharField(required=False, allow_blank=True, default="")
     unit = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
     rule = RuleField()
-    source = serializers.ChoiceField(choices=Source.choices, default=Source.BID)
+    # DRF's serializer metaclass takes declared fields out of the class body, so this field does
+    # not replace Field.source; the stubs read it as an attribute.
+    source = serializers.ChoiceField(choices=Source.choices, default=Source.BID)  # type: ignore[assignment]
     profile_field = serializers.CharField(
         max_length=32, required=False, allow_blank=True, default=""
     )

@@ -203,7 +203,9 @@ class AwardLotSerializer(StrictSerializer):
 )
 class AwardInputSerializer(StrictSerializer):
     evaluation = serializers.UUIDField()
-    lots = AwardLotSerializer(
+    # many=True makes a ListSerializer, which takes min_length and max_length; the stubs check
+    # the arguments against the child serializer.
+    lots = AwardLotSerializer(  # type: ignore[call-arg]
         many=True, min_length=1, required=False, help_text="Per lot the winning bid"
     )
     bid = serializers.UUIDField(
@@ -268,7 +270,9 @@ class SimulatedScoreSerializer(StrictSerializer):
     ]
 )
 class SimulationInputSerializer(StrictSerializer):
-    bids = SimulatedBidSerializer(many=True, min_length=1, max_length=500)
+    # many=True makes a ListSerializer, which takes min_length and max_length; the stubs check
+    # the arguments against the child serializer.
+    bids = SimulatedBidSerializer(many=True, min_length=1, max_length=500)  # type: ignore[call-arg]
     scores = SimulatedScoreSerializer(
         many=True, required=False, default=list, help_text="Scores for manual criteria"
     )

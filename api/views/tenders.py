@@ -1,3 +1,5 @@
+from typing import Any
+
 import django_filters
 from django.http import FileResponse, HttpResponse
 from django.utils import timezone
@@ -288,6 +290,10 @@ DOC_PK = OpenApiParameter(
 
 
 class TenderChildMixin:
+    # Set by the view this is mixed into (request: a DRF Request with a signed-in User).
+    request: Any
+    kwargs: dict[str, Any]
+
     def get_tender(self) -> Tender:
         if not hasattr(self, "_tender"):
             self._tender = get_object_or_404(

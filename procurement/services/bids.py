@@ -108,7 +108,7 @@ def create_bid(
     _open_for_bids(tender)
     lot = _resolve_lot(tender, lot)
     _check_currency(tender, currency)
-    bid = Bid.objects.create(
+    bid = Bid.objects.create(  # type: ignore[misc]  # None if a role has no organisation: the model allows it (#12)
         tender=tender,
         lot=lot,
         supplier_id=actor.organization_id,
@@ -167,7 +167,7 @@ def update_bid(
 
 def canonical_bid(bid: Bid) -> dict[str, Any]:
     """What a supplier sent, as canonical JSON: the basis of the submission receipt."""
-    responses = sorted(
+    responses: list[dict[str, Any]] = sorted(
         (
             {"tender_criterion": str(r.tender_criterion_id), "value": r.value}
             for r in bid.responses.all()

@@ -176,7 +176,7 @@ def purge_orphan_files(
     deleted: list[str] = []
     for folder, names in _stored_files(FILE_ROOT):
         prefix = f"{folder}/"
-        known = set()
+        known: set[str] = set()
         for model in (TenderDocument, BidDocument):
             known.update(
                 model.objects.filter(file__startswith=prefix).values_list("file", flat=True)

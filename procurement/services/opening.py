@@ -1,5 +1,9 @@
 """Opening of bids by two officers (LOU 12 kap. 10 §) and the opening protocol."""
 
+import datetime
+from typing import cast
+from uuid import UUID
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +22,8 @@ def _protocol(tender: Tender, officers: list[User], now) -> dict:
             "bid": str(bid.pk),
             "lot": bid.lot.number,
             "supplier": {"id": str(bid.supplier_id), "name": bid.supplier.name},
-            "submitted_at": utc_text(bid.submitted_at),
+            # A submitted bid has its submission time.
+            "submitted_at": utc_text(cast(datetime.datetime, bid.submitted_at)),
             "price": {"amount": format(bid.price_amount, "f"), "currency": tender.currency},
             "sha256": bid.sha256,
         }
@@ -95,7 +100,8 @@ def open_tender(*, tender: Tender, actor: User) -> Tender:
             code="same_officer",
             current_status=tender.status,
         )
-    first = User.objects.get(pk=tender.opening_requested_by_id)
+    # An opening tender has the officer who started the opening.
+    first = User.objects.get(pk=cast(UUID, tender.opening_requested_by_id))
     return _complete_opening(tender, [first, actor], now, actor)
 
 

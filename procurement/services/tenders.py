@@ -34,6 +34,7 @@ def _validated_evaluation(data: Any) -> dict:
         raise InvalidInput(
             _("The evaluation settings are invalid."), code="invalid_evaluation", errors=errors
         )
+    assert evaluation is not None  # parse_evaluation gives None only with errors
     return evaluation
 
 
@@ -59,13 +60,13 @@ def create_tender(*, actor: User, **fields) -> Tender:
     require_role(actor, OFFICER_ROLES, action=_("create tenders"))
     data = {k: v for k, v in fields.items() if k in TENDER_FIELDS}
     data["evaluation"] = _validated_evaluation(data.get("evaluation"))
-    if Tender.objects.filter(
+    if Tender.objects.filter(  # type: ignore[misc]  # None if a role has no organisation: the model allows it (#12)
         organization_id=actor.organization_id, reference=data["reference"]
     ).exists():
         raise _duplicate_reference(data["reference"])
     try:
         with transaction.atomic():
-            tender = Tender.objects.create(
+            tender = Tender.objects.create(  # type: ignore[misc]  # None if a role has no organisation: the model allows it (#12)
                 organization_id=actor.organization_id, created_by=actor, **data
             )
     except IntegrityError as exc:  # a concurrent request took the reference first
