@@ -172,19 +172,17 @@ def copy_criterion(*, criterion: Criterion, actor: User, code: str | None = None
 
     The copy remembers its origin and the version it was copied from.
     """
-    require_role(actor, OFFICER_ROLES, action=_("copy criteria"))
+    organization_id = require_role(actor, OFFICER_ROLES, action=_("copy criteria"))
     new_code = code or criterion.code
-    if Criterion.objects.filter(organization_id=actor.organization_id, code=new_code).exists():  # type: ignore[misc]  # None if a role has no organisation: the model allows it (#12)
+    if Criterion.objects.filter(organization_id=organization_id, code=new_code).exists():
         new_code = f"{new_code}-COPY"
         suffix = 2
-        while Criterion.objects.filter(  # type: ignore[misc]  # None if a role has no organisation: the model allows it (#12)
-            organization_id=actor.organization_id, code=new_code
-        ).exists():
+        while Criterion.objects.filter(organization_id=organization_id, code=new_code).exists():
             new_code = f"{criterion.code}-COPY{suffix}"
             suffix += 1
     data = {name: getattr(criterion, name) for name in LIBRARY_FIELDS} | {"code": new_code}
     copy = Criterion.objects.create(
-        organization_id=actor.organization_id,
+        organization_id=organization_id,
         copied_from=criterion,
         copied_from_version=criterion.version,
         **data,

@@ -33,11 +33,13 @@ COST_FIELDS = (
 )
 
 
-def _require_bidder(actor: User, bid: Bid | None = None) -> None:
-    if actor.role != Role.BIDDER:
+def _require_bidder(actor: User, bid: Bid | None = None) -> uuid.UUID:
+    """The bidder's organisation id; refused for other roles and for a bidder of no supplier."""
+    if actor.role != Role.BIDDER or actor.organization_id is None:
         raise NotAllowed(_("Only suppliers' bidders may create and submit bids."))
     if bid is not None and bid.supplier_id != actor.organization_id:
         raise NotAllowed(_("This is not your organisation's bid."))
+    return actor.organization_id
 
 
 def _open_for_bids(tender: Tender, *, now=None) -> None:
@@ -104,14 +106,14 @@ def create_bid(
     responses: list[dict[str, Any]] | None = None,
 ) -> Bid:
     """A supplier starts a draft bid for one lot of a published tender, before the deadline."""
-    _require_bidder(actor)
+    supplier_id = _require_bidder(actor)
     _open_for_bids(tender)
     lot = _resolve_lot(tender, lot)
     _check_currency(tender, currency)
-    bid = Bid.objects.create(  # type: ignore[misc]  # None if a role has no organisation: the model allows it (#12)
+    bid = Bid.objects.create(
         tender=tender,
         lot=lot,
-        supplier_id=actor.organization_id,
+        supplier_id=supplier_id,
         price_amount=price_amount,
         cost=to_json_value(cost) if cost else None,
         created_by=actor,

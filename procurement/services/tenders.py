@@ -57,17 +57,15 @@ def _duplicate_reference(reference: str) -> InvalidInput:
 @transaction.atomic
 def create_tender(*, actor: User, **fields) -> Tender:
     """Create a draft tender of the actor's organisation, with lot 1 (every tender has one)."""
-    require_role(actor, OFFICER_ROLES, action=_("create tenders"))
+    organization_id = require_role(actor, OFFICER_ROLES, action=_("create tenders"))
     data = {k: v for k, v in fields.items() if k in TENDER_FIELDS}
     data["evaluation"] = _validated_evaluation(data.get("evaluation"))
-    if Tender.objects.filter(  # type: ignore[misc]  # None if a role has no organisation: the model allows it (#12)
-        organization_id=actor.organization_id, reference=data["reference"]
-    ).exists():
+    if Tender.objects.filter(organization_id=organization_id, reference=data["reference"]).exists():
         raise _duplicate_reference(data["reference"])
     try:
         with transaction.atomic():
-            tender = Tender.objects.create(  # type: ignore[misc]  # None if a role has no organisation: the model allows it (#12)
-                organization_id=actor.organization_id, created_by=actor, **data
+            tender = Tender.objects.create(
+                organization_id=organization_id, created_by=actor, **data
             )
     except IntegrityError as exc:  # a concurrent request took the reference first
         raise _duplicate_reference(data["reference"]) from exc
