@@ -17,6 +17,9 @@ Each phase runs in a forked child process; its peak resident set size (getrusage
 baseline included) is the peak memory printed.
 """
 
+# ruff: noqa: PLC0415 - Django is configured at run time (its own database, from the arguments),
+# so the project's modules are imported inside the functions that run after that.
+
 import argparse
 import datetime as dt
 import os
