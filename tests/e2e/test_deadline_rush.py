@@ -58,7 +58,12 @@ def test_every_bid_sent_before_the_deadline_is_receipted_and_no_later_one(tmp_pa
     in_time = [r for r in results if r["at"] < deadline_ts]
     late = [r for r in results if r["at"] >= deadline_ts]
     assert len(in_time) == IN_TIME and len(late) == LATE
-    assert [r["status"] for r in in_time] == [200] * IN_TIME, log.read_text()[-3000:]
+    refused = [
+        (round(r["at"] - deadline_ts, 3), round(r["elapsed"], 3), r["status"], r["body"])
+        for r in in_time
+        if r["status"] != 200
+    ]
+    assert not refused, (refused[:5], log.read_text()[-2000:])
     assert {r["body"].get("code") for r in late} == {"deadline_passed"}
     for r in in_time:
         stamped = dt.datetime.fromisoformat(r["body"]["receipt"]["submitted_at"])
