@@ -31,10 +31,8 @@ cyclic collector to traverse.
 
 from __future__ import annotations
 
-import gc
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial, reduce
@@ -1051,45 +1049,13 @@ def evaluate_core(data: EvaluationInput) -> tuple[EvaluationResult, list[LotWork
     return result, works, evaluation
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while evaluating, and hand what survives
-    straight to its oldest generation.
-
-    The evaluation allocates tens of thousands of small records next to a large, long-lived
-    input; the collector would scan that input again and again (a third of the run time in
-    the benchmark) to find cycles the engine does not create, so it is paused (memory is
-    still freed by reference counting). The records that survive are the result, which the
-    caller keeps: left in the youngest generation, they would be traversed by the next young
-    collection and again by the middle one (on this 2-core machine, ~1 us per object: 20-40
-    ms per large evaluation) only to be promoted. ``gc.freeze()`` + ``gc.unfreeze()`` moves
-    every tracked object to the oldest generation at once, which the full collections
-    still scan. Skipped when the process has frozen objects of its own (a pre-fork server
-    may), so that they stay frozen. The collector is switched back on afterwards if it was
-    on."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if gc.get_freeze_count() == 0:
-            gc.freeze()
-            gc.unfreeze()
-        if was_enabled:
-            gc.enable()
-
-
 def evaluate(data: EvaluationInput) -> EvaluationResult:
     """Evaluate one tender: pure, deterministic, exact. See the package docstring."""
     from scoring.engine.checks import warnings_for
     from scoring.engine.sensitivity import sensitivity_for
 
-    with engine_context(), _collector_paused():
+    with engine_context():
         result, works, evaluation = evaluate_core(data)
         warnings = warnings_for(data, works, evaluation.flagged)
         sensitivity = sensitivity_for(data, works, evaluation.ratio_for)
-        final = result.model_copy(update={"warnings": warnings, "sensitivity": sensitivity})
-        # free the working data (memos, per-bid work) while the collector is paused: once
-        # it runs again it would otherwise scan all of it once more before it is freed
-        del result, works, evaluation
-    return final
+        return result.model_copy(update={"warnings": warnings, "sensitivity": sensitivity})
