@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scoring.engine import EvaluationInput, evaluate, sha256_of
 from scoring.engine.decimal_context import engine_context
-from scoring.engine.methods import _collector_paused, evaluate_core
+from scoring.engine.methods import evaluate_core
 
 CRITERIA = 25
 EVALUATORS = 3
@@ -185,7 +185,7 @@ def _reference() -> float:
 
 
 def _core(data: EvaluationInput) -> Any:
-    with engine_context(), _collector_paused():
+    with engine_context():
         return evaluate_core(data)
 
 

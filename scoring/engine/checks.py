@@ -25,7 +25,7 @@ from scoring.engine.price import RELATIVE, price_scorer
 from scoring.engine.results import EngineWarning, Text
 
 if TYPE_CHECKING:
-    from scoring.engine.methods import LotWork
+    from scoring.engine.fold import LotWork
 
 
 def _warning(code: str, en: str, sv: str, **details: Any) -> EngineWarning:

@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from itertools import repeat
-from operator import sub
 
 from scoring.engine.rules import (
     BooleanRule,
@@ -150,53 +148,6 @@ def _choice(rule: ChoiceRule) -> Scorer:
         raise AnswerError("unknown_option", f'"{answer}" is not one of the options: {names}')
 
     return choose
-
-
-Many = Callable[[list[Answer]], "tuple[list[Decimal], list[Decimal]] | None"]
-
-
-def compile_rule_many(rule: BooleanRule | LinearRule | ThresholdsRule | ChoiceRule) -> Many:
-    """A function answers -> (numerators, denominators) of their fulfilments, for a list of
-    answers (none of them None), or None when one of them is not for this fast path (an
-    answer the rule cannot read: the caller then scores them one by one with
-    ``compile_rule``, which says what is wrong).
-
-    A linear rule is computed with one C call per step for all answers: the numerator is
-    the clamped distance from the worst value, over the span (a clamped answer gives 0 or
-    the span over the span: the same fulfilment as ``compile_rule``'s 0/1 and 1/1)."""
-    if isinstance(rule, LinearRule):
-        worst, best = rule.worst, rule.best
-        rising = best > worst
-        span = best - worst if rising else worst - best
-
-        def linear_many(answers: list[Answer]) -> tuple[list[Decimal], list[Decimal]] | None:
-            if not answers:
-                return [], []
-            if set(map(type, answers)) != {str} or any(
-                map(str.__contains__, answers, repeat("_"))  # type: ignore[arg-type]
-            ):
-                return None
-            try:
-                values = list(map(Decimal, answers))  # type: ignore[arg-type]
-            except (InvalidOperation, ValueError):
-                return None
-            if not all(map(Decimal.is_finite, values)):
-                return None
-            gained = map(sub, values, repeat(worst)) if rising else map(sub, repeat(worst), values)
-            nums = list(map(max, repeat(_ZERO), map(min, repeat(span), gained)))
-            return nums, [span] * len(nums)
-
-        return linear_many
-    scorer = compile_rule(rule)
-
-    def each(answers: list[Answer]) -> tuple[list[Decimal], list[Decimal]] | None:
-        try:
-            ratios = list(map(scorer, answers))
-        except AnswerError:
-            return None
-        return [num for num, _ in ratios], [den for _, den in ratios]
-
-    return each
 
 
 def manual_ratio(scores: list[Decimal], aggregation: str, scale_max: int) -> Ratio:

@@ -5,6 +5,9 @@ The chain is the tender's ``tie_break`` (default lower price, then earlier submi
 chain leaves equal share the rank (competition ranking: 1, 2, 2, 4) and are reported as
 needing a lottery. A tie is never broken by input order: within a group that is still tied
 the bids are listed by id, which does not depend on the order they were given in.
+
+``rank`` ranks figures; ``rank_lot`` ranks a scored lot (``fold.LotWork``) with it and
+writes each bid's result record.
 """
 
 from __future__ import annotations
@@ -15,10 +18,14 @@ from datetime import datetime
 from decimal import Decimal
 from itertools import count, islice, repeat
 from operator import eq
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from scoring.engine.decimal_context import tie_figure, tie_figures
-from scoring.engine.results import TieBreak
+from scoring.engine.decimal_context import ZERO, tie_figure, tie_figures
+from scoring.engine.inputs import EvaluationInput
+from scoring.engine.results import BidResult, Money, SupplierRef, TieBreak
+
+if TYPE_CHECKING:
+    from scoring.engine.fold import LotWork
 
 
 @dataclass(slots=True)
@@ -138,3 +145,77 @@ def rank(
             position += len(subgroup)
         start = end
     return Ranking(placements, unresolved, shown)
+
+
+# -- one lot: its bids in rank order, as result records ---------------------------------
+
+HIGHER_IS_BETTER = {
+    "lowest_price": False,
+    "weighted_points": True,
+    "added_value": False,
+    "value_for_money": True,
+    "lowest_cost": False,
+}
+
+
+def rank_lot(work: LotWork, data: EvaluationInput) -> list[tuple[int, tuple[str, ...]]]:
+    """Rank a lot's qualified bids and write every bid's result record, ranked bids in
+    rank order, then the disqualified by id (``work.order``, ``work.shown``,
+    ``work.ranked``); returns the ties the chain left (rank, bid ids)."""
+    method = data.method.method
+    bids, qualified, figures = work.bids, work.qualified, work.figures
+    draw = next((d.order for d in data.lottery if d.lot == work.lot.id), None)
+    by_code = work.by_code
+
+    def contender(j: int) -> Contender:
+        i = qualified[j]
+        bid = bids[i]
+        return Contender(
+            bid_id=bid.id,
+            price=bid.price,
+            submitted_at=bid.submitted_at,
+            fulfilment_by_code={code: values[i] for code, values in by_code.items()},
+        )
+
+    ranking = rank(
+        [bids[i].id for i in qualified],
+        [figures[i] if figures[i] is not None else ZERO for i in qualified],
+        contender,
+        higher_is_better=HIGHER_IS_BETTER[method],
+        chain=data.method.tie_break,
+        lottery_order=draw,
+    )
+    work.shown = dict(zip(qualified, ranking.shown, strict=True))
+    work.order = [qualified[j] for j, _, _ in ranking.placements]
+    money_figure = not HIGHER_IS_BETTER[method]
+    currency = data.currency
+
+    def record(i: int, place: int | None, tie: TieBreak | None) -> BidResult:
+        bid = bids[i]
+        figure = figures[i] if place is not None else None
+        return BidResult(
+            bid=bid.id,
+            supplier=SupplierRef(id=bid.supplier.id, name=bid.supplier.name),
+            lot=bid.lot,
+            qualified=place is not None,
+            price=Money(amount=bid.price, currency=currency),
+            categories=work.categories[i],
+            categories_unit="money" if money_figure else "points",
+            criteria=work.rows[i],
+            disqualification_reasons=tuple(work.reasons.get(i, ())),
+            comparison_price=(
+                Money(amount=figure, currency=currency)
+                if money_figure and figure is not None
+                else None
+            ),
+            total_score=None if money_figure else figure,
+            price_score=work.price_scores[i],
+            rank=place,
+            tie_break=tie,
+            lcc=work.lcc[i],
+        )
+
+    # the ranked bids in rank order, then the disqualified by id
+    work.ranked = [record(qualified[j], place, tie) for j, place, tie in ranking.placements]
+    work.ranked += [record(i, None, None) for i in sorted(work.reasons, key=lambda i: bids[i].id)]
+    return ranking.unresolved

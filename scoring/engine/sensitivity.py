@@ -26,7 +26,8 @@ from scoring.engine.inputs import Bid, EvaluationInput
 from scoring.engine.results import LotSensitivity, SensitivityItem, Text
 
 if TYPE_CHECKING:
-    from scoring.engine.methods import BidWork, CompiledCriterion, LotWork
+    from scoring.engine.compile import CompiledCriterion
+    from scoring.engine.fold import BidWork, LotWork
 
 
 RatioOf = Callable[["CompiledCriterion", Bid], "tuple[Decimal, Decimal] | None"]

@@ -1,5 +1,7 @@
-"""The engine and Python's cyclic garbage collector: it pauses the collector while it
-evaluates, creates no reference cycles, and leaves the collector as it found it."""
+"""The engine and Python's cyclic garbage collector: an evaluation is a library call inside
+a web or Celery worker, so it leaves the process's collector alone (no disable, freeze or
+threshold change), and it creates no reference cycles, so what it does not return is freed
+at once by reference counting."""
 
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ def _tender():
 
 def test_an_evaluation_leaves_no_reference_cycles_behind():
     """What the engine does not return is freed at once, without the cyclic collector: a
-    worker evaluating many tenders does not grow while the collector is paused."""
+    worker evaluating many tenders does not grow between collections."""
     data = _tender()
     evaluate(data)
     was_enabled = gc.isenabled()
@@ -47,6 +49,20 @@ def test_an_evaluation_leaves_no_reference_cycles_behind():
     finally:
         if was_enabled:
             gc.enable()
+
+
+def test_an_evaluation_does_not_touch_the_process_collector(monkeypatch):
+    """Switching the collector off, freezing objects or changing its thresholds would act
+    on every thread of the worker, not just this evaluation."""
+    data = _tender()
+    calls = []
+    for name in ("disable", "enable", "freeze", "unfreeze", "set_threshold", "collect"):
+        monkeypatch.setattr(gc, name, lambda *a, name=name, **k: calls.append(name))
+
+    result = evaluate(data)
+
+    assert result.lots[0].bids[0].bid == "A"
+    assert calls == []
 
 
 def test_the_collector_is_left_on_or_off_as_it_was():
