@@ -25,6 +25,7 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -91,8 +92,6 @@ def _criteria(method: str) -> list[dict[str, Any]]:
                 entry["value"] = str(10_000 * (1 + i % 7))
         criteria.append(entry)
     if method == "weighted_points":  # make the weights sum to exactly 100 with price 40
-        from decimal import Decimal
-
         weights = [Decimal(c["weight"]) for c in criteria if "weight" in c]
         criteria[-1]["weight"] = str(Decimal(60) - sum(weights[:-1]))
     return criteria

@@ -45,14 +45,14 @@ def ratio_of(value: Fraction) -> Ratio:
 def number_of(answer: Answer) -> Decimal:
     if answer.__class__ is str:
         try:
-            value = Decimal(answer)  # type: ignore[arg-type]
+            value = Decimal(answer)
         except InvalidOperation:
             value = None
-        if value is not None and value.is_finite() and "_" not in answer:  # type: ignore[operator]
+        if value is not None and value.is_finite() and "_" not in answer:
             return value
-        raise AnswerError("number_expected", f'a number is expected, not "{answer[:40]}"')  # type: ignore[index]
+        raise AnswerError("number_expected", f'a number is expected, not "{answer[:40]}"')
     if answer.__class__ is int:
-        return Decimal(answer)  # type: ignore[arg-type]
+        return Decimal(answer)
     raise AnswerError("number_expected", "a number is expected")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, Any, Literal, NamedTuple
@@ -240,22 +241,27 @@ class EvaluatorScore(NamedTuple):
     score: DecimalStr
 
 
-def _record_field(record: type[Any], keys: str) -> Any:
-    """A score record as a field: validated from an object with the record's keys (not a
-    list), written back as one, the score as its canonical text."""
+def _object_of(record: type[tuple[Any, ...]], keys: str) -> Callable[[Any], Any]:
+    """Validation of a score record: from an object with the record's keys, not a list."""
 
     def as_object(value: Any) -> Any:
         if isinstance(value, record | dict):
             return value
         raise PydanticCustomError("model_type", f"an object with {keys} is expected")
 
-    def to_json(value: Any) -> dict[str, Any]:
-        return {**value._asdict(), "score": normalised(value.score)}
-
-    return Annotated[record, BeforeValidator(as_object), PlainSerializer(to_json)]
+    return as_object
 
 
-EvaluatorScoreField = _record_field(EvaluatorScore, "bid, criterion, evaluator and score")
+def _record_json(value: EvaluatorScore | ConsensusScore) -> dict[str, Any]:
+    """A score record written back as an object, the score as its canonical text."""
+    return {**value._asdict(), "score": normalised(value.score)}
+
+
+EvaluatorScoreField = Annotated[
+    EvaluatorScore,
+    BeforeValidator(_object_of(EvaluatorScore, "bid, criterion, evaluator and score")),
+    PlainSerializer(_record_json),
+]
 
 
 class ConsensusScore(NamedTuple):
@@ -268,7 +274,11 @@ class ConsensusScore(NamedTuple):
     justification: str = ""
 
 
-ConsensusScoreField = _record_field(ConsensusScore, "bid, criterion, score and justification")
+ConsensusScoreField = Annotated[
+    ConsensusScore,
+    BeforeValidator(_object_of(ConsensusScore, "bid, criterion, score and justification")),
+    PlainSerializer(_record_json),
+]
 
 
 class LotteryDraw(_Frozen):
@@ -340,8 +350,8 @@ class EvaluationInput(_Frozen):
         if repeated := [key for key, n in seen.items() if n > 1]:
             raise ValueError(f"an evaluator scored the same item twice: {repeated[0]}")
         seen_consensus = Counter((s.bid, s.criterion) for s in self.consensus)
-        if repeated := [key for key, n in seen_consensus.items() if n > 1]:
-            raise ValueError(f"two consensus scores for the same item: {repeated[0]}")
+        if twice := [key for key, n in seen_consensus.items() if n > 1]:
+            raise ValueError(f"two consensus scores for the same item: {twice[0]}")
         for draw in self.lottery:
             if draw.lot not in lot_ids:
                 raise ValueError(f"lottery for unknown lot {draw.lot}")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from scoring.engine.checks import warnings_for
 from scoring.engine.compile import CompiledCriterion, compile_criteria
 from scoring.engine.decimal_context import engine_context
 from scoring.engine.fold import LotWork, lot_work, method_figures
@@ -24,6 +25,7 @@ from scoring.engine.price import RELATIVE
 from scoring.engine.ranking import HIGHER_IS_BETTER, rank_lot
 from scoring.engine.results import EvaluationResult, LotResult, UnresolvedTie
 from scoring.engine.score import Scorer, lot_spec
+from scoring.engine.sensitivity import sensitivity_for
 
 ENGINE_VERSION = "1.0.0"
 
@@ -103,8 +105,6 @@ def evaluate_core(data: EvaluationInput) -> tuple[EvaluationResult, list[LotWork
 
 def evaluate(data: EvaluationInput) -> EvaluationResult:
     """Evaluate one tender: pure, deterministic, exact. See the package docstring."""
-    from scoring.engine.checks import warnings_for
-    from scoring.engine.sensitivity import sensitivity_for
 
     with engine_context():
         result, works, scorer = evaluate_core(data)

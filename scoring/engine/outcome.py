@@ -18,7 +18,7 @@ from typing import Any
 
 from scoring.engine import explain
 from scoring.engine.compile import FAST_KINDS, CompiledCriterion, Outcome, PercentPending
-from scoring.engine.decimal_context import HUNDRED, ZERO
+from scoring.engine.decimal_context import HUNDRED, ZERO, normalised, ratio_text
 from scoring.engine.fulfilment import NONE, AnswerError, Ratio, manual_ratio, shown_value
 from scoring.engine.inputs import Bid, EngineInputError, EvaluationInput
 from scoring.engine.results import (
@@ -136,7 +136,7 @@ class Outcomes:
         if criterion.kind == "requirement":
             pass_num, pass_den = cc.pass_ratio
             passed = not unanswered and num * pass_den >= pass_num * den
-            required = explain.ratio_text(criterion.pass_fulfilment)
+            required = ratio_text(criterion.pass_fulfilment)
             if unanswered:
                 text = explain.not_answered_requirement(head)
             else:
@@ -222,7 +222,7 @@ class Outcomes:
             spread = (max(values) - min(values)) / Decimal(rule.scale_max)
             flagged = spread > self.config.spread_threshold
         aggregate = ratio[0] * rule.scale_max / ratio[1]
-        shown = explain.normalised(aggregate)
+        shown = normalised(aggregate)
         # (evaluator, score) records shared by every item with the same pair
         shown_pairs = self.shown_scores
         scores_shown = tuple(

@@ -179,7 +179,7 @@ def rank_lot(work: LotWork, data: EvaluationInput) -> list[tuple[int, tuple[str,
 
     ranking = rank(
         [bids[i].id for i in qualified],
-        [figures[i] if figures[i] is not None else ZERO for i in qualified],
+        [ZERO if (figure := figures[i]) is None else figure for i in qualified],
         contender,
         higher_is_better=HIGHER_IS_BETTER[method],
         chain=data.method.tie_break,

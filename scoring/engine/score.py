@@ -185,6 +185,7 @@ class Scorer(Outcomes):
                     raise self._unreadable(cc, answer, bid_of, exc) from None
             value = str(answer) if answer.__class__ is int else answer
             fulfilment = num / den
+            record: tuple[Any, ...]
             if kind == "points":
                 amount = factor * num / den
                 record = (ident, code, "award", category, value, fulfilment, explainer, amount,
