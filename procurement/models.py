@@ -75,6 +75,10 @@ SUPPLIER_ROLES = frozenset({Role.BIDDER})
 OFFICER_ROLES = frozenset({Role.ADMIN, Role.OFFICER})
 # Read opened bids and evaluation results (evaluators only per tender, after declaring).
 BID_READING_ROLES = frozenset({Role.ADMIN, Role.OFFICER, Role.AUDITOR})
+# Read the organisation's whole audit chain and export it.
+WHOLE_TRAIL_ROLES = frozenset({Role.ADMIN, Role.AUDITOR})
+# Verify the audit chain and an evaluation's replay.
+VERIFY_ROLES = frozenset({Role.ADMIN, Role.OFFICER, Role.AUDITOR})
 
 
 # django-stubs cannot type the reverse manager auth_token_set: ApiToken's base (knox's

@@ -24,10 +24,8 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from audit.models import AuditEvent
-from procurement.models import Bid, BidDocument, Role, Tender, User
+from procurement.models import WHOLE_TRAIL_ROLES, Bid, BidDocument, Role, Tender, User
 from procurement.selectors import UNSEALED_STATUSES
-
-WHOLE_CHAIN_ROLES = frozenset({Role.ADMIN, Role.AUDITOR})
 
 PRICE_FIELDS = frozenset({"price_amount", "cost", "receipt"})
 
@@ -81,7 +79,7 @@ def audit_events_for(user: Any) -> QuerySet[AuditEvent]:
     if not user.organization_id:
         return qs.none()
     own = qs.filter(organization_id=user.organization_id)
-    if user.role in WHOLE_CHAIN_ROLES:
+    if user.role in WHOLE_TRAIL_ROLES:
         return own
     if user.role == Role.OFFICER:
         tenders = Tender.objects.filter(organization_id=user.organization_id).values("pk")

@@ -17,17 +17,16 @@ from audit import exports
 from audit.models import AuditEvent, ChainHead
 from audit.selectors import chains_for, verify_chains
 from audit.services import record_export
+from procurement.models import BUYER_ROLES, VERIFY_ROLES, WHOLE_TRAIL_ROLES
 from procurement.visibility import audit_events_for
-
-SUPPLIER_ROLE = "bidder"
 
 
 def _is_platform_operator(user) -> bool:
-    return bool(getattr(user, "is_platform_operator", False))
+    return bool(getattr(user, "is_platform_operator", False))  # an AnonymousUser has none
 
 
 def _is_buyer_member(user) -> bool:
-    return bool(user.organization_id and user.role and user.role != SUPPLIER_ROLE)
+    return bool(user.organization_id and user.role in BUYER_ROLES)
 
 
 def may_read_audit_trail(user) -> bool:
@@ -98,8 +97,8 @@ class AuditEventAdmin(ReadOnlyAuditAdmin):
 
     change_list_template = "admin/audit/auditevent/change_list.html"
     # Who may check the chain and who may take the trail away, as in the API.
-    verify_roles = frozenset({"admin", "auditor", "officer"})
-    export_roles = frozenset({"admin", "auditor"})
+    verify_roles = VERIFY_ROLES
+    export_roles = WHOLE_TRAIL_ROLES
 
     def get_queryset(self, request):
         qs = audit_events_for(request.user).select_related("actor")

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from criteria.models import Category
 from procurement import visibility
 from procurement.errors import DomainError
-from procurement.models import OFFICER_ROLES, Role, Tender, User
+from procurement.models import OFFICER_ROLES, VERIFY_ROLES, Role, Tender, User
 from scoring import selectors
 from scoring.evidence import evidence_zip
 from scoring.models import Award, ConflictDeclaration, ConsensusScore, Evaluation, EvaluatorScore
@@ -39,7 +39,6 @@ from workbench.chart import category_chart
 from workbench.forms import METHODS
 
 EVALUABLE = (Tender.Status.OPENED, Tender.Status.EVALUATED)
-VERIFY_ROLES = {Role.ADMIN, Role.OFFICER, Role.AUDITOR}
 
 
 class DeclarationForm(forms.Form):

@@ -17,7 +17,7 @@ from api.schema import problems
 from api.serializers.audit import AuditEventSerializer, ChainVerificationSerializer
 from audit import exports, selectors, services
 from audit.models import AuditEvent
-from procurement.models import Role
+from procurement.models import VERIFY_ROLES, WHOLE_TRAIL_ROLES
 from procurement.visibility import audit_events_for
 
 
@@ -117,8 +117,8 @@ class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = AuditEventSerializer
     permission_classes = [RolePermission]
     read_roles = {
-        "export": frozenset({Role.ADMIN, Role.AUDITOR}),
-        "verify": frozenset({Role.ADMIN, Role.AUDITOR, Role.OFFICER}),
+        "export": WHOLE_TRAIL_ROLES,
+        "verify": VERIFY_ROLES,
     }
     superuser_actions = ("export", "verify")
     filter_backends = [CollectionFilterBackend, CollectionOrderingFilter]
