@@ -42,7 +42,8 @@ from knox.crypto import hash_token
 from audit.models import ChainHead
 from procurement.models import ApiToken, Tender, User
 
-_MAX_BODY = 256 * 1024
+_MAX_BODY = 256 * 1024  # a larger answer is not kept
+_MAX_BYTES = 32 * 1024 * 1024  # all kept answers of one worker
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +57,12 @@ class _Kept:
 
 
 class _Memory:
-    """A small LRU of kept answers, shared by the threads of one worker process."""
+    """A small LRU of kept answers, shared by the threads of one worker process, bounded by
+    the number of answers and by their bytes (``_MAX_BYTES``)."""
 
     def __init__(self) -> None:
         self._entries: OrderedDict[tuple, _Kept] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
 
     def get(self, key: tuple) -> _Kept | None:
@@ -71,18 +74,26 @@ class _Memory:
 
     def put(self, key: tuple, kept: _Kept, capacity: int) -> None:
         with self._lock:
+            self._drop(key)
             self._entries[key] = kept
-            self._entries.move_to_end(key)
-            while len(self._entries) > capacity:
-                self._entries.popitem(last=False)
+            self._bytes += len(kept.content)
+            while len(self._entries) > capacity or self._bytes > _MAX_BYTES:
+                _key, oldest = self._entries.popitem(last=False)
+                self._bytes -= len(oldest.content)
 
     def drop(self, key: tuple) -> None:
         with self._lock:
-            self._entries.pop(key, None)
+            self._drop(key)
+
+    def _drop(self, key: tuple) -> None:
+        kept = self._entries.pop(key, None)
+        if kept is not None:
+            self._bytes -= len(kept.content)
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._bytes = 0
 
 
 memory = _Memory()

@@ -160,3 +160,18 @@ def test_a_changed_role_is_read_at_once_even_without_an_audited_change(api, buye
     assert officer.get(url).status_code == 200
     User.objects.filter(pk=user.pk).update(role="evaluator")  # as from a shell: no audit event
     assert officer.get(url).status_code == 404  # evaluators see a tender only once it is opened
+
+
+def test_memory_is_bounded_by_answers_and_bytes(api, settings, monkeypatch):
+    officer, _ = api("officer")
+    first, second = "/api/v1/tenders/", "/api/v1/criteria/"
+    settings.ANBUD_READ_CACHE_ENTRIES = 1
+    officer.get(first)
+    officer.get(second)  # pushes the first out
+    _, queries = _get(officer, first)
+    assert queries > 1
+    settings.ANBUD_READ_CACHE_ENTRIES = 512
+    monkeypatch.setattr("api.readcache._MAX_BYTES", 10)
+    officer.get(second)
+    _, queries = _get(officer, second)
+    assert queries > 1  # larger than all the memory a worker may keep
