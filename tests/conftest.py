@@ -88,6 +88,40 @@ def make_user(db):
 
 
 @pytest.fixture
+def officer(make_user, buyer):
+    """A procurement officer of Alice's region (staff: the admin lets them in)."""
+    return make_user("officer", buyer, is_staff=True)
+
+
+@pytest.fixture
+def second_officer(make_user, buyer):
+    """Another officer of Alice's region: the second one an opening needs."""
+    return make_user("officer", buyer, is_staff=True)
+
+
+@pytest.fixture
+def other_officer(make_user, other_buyer):
+    """An officer of Bob's region."""
+    return make_user("officer", other_buyer, is_staff=True)
+
+
+@pytest.fixture
+def bidder(make_user, supplier):
+    """A bidder of Charlie's company."""
+    return make_user("bidder", supplier)
+
+
+@pytest.fixture
+def submitted(officer, bidder):
+    """(tender, bid): Alice's published tender with Charlie's submitted bid, still sealed."""
+    from procurement.services.tenders import publish_tender
+    from tests.scenarios import new_tender, submitted_bid
+
+    tender = publish_tender(tender=new_tender(officer), actor=officer)
+    return tender, submitted_bid(bidder, tender)
+
+
+@pytest.fixture
 def superuser(db):
     from tests.factories import UserFactory
 
