@@ -10,7 +10,6 @@ is added without a case here.
 """
 
 import re
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,8 +18,6 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
-from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from rest_framework.test import APIClient
 
@@ -138,47 +135,9 @@ def _clients(tokens):
 
 
 @pytest.fixture(scope="module")
-def _world_media(tmp_path_factory):
-    return tmp_path_factory.mktemp("isolation-world-media")
-
-
-@pytest.fixture(scope="module")
-def _world_data(django_db_setup, django_db_blocker, _world_media):
-    """The world is built once for the module, inside a transaction that is rolled back after
-    the module's last test (as Django's ``setUpTestData`` does): each test runs in a savepoint
-    inside it, so what a test writes is gone for the next one, and the append-only audit
-    trail is never deleted from."""
-    hasher = [_FAST_HASHER]
-    with (
-        override_settings(MEDIA_ROOT=_world_media, PASSWORD_HASHERS=hasher),
-        django_db_blocker.unblock(),
-    ):
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            data = _build_world()
-        except BaseException:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            raise
-    try:
-        yield data
-    finally:
-        with django_db_blocker.unblock():
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-
-
-_FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
-
-
-@pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path, _world_media):
-    """Overrides the suite's fresh media folder: each test gets its own copy of the world's
-    stored files, so a file a test writes is not there for the next one."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    shutil.copytree(_world_media, settings.MEDIA_ROOT)
-    settings.PASSWORD_HASHERS = [_FAST_HASHER]
+def _world_data(module_db):
+    """Built once for the module; each test's writes are rolled back (tests/conftest.py)."""
+    return module_db(_build_world)
 
 
 @pytest.fixture
