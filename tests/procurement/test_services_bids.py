@@ -14,6 +14,7 @@ from procurement.models import Bid, BidResponse
 from procurement.services.bids import (
     canonical_bid,
     create_bid,
+    record_sealed_read_attempt,
     submit_bid,
     update_bid,
     withdraw_bid,
@@ -266,3 +267,47 @@ def test_another_supplier_cannot_withdraw_or_submit(
     bid = submit_bid(bid=bid, actor=bidder)
     with refused(NotAllowed):
         withdraw_bid(bid=bid, actor=dana)
+
+
+def _sealed_read_events():
+    from audit.models import AuditEvent
+
+    return list(AuditEvent.objects.filter(action="bid.sealed_read_denied"))
+
+
+def test_a_buyers_attempt_to_read_a_sealed_bid_is_recorded(submitted, officer, event):
+    tender, bid = submitted
+
+    record_sealed_read_attempt(actor=officer, what="bid", path="/x/", bid_id=str(bid.pk))
+
+    recorded = event("bid.sealed_read_denied", bid)
+    assert (recorded.actor_id, recorded.tender_id) == (officer.pk, tender.pk)
+    assert recorded.data == {"what": "bid", "path": "/x/"}
+
+
+def test_an_attempt_on_a_sealed_tenders_bids_is_recorded(submitted, officer, event):
+    tender, _bid = submitted
+    record_sealed_read_attempt(actor=officer, what="bids", path="/y/", tender=tender)
+    assert event("bid.sealed_read_denied", tender).data["what"] == "bids"
+
+
+def test_nothing_is_recorded_for_what_is_no_sealed_bid_of_the_actors_organisation(
+    submitted, officer, second_officer, other_officer, bidder, clock
+):
+    from tests.scenarios import open_bids
+
+    tender, bid = submitted
+    for actor, bid_id in (
+        (officer, "not-a-uuid"),
+        (officer, "00000000-0000-0000-0000-000000000000"),
+        (other_officer, str(bid.pk)),  # another organisation's bid: a plain 404
+        (bidder, str(bid.pk)),
+    ):
+        record_sealed_read_attempt(actor=actor, what="bid", path="/z/", bid_id=bid_id)
+    record_sealed_read_attempt(actor=bidder, what="bids", path="/z/", tender=tender)
+    assert _sealed_read_events() == []
+
+    opened = open_bids(clock, tender, officer, second_officer)
+    record_sealed_read_attempt(actor=officer, what="bid", path="/z/", bid_id=str(bid.pk))
+    record_sealed_read_attempt(actor=officer, what="bids", path="/z/", tender=opened)
+    assert _sealed_read_events() == []
