@@ -39,7 +39,9 @@ def module_db(django_db_setup, django_db_blocker, module_media):
     savepoint inside it, so what a test writes is gone for the next one, and the append-only
     audit trail is never deleted from. Files go to ``module_media``, which each test of the
     module gets a copy of as its MEDIA_ROOT. Keep ids and raw tokens, not model instances or
-    clients: those would carry one test's state into the next.
+    clients: those would carry one test's state into the next. Not for a module with
+    transactional tests (``transactional_db``, ``live_server``): their flush would run inside
+    the open transaction.
     """
     outer = None
 
