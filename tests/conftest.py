@@ -5,15 +5,64 @@ Alice's region and Bob's region are two buyers; Charlie and Dana are suppliers. 
 """
 
 import datetime as dt
+import shutil
 
 import pytest
+from django.db import transaction
+from django.test import override_settings
+
+# Real hashing costs ~0.3 s per user; tests that check passwords still check them.
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
+def _media_root(request, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    # Real hashing costs ~0.3 s per user; tests that check passwords still check them.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    if "module_db" in request.fixturenames:
+        # The files the module's data stored: each test gets its own copy to change.
+        shutil.copytree(request.getfixturevalue("module_media"), settings.MEDIA_ROOT)
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+
+
+@pytest.fixture(scope="module")
+def module_media(tmp_path_factory):
+    return tmp_path_factory.mktemp("module-media")
+
+
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker, module_media):
+    """``module_db(build)`` runs ``build()`` once for the test module and returns what it
+    returns; a module-scoped fixture calls it (see tests/api/test_isolation.py).
+
+    The rows are written in a transaction that stays open for the module and is rolled back
+    after its last test, as Django's ``setUpTestData`` does: each test (``db``) runs in a
+    savepoint inside it, so what a test writes is gone for the next one, and the append-only
+    audit trail is never deleted from. Files go to ``module_media``, which each test of the
+    module gets a copy of as its MEDIA_ROOT. Keep ids and raw tokens, not model instances or
+    clients: those would carry one test's state into the next. Not for a module with
+    transactional tests (``transactional_db``, ``live_server``): their flush would run inside
+    the open transaction.
+    """
+    outer = None
+
+    def build(make):
+        nonlocal outer
+        with (
+            override_settings(MEDIA_ROOT=module_media, PASSWORD_HASHERS=FAST_HASHERS),
+            django_db_blocker.unblock(),
+        ):
+            if outer is None:
+                outer = transaction.atomic()
+                outer.__enter__()
+            return make()
+
+    try:
+        yield build
+    finally:
+        if outer is not None:
+            with django_db_blocker.unblock():
+                transaction.set_rollback(True)
+                outer.__exit__(None, None, None)
 
 
 @pytest.fixture(autouse=True)
@@ -85,6 +134,40 @@ def make_user(db):
         return UserFactory(role=role, organization=org, **kwargs)
 
     return make
+
+
+@pytest.fixture
+def officer(make_user, buyer):
+    """A procurement officer of Alice's region (staff: the admin lets them in)."""
+    return make_user("officer", buyer, is_staff=True)
+
+
+@pytest.fixture
+def second_officer(make_user, buyer):
+    """Another officer of Alice's region: the second one an opening needs."""
+    return make_user("officer", buyer, is_staff=True)
+
+
+@pytest.fixture
+def other_officer(make_user, other_buyer):
+    """An officer of Bob's region."""
+    return make_user("officer", other_buyer, is_staff=True)
+
+
+@pytest.fixture
+def bidder(make_user, supplier):
+    """A bidder of Charlie's company."""
+    return make_user("bidder", supplier)
+
+
+@pytest.fixture
+def submitted(officer, bidder):
+    """(tender, bid): Alice's published tender with Charlie's submitted bid, still sealed."""
+    from procurement.services.tenders import publish_tender
+    from tests.scenarios import new_tender, submitted_bid
+
+    tender = publish_tender(tender=new_tender(officer), actor=officer)
+    return tender, submitted_bid(bidder, tender)
 
 
 @pytest.fixture

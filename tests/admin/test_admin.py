@@ -2,7 +2,6 @@
 services (audited), and audit events as each object's history."""
 
 import datetime as dt
-import itertools
 from decimal import Decimal
 
 import pytest
@@ -20,13 +19,11 @@ from criteria.services import attach_criterion
 from procurement.models import Bid, BidDocument, BidResponse, Organization, Tender, TenderDocument
 from procurement.services.bids import create_bid, submit_bid
 from procurement.services.documents import upload_bid_document, upload_tender_document
-from procurement.services.opening import open_tender
-from procurement.services.tenders import create_tender, publish_tender
+from procurement.services.tenders import publish_tender
 from tests.factories import CriterionFactory, UserFactory
+from tests.scenarios import PDF, new_tender, open_bids
 
 DOMAIN_APPS = ("procurement", "criteria", "audit")
-_references = itertools.count(1)
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
 def url(obj_or_model, view="changelist", *args):
@@ -53,64 +50,9 @@ def messages_of(response) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
 
 
-def new_tender(officer, **overrides) -> Tender:
-    fields = {
-        "reference": f"ADM-{next(_references):04d}",
-        "title": "Kött och ägg till regionens kök",
-        "procedure": "open",
-        "cpv_codes": ["15110000"],
-        "currency": "SEK",
-        "estimated_value": Decimal("5000000.00"),
-        "submission_deadline": timezone.now() + dt.timedelta(days=40),
-        "evaluation": {"method": "lowest_price"},
-        "no_lots_reason": "Meat and eggs are delivered together to the same kitchens.",
-        **overrides,
-    }
-    return create_tender(actor=officer, **fields)
-
-
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def officer(make_user, buyer):
-    return make_user("officer", buyer, is_staff=True)
-
-
-@pytest.fixture
-def second_officer(make_user, buyer):
-    return make_user("officer", buyer, is_staff=True)
-
-
-@pytest.fixture
-def other_officer(make_user, other_buyer):
-    return make_user("officer", other_buyer, is_staff=True)
-
-
-@pytest.fixture
-def bidder(make_user, supplier):
-    return make_user("bidder", supplier)
-
-
-@pytest.fixture
-def submitted(officer, bidder):
-    """A published tender with one submitted bid, still sealed."""
-    tender = publish_tender(tender=new_tender(officer), actor=officer)
-    bid = submit_bid(
-        bid=create_bid(actor=bidder, tender=tender, lot=None, price_amount=Decimal("900000.00")),
-        actor=bidder,
-    )
-    return tender, bid
-
-
-def open_bids(clock, tender, *officers):
-    clock.move_to(tender.submission_deadline + dt.timedelta(seconds=1))
-    for officer in officers:
-        tender = open_tender(tender=tender, actor=officer)
-    assert tender.status == Tender.Status.OPENED
-    return tender
 
 
 @pytest.fixture

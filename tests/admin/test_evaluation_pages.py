@@ -16,7 +16,8 @@ from procurement.models import Tender
 from procurement.services.bids import create_bid, submit_bid
 from procurement.services.tenders import publish_tender
 from scoring.models import ConsensusScore, Evaluation, EvaluatorScore
-from tests.admin.test_admin import change_url, logged_in, messages_of, new_tender, open_bids
+from tests.admin.test_admin import change_url, logged_in, messages_of
+from tests.scenarios import new_tender, open_bids
 
 MANUAL = {
     "code": "QUAL-PLAN",

@@ -14,8 +14,9 @@ from criteria.models import TenderCriterion
 from criteria.services import attach_criterion
 from procurement.models import Tender, TenderDocument
 from procurement.services.tenders import publish_tender
-from tests.admin.test_admin import PDF, change_url, logged_in, messages_of, new_tender, tender_form
+from tests.admin.test_admin import change_url, logged_in, messages_of, tender_form
 from tests.factories import CriterionFactory
+from tests.scenarios import PDF, new_tender
 
 THRESHOLDS = {"type": "thresholds", "steps": [{"at_least": "50", "fulfilment": "1"}]}
 
@@ -29,11 +30,6 @@ def text_of(response) -> str:
 
 def step(tender, name):
     return reverse(f"admin:procurement_tender_{name}", args=[tender.pk])
-
-
-@pytest.fixture
-def officer(make_user, buyer):
-    return make_user("officer", buyer, is_staff=True)
 
 
 @pytest.fixture

@@ -42,14 +42,32 @@ class World(dict):
     __getattr__ = dict.__getitem__
 
 
-@pytest.fixture
-def world(api, buyer, other_buyer, supplier, other_supplier, superuser, client_for):
-    alice_officer, alice_officer_user = api("officer")
-    alice_admin, _ = api("admin")
-    bob_officer, bob_officer_user = api("officer", org=other_buyer)
-    bob_admin, _ = api("admin", org=other_buyer)
-    charlie, charlie_user = api("bidder")
-    dana, dana_user = api("bidder", org=other_supplier)
+def _build_world():
+    """Two buyers, two suppliers, their people and objects, through the API where the API
+    makes them. Returns the ids and each person's raw API token."""
+    from procurement.models import ApiToken, Tender
+    from tests.factories import BuyerFactory, SupplierFactory, UserFactory
+
+    alice_org = BuyerFactory(name="Region Alice")
+    bob_org = BuyerFactory(name="Region Bob")
+    charlie_org = SupplierFactory(name="Charlie Gård AB")
+    dana_org = SupplierFactory(name="Dana Livs AB")
+    users = {
+        "alice_officer": UserFactory(role="officer", organization=alice_org),
+        "alice_admin": UserFactory(role="admin", organization=alice_org),
+        "bob_officer": UserFactory(role="officer", organization=bob_org),
+        "bob_admin": UserFactory(role="admin", organization=bob_org),
+        "charlie": UserFactory(role="bidder", organization=charlie_org),
+        "dana": UserFactory(role="bidder", organization=dana_org),
+        "root": UserFactory(
+            organization=None, role="", is_superuser=True, is_staff=True, username="operator"
+        ),
+    }
+    # No expiry, like the suite's other API clients.
+    tokens = {name: ApiToken.objects.create(user=u, expiry=None)[1] for name, u in users.items()}
+    clients = _clients(tokens)
+    alice_officer, bob_officer = clients["alice_officer"], clients["bob_officer"]
+    charlie, dana = clients["charlie"], clients["dana"]
 
     t_draft = create_tender(alice_officer, reference="ALICE-DRAFT")
     t_pub = create_tender(alice_officer, reference="ALICE-PUB", days=31)
@@ -57,8 +75,6 @@ def world(api, buyer, other_buyer, supplier, other_supplier, superuser, client_f
     t_bob = create_tender(bob_officer, reference="BOB-1")
 
     def tender_doc(tender_id, user):
-        from procurement.models import Tender
-
         return document_services.upload_tender_document(
             tender=Tender.objects.get(pk=tender_id),
             actor=user,
@@ -75,49 +91,60 @@ def world(api, buyer, other_buyer, supplier, other_supplier, superuser, client_f
         ).pk
 
     b_sub = bid(charlie, t_pub["id"])
-    e_charlie = evidence(b_sub["id"], charlie_user)
+    e_charlie = evidence(b_sub["id"], users["charlie"])
     submit(charlie, b_sub["id"])
     b_draft = bid(charlie, t_pub["id"], "900000.00")
     b_dana = bid(dana, t_pub["id"])
-    e_dana = evidence(b_dana["id"], dana_user)
+    e_dana = evidence(b_dana["id"], users["dana"])
 
-    c_alice = CriterionFactory(organization=buyer)
-    c_bob = CriterionFactory(organization=other_buyer)
-    from procurement.models import Tender
-
+    c_alice = CriterionFactory(organization=alice_org)
+    c_bob = CriterionFactory(organization=bob_org)
     tc_draft = TenderCriterionFactory(tender=Tender.objects.get(pk=t_draft["id"]))
     tc_bob = TenderCriterionFactory(tender=Tender.objects.get(pk=t_bob["id"]))
 
-    return World(
-        clients={
-            "alice_officer": alice_officer,
-            "alice_admin": alice_admin,
-            "bob_officer": bob_officer,
-            "bob_admin": bob_admin,
-            "charlie": charlie,
-            "dana": dana,
-            "root": client_for(superuser),
-        },
-        alice=buyer.pk,
-        bob=other_buyer.pk,
-        charlie_org=supplier.pk,
-        t_draft=t_draft["id"],
-        t_pub=t_pub["id"],
-        t_bob=t_bob["id"],
-        lot_draft=t_draft["lots"][0]["id"],
-        d_draft=tender_doc(t_draft["id"], alice_officer_user),
-        d_pub=tender_doc(t_pub["id"], alice_officer_user),
-        d_bob=tender_doc(t_bob["id"], bob_officer_user),
-        b_sub=b_sub["id"],
-        b_draft=b_draft["id"],
-        b_dana=b_dana["id"],
-        e_charlie=e_charlie,
-        e_dana=e_dana,
-        c_alice=c_alice.pk,
-        c_bob=c_bob.pk,
-        tc_draft=tc_draft.pk,
-        tc_bob=tc_bob.pk,
-    )
+    return {
+        "tokens": tokens,
+        "alice": alice_org.pk,
+        "bob": bob_org.pk,
+        "charlie_org": charlie_org.pk,
+        "t_draft": t_draft["id"],
+        "t_pub": t_pub["id"],
+        "t_bob": t_bob["id"],
+        "lot_draft": t_draft["lots"][0]["id"],
+        "d_draft": tender_doc(t_draft["id"], users["alice_officer"]),
+        "d_pub": tender_doc(t_pub["id"], users["alice_officer"]),
+        "d_bob": tender_doc(t_bob["id"], users["bob_officer"]),
+        "b_sub": b_sub["id"],
+        "b_draft": b_draft["id"],
+        "b_dana": b_dana["id"],
+        "e_charlie": e_charlie,
+        "e_dana": e_dana,
+        "c_alice": c_alice.pk,
+        "c_bob": c_bob.pk,
+        "tc_draft": tc_draft.pk,
+        "tc_bob": tc_bob.pk,
+    }
+
+
+def _clients(tokens):
+    clients = {}
+    for name, raw in tokens.items():
+        clients[name] = APIClient()
+        clients[name].credentials(HTTP_AUTHORIZATION=f"Token {raw}")
+    return clients
+
+
+@pytest.fixture(scope="module")
+def _world_data(module_db):
+    """Built once for the module; each test's writes are rolled back (tests/conftest.py)."""
+    return module_db(_build_world)
+
+
+@pytest.fixture
+def world(db, _world_data):
+    """The module's world with fresh API clients (no cookie carried from another test)."""
+    data = dict(_world_data)
+    return World(clients=_clients(data.pop("tokens")), **data)
 
 
 # --- the cases ------------------------------------------------------------------------------

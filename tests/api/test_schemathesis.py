@@ -15,6 +15,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
+from rest_framework.test import APIClient
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -89,10 +90,18 @@ def wsgi_in_test_transaction():
         request_finished.connect(close_old_connections)
 
 
-@pytest.fixture
-def world(api, buyer):
-    admin, admin_user = api("admin")
-    bidder, bidder_user = api("bidder")
+def _build_world():
+    from tests.factories import BuyerFactory, SupplierFactory, UserFactory
+
+    buyer = BuyerFactory(name="Region Alice")
+    admin_user = UserFactory(role="admin", organization=buyer)
+    bidder_user = UserFactory(role="bidder", organization=SupplierFactory(name="Charlie Gård AB"))
+    buyer_token = ApiToken.objects.create(user=admin_user, expiry=None)[1]
+    bidder_token = ApiToken.objects.create(user=bidder_user, expiry=None)[1]
+    admin, bidder = APIClient(), APIClient()
+    admin.credentials(HTTP_AUTHORIZATION=f"Token {buyer_token}")
+    bidder.credentials(HTTP_AUTHORIZATION=f"Token {bidder_token}")
+
     draft = create_tender(admin, reference="ST-DRAFT")
     published = create_tender(admin, reference="ST-PUB", days=31)
     publish(admin, published["id"])
@@ -112,8 +121,8 @@ def world(api, buyer):
     criterion = CriterionFactory(organization=buyer)
     tc = TenderCriterionFactory(tender=Tender.objects.get(pk=draft["id"]))
     return {
-        "buyer_token": ApiToken.objects.create(user=admin_user, expiry=None)[1],
-        "bidder_token": ApiToken.objects.create(user=bidder_user, expiry=None)[1],
+        "buyer_token": buyer_token,
+        "bidder_token": bidder_token,
         "organization": str(buyer.pk),
         "tender": draft["id"],
         "document": str(doc.pk),
@@ -122,6 +131,17 @@ def world(api, buyer):
         "bid": draft_bid["id"],
         "evidence": str(evidence.pk),
     }
+
+
+@pytest.fixture(scope="module")
+def _world_data(module_db):
+    """Built once for the module; each test's writes are rolled back (tests/conftest.py)."""
+    return module_db(_build_world)
+
+
+@pytest.fixture
+def world(db, _world_data):
+    return dict(_world_data)
 
 
 def _who_and_path_parameters(path: str, world: dict) -> tuple[str, dict[str, str]]:
