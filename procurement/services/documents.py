@@ -49,7 +49,7 @@ def upload_tender_document(*, tender: Tender, actor: User, uploaded, kind: str) 
         actor,
         OFFICER_ROLES,
         organization_id=tender.organization_id,
-        action="upload tender documents",
+        action=_("upload tender documents"),
     )
     checked = check_upload(uploaded)
     with _file_removed_on_failure() as written, transaction.atomic():

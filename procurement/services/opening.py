@@ -10,7 +10,13 @@ from django.utils.translation import gettext as _
 
 from audit.chain import utc_text
 from audit.services import record
-from procurement.errors import NotAllowed, StateConflict, tender_status
+from procurement.errors import (
+    InvalidInput,
+    NotAllowed,
+    StateConflict,
+    field_error,
+    tender_status,
+)
 from procurement.models import OFFICER_ROLES, Organization, Role, Tender, User
 from procurement.selectors import submitted_bids_for_opening
 from procurement.services.common import require_role
@@ -50,7 +56,9 @@ def open_tender(*, tender: Tender, actor: User) -> Tender:
     refused when the same officer tries to confirm their own start. An organisation may set
     its opening quorum to 1 (its own, audited decision).
     """
-    require_role(actor, OFFICER_ROLES, organization_id=tender.organization_id, action="open bids")
+    require_role(
+        actor, OFFICER_ROLES, organization_id=tender.organization_id, action=_("open bids")
+    )
     tender = Tender.objects.select_for_update().get(pk=tender.pk)
     now = timezone.now()
     if tender.status == Tender.Status.PUBLISHED and not tender.deadline_passed(now):
@@ -134,6 +142,11 @@ def set_opening_quorum(*, organization: Organization, actor: User, quorum: int) 
         or (actor.organization_id == organization.pk and actor.role == Role.ADMIN)
     ):
         raise NotAllowed(_("Only the organisation's admin may change the opening quorum."))
+    if quorum not in (1, 2):
+        raise InvalidInput(
+            _("The opening quorum is 1 or 2 officers."),
+            errors=[field_error("/opening_quorum", "invalid", _("1 or 2"))],
+        )
     previous = organization.opening_quorum
     organization.opening_quorum = quorum
     organization.save(update_fields=["opening_quorum"])

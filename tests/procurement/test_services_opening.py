@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from procurement.errors import NotAllowed, StateConflict
+from procurement.errors import InvalidInput, NotAllowed, StateConflict
 from procurement.models import Tender
 from procurement.services.opening import open_tender, set_opening_quorum
 from procurement.services.tenders import cancel_tender
@@ -136,3 +136,10 @@ def test_an_officer_or_another_admin_cannot_set_the_quorum(
         set_opening_quorum(organization=buyer, actor=officer, quorum=1)
     with refused(NotAllowed):
         set_opening_quorum(organization=buyer, actor=other_admin, quorum=1)
+
+
+def test_a_quorum_other_than_one_or_two_is_refused_as_invalid(make_user, buyer, refused):
+    admin = make_user("admin", buyer)
+    with refused(InvalidInput, "invalid") as caught:
+        set_opening_quorum(organization=buyer, actor=admin, quorum=3)
+    assert [e["field"] for e in caught.value.errors] == ["/opening_quorum"]
