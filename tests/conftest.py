@@ -6,10 +6,21 @@ Alice's region and Bob's region are two buyers; Charlie and Dana are suppliers. 
 
 import datetime as dt
 import shutil
+from importlib import import_module
 
 import pytest
-from django.db import transaction
+from django.apps import apps
+from django.db import connection, transaction
 from django.test import override_settings
+from django.utils import translation
+from rest_framework.test import APIClient
+
+from api.readcache import memory
+from config.celery import app
+from procurement.models import ApiToken
+from procurement.services.tenders import publish_tender
+from tests.factories import BuyerFactory, SupplierFactory, UserFactory
+from tests.scenarios import new_tender, submitted_bid
 
 # Real hashing costs ~0.3 s per user; tests that check passwords still check them.
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -68,7 +79,6 @@ def module_db(django_db_setup, django_db_blocker, module_media):
 @pytest.fixture(autouse=True)
 def _read_cache_emptied():
     """Each test starts with no kept answers (api.readcache keeps them per process)."""
-    from api.readcache import memory
 
     memory.clear()
 
@@ -78,7 +88,6 @@ def _no_language_left_active():
     """LocaleMiddleware (the admin's language) leaves its language active in the thread after a
     request; the next test starts in the default language again."""
     yield
-    from django.utils import translation
 
     translation.deactivate()
 
@@ -90,7 +99,6 @@ def _celery_eager(request):
     if request.node.get_closest_marker("real_worker"):
         yield
         return
-    from config.celery import app
 
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = True
@@ -100,36 +108,26 @@ def _celery_eager(request):
 
 @pytest.fixture
 def buyer(db):
-    from tests.factories import BuyerFactory
-
     return BuyerFactory(name="Region Alice")
 
 
 @pytest.fixture
 def other_buyer(db):
-    from tests.factories import BuyerFactory
-
     return BuyerFactory(name="Region Bob")
 
 
 @pytest.fixture
 def supplier(db):
-    from tests.factories import SupplierFactory
-
     return SupplierFactory(name="Charlie Gård AB")
 
 
 @pytest.fixture
 def other_supplier(db):
-    from tests.factories import SupplierFactory
-
     return SupplierFactory(name="Dana Livs AB")
 
 
 @pytest.fixture
 def make_user(db):
-    from tests.factories import UserFactory
-
     def make(role: str, org, **kwargs):
         return UserFactory(role=role, organization=org, **kwargs)
 
@@ -163,8 +161,6 @@ def bidder(make_user, supplier):
 @pytest.fixture
 def submitted(officer, bidder):
     """(tender, bid): Alice's published tender with Charlie's submitted bid, still sealed."""
-    from procurement.services.tenders import publish_tender
-    from tests.scenarios import new_tender, submitted_bid
 
     tender = publish_tender(tender=new_tender(officer), actor=officer)
     return tender, submitted_bid(bidder, tender)
@@ -172,8 +168,6 @@ def submitted(officer, bidder):
 
 @pytest.fixture
 def superuser(db):
-    from tests.factories import UserFactory
-
     return UserFactory(
         organization=None, role="", is_superuser=True, is_staff=True, username="operator"
     )
@@ -181,11 +175,7 @@ def superuser(db):
 
 @pytest.fixture
 def client_for():
-    from rest_framework.test import APIClient
-
     def make(user):
-        from procurement.models import ApiToken
-
         # No expiry: the suite moves its clock by days (token expiry has its own tests).
         _token, raw = ApiToken.objects.create(user=user, expiry=None)
         client = APIClient()
@@ -233,7 +223,6 @@ def flushable_audit_trail(db):
     cleared first with the triggers lifted for that moment and put back (PostgreSQL's flush
     truncates, which fires no row triggers)."""
     yield
-    from django.db import connection
 
     if connection.vendor != "sqlite":
         return
@@ -255,8 +244,5 @@ def flushable_audit_trail(db):
 def shared_library(db):
     """The shared criteria library as its data migration loads it: a transactional test
     elsewhere in the same worker may have flushed the tables since the migrations ran."""
-    from importlib import import_module
-
-    from django.apps import apps
 
     import_module("criteria.migrations.0004_shared_library").load(apps, None)

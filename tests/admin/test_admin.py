@@ -2,6 +2,7 @@
 services (audited), and audit events as each object's history."""
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
@@ -12,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from audit.models import AuditEvent, ChainHead
 from criteria.models import Criterion, TenderAmendment, TenderCriterion
@@ -178,8 +180,6 @@ def test_admin_access_follows_from_a_buyer_side_membership(make_user, buyer, sup
 def test_the_login_page_lets_members_in_and_tells_bidders_to_use_the_api(
     make_user, buyer, supplier
 ):
-    from django.test import Client
-
     member = make_user("officer", buyer, username="ulla")
     member.set_password("Ett-långt-lösen-2026")
     member.save()
@@ -465,8 +465,6 @@ def test_officer_adds_a_library_criterion_and_sees_its_history(officer):
 def test_the_admin_login_has_the_same_limits_on_failed_logins_as_the_api(
     make_user, buyer, settings, clock
 ):
-    from django.test import Client
-
     settings.ANBUD_LOGIN_FAILURES_PER_USER = 2
     clock.move_to(timezone.now())
     member = make_user("officer", buyer, username="tove")
@@ -486,10 +484,6 @@ def test_the_admin_login_has_the_same_limits_on_failed_logins_as_the_api(
 
 
 def test_auditors_check_the_chain_and_export_the_list_as_filtered(make_user, buyer, officer):
-    import io
-
-    from openpyxl import load_workbook
-
     auditor = logged_in(make_user("auditor", buyer))
     new_tender(officer)
     new_tender(officer)

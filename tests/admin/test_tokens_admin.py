@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
 from procurement.models import ApiToken
+from procurement.services.tokens import issue_integration_token, issue_login_token
 from tests.admin.test_admin import logged_in, url
 
 
@@ -44,7 +45,6 @@ def test_an_officer_cannot_create_tokens_and_sees_only_their_own(make_user, buye
     officer = make_user("officer", buyer, is_staff=True)
     colleague = make_user("officer", buyer)
     stranger = make_user("admin", other_buyer)
-    from procurement.services.tokens import issue_integration_token, issue_login_token
 
     mine, _ = issue_login_token(user=officer)
     issue_login_token(user=colleague)

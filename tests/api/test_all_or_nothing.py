@@ -8,7 +8,7 @@ is the audit event of the refusal itself.
 import pytest
 
 from audit.models import AuditEvent
-from procurement.models import Organization
+from procurement.models import Organization, Tender
 from tests.api.helpers import bid, create_tender, publish
 from tests.factories import TenderCriterionFactory
 
@@ -115,7 +115,6 @@ def test_a_bid_draft_with_a_new_price_and_an_unknown_criterion_keeps_its_price(a
 def test_a_tender_criterion_with_a_new_weight_and_a_foreign_lot_keeps_its_weight(api, buyer):
     client, _ = api("officer")
     tender = create_tender(client, evaluation={"method": "weighted_points", "price_weight": "60"})
-    from procurement.models import Tender
 
     tc = TenderCriterionFactory(tender=Tender.objects.get(pk=tender["id"]), weight="40")
     url = f"/api/v1/tenders/{tender['id']}/criteria/{tc.pk}/"

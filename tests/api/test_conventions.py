@@ -4,7 +4,7 @@ If-Match compares strongly, and JSON bodies are JSON."""
 import pytest
 
 from procurement.models import Tender
-from tests.api.helpers import create_tender
+from tests.api.helpers import bid, create_tender, publish
 
 
 @pytest.mark.parametrize(
@@ -148,7 +148,6 @@ def test_a_malformed_id_is_not_found_like_any_other_unknown_id(api, path):
 
 def test_half_a_money_object_in_a_bid_patch_is_a_400(api):
     """Found by schemathesis against a live server: {"price": {"currency": "AAA"}} was a 500."""
-    from tests.api.helpers import bid, publish
 
     officer, _user = api("officer")
     bidder, _bidder_user = api("bidder")

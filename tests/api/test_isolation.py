@@ -21,10 +21,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from rest_framework.test import APIClient
 
-from procurement.models import Bid
+from procurement.models import ApiToken, Bid, Tender
 from procurement.services import documents as document_services
 from tests.api.helpers import bid, create_tender, publish, submit
-from tests.factories import CriterionFactory, TenderCriterionFactory
+from tests.factories import (
+    BuyerFactory,
+    CriterionFactory,
+    SupplierFactory,
+    TenderCriterionFactory,
+    UserFactory,
+)
 
 PDF = b"%PDF-1.7\n" + b"isolation " * 20 + b"\n%%EOF\n"
 ALLOWED_TRACES = {"permission.denied", "bid.sealed_read_denied"}
@@ -45,8 +51,6 @@ class World(dict):
 def _build_world():
     """Two buyers, two suppliers, their people and objects, through the API where the API
     makes them. Returns the ids and each person's raw API token."""
-    from procurement.models import ApiToken, Tender
-    from tests.factories import BuyerFactory, SupplierFactory, UserFactory
 
     alice_org = BuyerFactory(name="Region Alice")
     bob_org = BuyerFactory(name="Region Bob")

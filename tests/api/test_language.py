@@ -4,6 +4,8 @@ and Vary: Accept-Language on every answer; a language cookie never changes an AP
 import uuid
 
 import pytest
+from django.utils import translation
+from rest_framework import exceptions, serializers
 
 from tests.api.helpers import TENDER, create_tender, publish
 
@@ -206,9 +208,6 @@ def test_evaluation_texts_with_both_languages_follow_the_same_rule(api):
 
 
 def test_texts_of_drf_that_its_own_catalogue_lacks_are_swedish_too():
-    from django.utils import translation
-    from rest_framework import exceptions, serializers
-
     with translation.override("sv"):
         throttled = exceptions.Throttled(wait=5, detail="För många misslyckade inloggningar.")
         assert (

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -31,8 +33,6 @@ def test_committed_openapi_matches_the_code(tmp_path):
 
 
 def test_every_operation_documents_summary_description_and_errors():
-    import yaml
-
     schema = yaml.safe_load((ROOT / "openapi.yaml").read_text())
     missing = []
     for path, item in schema["paths"].items():

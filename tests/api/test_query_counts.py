@@ -3,7 +3,7 @@ fetch each object once. The counts are the view's own (the read cache is off her
 query per kept answer is counted in test_read_cache.py) plus the token check."""
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from audit.services import record
@@ -87,8 +87,6 @@ def test_the_audit_page(api, buyer):
     client, user = api("auditor")
 
     def events(n):
-        from django.db import transaction
-
         for i in range(n):
             with transaction.atomic():
                 record(action="test.read", actor=user, object_type="x", data={"i": i})

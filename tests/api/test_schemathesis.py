@@ -27,7 +27,13 @@ from config.wsgi import application
 from procurement.models import ApiToken, Bid, Tender
 from procurement.services import documents as document_services
 from tests.api.helpers import bid, create_tender, publish
-from tests.factories import CriterionFactory, TenderCriterionFactory
+from tests.factories import (
+    BuyerFactory,
+    CriterionFactory,
+    SupplierFactory,
+    TenderCriterionFactory,
+    UserFactory,
+)
 
 SCHEMA = schemathesis.openapi.from_wsgi("/api/schema/", application)
 OPERATIONS = sorted(op.ok().label for op in SCHEMA.get_all_operations() if op.ok() is not None)
@@ -91,8 +97,6 @@ def wsgi_in_test_transaction():
 
 
 def _build_world():
-    from tests.factories import BuyerFactory, SupplierFactory, UserFactory
-
     buyer = BuyerFactory(name="Region Alice")
     admin_user = UserFactory(role="admin", organization=buyer)
     bidder_user = UserFactory(role="bidder", organization=SupplierFactory(name="Charlie Gård AB"))

@@ -3,6 +3,8 @@
 import pytest
 from django.db import connection
 
+from audit.services import record
+
 PG_TRIGGER = "DROP TRIGGER audit_event_append_only ON audit_auditevent"
 SQLITE_TRIGGERS = ("DROP TRIGGER audit_event_no_update", "DROP TRIGGER audit_event_no_delete")
 
@@ -32,7 +34,6 @@ def tamper(db):
 @pytest.fixture
 def chain_of(db):
     """chain_of(user, n) records n events by the user and returns them, oldest first."""
-    from audit.services import record
 
     def make(user, n: int, **kwargs):
         return [

@@ -9,8 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.http import StreamingHttpResponse
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from audit.models import AuditEvent
 from audit.services import record
@@ -236,8 +238,6 @@ def test_the_operator_verifies_every_chain(client_for, superuser, buyer, other_b
 
 
 def test_verify_via_the_api_names_the_broken_link(api, chain_of, tamper):
-    from django.db import connection
-
     client, auditor = api("auditor")
     events = chain_of(auditor, 3)
     event_id = events[1].pk.hex if connection.vendor == "sqlite" else str(events[1].pk)
@@ -395,8 +395,6 @@ def test_an_unreadable_file_exits_2(tmp_path):
 
 
 def test_xlsx_export_has_a_header_a_frozen_pane_and_readable_widths(api, trail):
-    from openpyxl import load_workbook
-
     client, _ = api("auditor")
 
     response = client.get(URL + "export/", {"format": "xlsx"})
@@ -422,8 +420,6 @@ def test_xlsx_export_has_a_header_a_frozen_pane_and_readable_widths(api, trail):
 
 
 def test_xlsx_keeps_formulas_as_text(api, auditor_with_formula):
-    from openpyxl import load_workbook
-
     client, _ = auditor_with_formula
 
     response = client.get(URL + "export/", {"format": "xlsx"})

@@ -10,6 +10,7 @@ import uuid
 import pytest
 from django.urls import URLPattern, URLResolver
 
+from api import urls
 from audit.models import AuditEvent
 from tests.factories import BidFactory, CriterionFactory, TenderCriterionFactory, TenderFactory
 
@@ -48,8 +49,6 @@ def _write_methods(callback) -> list[str]:
 
 
 def write_operations():
-    from api import urls
-
     for route, callback in _patterns(urls.urlpatterns):
         for method in _write_methods(callback):
             if (route, method) not in NOT_WRITES:

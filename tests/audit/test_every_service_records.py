@@ -13,9 +13,21 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.utils import timezone
 
+import procurement.services
+import scoring.services
 from audit.models import AuditEvent
+from criteria import services as cs
+from procurement.errors import StateConflict
+from procurement.models import Bid
+from procurement.services import bids, documents, logins, opening, organizations, tenders, tokens
+from procurement.services.bids import submit_bid
+from procurement.services.tenders import publish_tender
+from procurement.services.tokens import issue_login_token
+from scoring import services as ss
+from scoring.models import ConflictDeclaration, Evaluation
 from tests.factories import (
     BidFactory,
     CriterionFactory,
@@ -42,13 +54,10 @@ NOT_STATE_CHANGES = {
 
 
 def service_modules():
-    import procurement.services
-
     names = [
         f"procurement.services.{m.name}"
         for m in pkgutil.iter_modules(procurement.services.__path__)
     ]
-    import scoring.services
 
     names += [f"scoring.services.{m.name}" for m in pkgutil.iter_modules(scoring.services.__path__)]
     return [importlib.import_module(n) for n in [*names, "criteria.services"]]
@@ -96,21 +105,16 @@ class World:
 
 
 def _with_token(user):
-    from procurement.services.tokens import issue_login_token
-
     issue_login_token(user=user)
     return user
 
 
 def _submitted_bid(w):
-    from procurement.services.bids import submit_bid
-
     return submit_bid(bid=w.draft_bid(), actor=w.bidder)
 
 
 def _opened(w, *, method="lowest_price", tie_break=None, bids=1, manual=False):
     """An opened tender with submitted bids (equal prices), optionally a manual criterion."""
-    from procurement.models import Bid
 
     evaluation = {"method": method, **({"tie_break": tie_break} if tie_break else {})}
     tender = TenderFactory(organization=w.buyer, status="opened", evaluation=evaluation)
@@ -140,17 +144,12 @@ def _opened(w, *, method="lowest_price", tie_break=None, bids=1, manual=False):
 
 
 def _declared(w, tender, *, conflict=False):
-    from scoring.models import ConflictDeclaration
-
     return ConflictDeclaration.objects.create(
         tender=tender, evaluator=w.evaluator, has_conflict=conflict, statement="Declared"
     )
 
 
 def _done_evaluation(w, **kwargs):
-    from scoring import services as ss
-    from scoring.models import Evaluation
-
     tender, created, _ = _opened(w, **kwargs)
     evaluation = Evaluation.objects.create(
         tender=tender, method=tender.evaluation["method"], created_by=w.officer
@@ -161,9 +160,6 @@ def _done_evaluation(w, **kwargs):
 
 
 def _scoring_calls():
-    from scoring import services as ss
-    from scoring.models import Evaluation
-
     def measure(w):
         tender, _, _ = _opened(w)
         return ss.record_conflict_measure(
@@ -248,9 +244,6 @@ def _scoring_calls():
 
 def _purge(w):
     """A file left by an upload whose outer transaction rolled back, purged a day later."""
-    from django.db import transaction
-
-    from procurement.services import documents
 
     try:
         with transaction.atomic():
@@ -265,16 +258,6 @@ def _purge(w):
 
 def _calls():
     """name -> (call(world), the action it records)."""
-    from criteria import services as cs
-    from procurement.services import (
-        bids,
-        documents,
-        logins,
-        opening,
-        organizations,
-        tenders,
-        tokens,
-    )
 
     return {
         "procurement.services.organizations.create_organization": (
@@ -508,9 +491,6 @@ def test_the_service_records_its_event(world, name):
 
 
 def test_a_refused_change_records_nothing(world):
-    from procurement.errors import StateConflict
-    from procurement.services.tenders import publish_tender
-
     tender = publish_tender(tender=world.draft(), actor=world.officer)
     count = AuditEvent.objects.count()
 

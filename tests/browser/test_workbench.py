@@ -11,8 +11,13 @@ import pytest
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from criteria.models import TenderCriterion
+from criteria.models import Criterion, TenderCriterion
+from criteria.services import attach_criterion
 from procurement.models import Tender
+from procurement.services.bids import create_bid, submit_bid
+from procurement.services.opening import open_tender
+from procurement.services.tenders import create_tender, publish_tender
+from scoring.services.runs import start_evaluation
 from tests.browser.conftest import SHOTS
 
 PASSWORD = "Ett-långt-lösen-2026"
@@ -43,7 +48,7 @@ class Workbench:
 
     def check(self, name: str) -> None:
         """axe-core on the page as it is now: no serious or critical violation."""
-        from axe_playwright_python.sync_playwright import Axe
+        from axe_playwright_python.sync_playwright import Axe  # noqa: PLC0415 - optional dep, needed only with chromium
 
         SHOTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=SHOTS / f"workbench-{name}.png", full_page=True)
@@ -293,7 +298,6 @@ def test_the_workbench_speaks_swedish_and_switches_to_english(
     texts, ours, the model names and choices, the checks and the criteria); the switch in the
     header changes to English and the choice sticks."""
     officer = staff(make_user, buyer, "sigrid")
-    from procurement.services.tenders import create_tender
 
     tender = create_tender(
         actor=officer,
@@ -357,11 +361,6 @@ def test_evaluators_score_and_an_officer_evaluates_in_the_admin(
     and score (differently, so the spread is flagged), the officer sets consensus, runs the
     evaluation, reads the matrix and an explanation, sees the chart (and its table), verifies
     and downloads the evidence package. axe on every page; the result page in Swedish too."""
-    from criteria.models import Criterion
-    from criteria.services import attach_criterion
-    from procurement.services.bids import create_bid, submit_bid
-    from procurement.services.opening import open_tender
-    from procurement.services.tenders import create_tender, publish_tender
 
     time_machine.move_to(timezone.now(), tick=True)
     officer = staff(make_user, buyer, "anna")
@@ -509,10 +508,6 @@ def test_a_tie_is_drawn_by_lot_in_the_browser(
 ):
     """Two equal bids and 'lottery' as the only tie-break: the result page offers the
     lottery with a witness instead of the award; the draw's rerun ranks them."""
-    from procurement.services.bids import create_bid, submit_bid
-    from procurement.services.opening import open_tender
-    from procurement.services.tenders import create_tender, publish_tender
-    from scoring.services.runs import start_evaluation
 
     time_machine.move_to(timezone.now(), tick=True)
     officer = staff(make_user, buyer, "anna")

@@ -8,6 +8,7 @@ Anbud from gunicorn against it, and stops and starts that cluster.
 
 import glob
 import os
+import pwd
 import shutil
 import subprocess
 import tempfile
@@ -51,8 +52,6 @@ def cluster():
         pytest.skip("needs PostgreSQL's initdb and pg_ctl")
     if os.geteuid() == 0:
         try:
-            import pwd
-
             pwd.getpwnam("postgres")
         except KeyError:
             pytest.skip("needs a postgres user to run a private cluster as root")

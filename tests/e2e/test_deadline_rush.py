@@ -18,6 +18,7 @@ from django.db import connection
 
 from bench._gunicorn import serving
 from bench.deadline import build, fire
+from procurement.models import Bid, Tender
 
 ROOT = Path(__file__).resolve().parents[2]
 IN_TIME, LATE = 80, 5
@@ -28,7 +29,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 def test_every_bid_sent_before_the_deadline_is_receipted_and_no_later_one(tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip("needs DATABASE_URL=PostgreSQL (as .ci/run sets): gunicorn shares the database")
-    from procurement.models import Bid, Tender
 
     tender, bidders = build(IN_TIME + LATE)
     db = settings.DATABASES["default"]

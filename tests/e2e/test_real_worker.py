@@ -20,6 +20,10 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from config.celery import app
+from procurement.models import ApiToken, Tender
+from tests.factories import BuyerFactory, SupplierFactory, UserFactory
+
 ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = [pytest.mark.real_worker, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -54,8 +58,6 @@ class Http:
 
 
 def _token(user) -> str:
-    from procurement.models import ApiToken
-
     # The test moves the clock past the deadline, days ahead: tokens as an integration has them.
     return ApiToken.objects.create(user=user, expiry=None)[1]
 
@@ -125,8 +127,6 @@ def _wait(http: Http, location: str, until, timeout: float = 120) -> dict:
 
 def test_tender_from_creation_to_award_with_a_killed_worker(live_server, time_machine, tmp_path):
     _needs_real_parts()
-    from procurement.models import Tender
-    from tests.factories import BuyerFactory, SupplierFactory, UserFactory
 
     buyer = BuyerFactory(name="Region Live")
     officer = Http(
@@ -197,8 +197,6 @@ def test_tender_from_creation_to_award_with_a_killed_worker(live_server, time_ma
     assert officer2.call("POST", f"/tenders/{tender['id']}/open/")[1]["status"] == "opened"
     # Back to the worker's clock: it runs in another process, which the travel does not reach.
     time_machine.move_to(real_now + dt.timedelta(seconds=5), tick=True)
-
-    from config.celery import app
 
     app.control.purge()  # nothing left over from an earlier run
     database_name = connection.settings_dict["NAME"]

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 
+from audit.models import AuditEvent
+
 
 def snapshot(settings) -> dict:
     """Every row of the domain apps' tables and every stored file."""
@@ -44,8 +46,6 @@ def event():
     """``event(action, obj)``: the one audit event of that action about that object."""
 
     def get(action, obj=None, **filters):
-        from audit.models import AuditEvent
-
         if obj is not None:
             filters["object_id"] = str(obj.pk)
         found = list(AuditEvent.objects.filter(action=action, **filters))

@@ -14,6 +14,7 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from audit.services import record
 from procurement.errors import StateConflict
 from procurement.models import Bid, Tender
 from procurement.services.bids import submit_bid
@@ -79,7 +80,6 @@ def test_a_request_that_waits_past_the_deadline_for_a_lock_still_gets_its_receip
     tender = _published(buyer, deadline)
     bid = BidFactory(tender=tender, supplier=supplier)
     # The supplier's chain head exists before the race.
-    from audit.services import record
 
     with transaction.atomic():
         record(action="test.warm", actor=bidder, object_type="x")

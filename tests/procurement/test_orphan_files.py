@@ -13,8 +13,10 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from config.celery import app
 from procurement.models import TenderDocument
 from procurement.services import documents
+from procurement.tasks import purge_orphan_files_task
 from tests.factories import TenderFactory
 
 pytestmark = pytest.mark.django_db
@@ -109,9 +111,6 @@ def test_purge_on_an_empty_storage_does_nothing(db):
 def test_the_beat_schedule_names_tasks_that_exist_and_the_purge_task_runs(
     tender, make_user, buyer, time_machine
 ):
-    from config.celery import app
-    from procurement.tasks import purge_orphan_files_task
-
     app.loader.import_default_modules()
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "procurement.tasks.purge_orphan_files_task" in scheduled

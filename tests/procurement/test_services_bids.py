@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from audit.chain import canonical
+from audit.models import AuditEvent
 from procurement.errors import InvalidInput, NotAllowed, PreconditionFailed, StateConflict
 from procurement.models import Bid, BidResponse
 from procurement.services.bids import (
@@ -21,7 +22,7 @@ from procurement.services.bids import (
 )
 from procurement.services.tenders import add_lot, publish_tender
 from tests.factories import TenderCriterionFactory
-from tests.scenarios import new_tender, submitted_bid
+from tests.scenarios import new_tender, open_bids, submitted_bid
 
 
 @pytest.fixture
@@ -270,8 +271,6 @@ def test_another_supplier_cannot_withdraw_or_submit(
 
 
 def _sealed_read_events():
-    from audit.models import AuditEvent
-
     return list(AuditEvent.objects.filter(action="bid.sealed_read_denied"))
 
 
@@ -294,8 +293,6 @@ def test_an_attempt_on_a_sealed_tenders_bids_is_recorded(submitted, officer, eve
 def test_nothing_is_recorded_for_what_is_no_sealed_bid_of_the_actors_organisation(
     submitted, officer, second_officer, other_officer, bidder, clock
 ):
-    from tests.scenarios import open_bids
-
     tender, bid = submitted
     for actor, bid_id in (
         (officer, "not-a-uuid"),

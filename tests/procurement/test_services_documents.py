@@ -3,6 +3,7 @@ checked, hashed, versioned by file name and stored; a refused upload stores no f
 
 import datetime as dt
 import hashlib
+from decimal import Decimal
 
 import pytest
 
@@ -14,7 +15,7 @@ from procurement.errors import (
     UnsupportedFileType,
 )
 from procurement.models import BidDocument, TenderDocument
-from procurement.services.bids import create_bid
+from procurement.services.bids import create_bid, submit_bid
 from procurement.services.documents import upload_bid_document, upload_tender_document
 from procurement.services.tenders import cancel_tender, publish_tender
 from tests.scenarios import PDF, new_tender, pdf
@@ -27,8 +28,6 @@ def published(officer):
 
 @pytest.fixture
 def draft_bid(bidder, published):
-    from decimal import Decimal
-
     return create_bid(actor=bidder, tender=published, lot=None, price_amount=Decimal("1"))
 
 
@@ -139,8 +138,6 @@ def test_evidence_is_attached_to_the_draft_bid_and_audited(bidder, draft_bid, ev
 def test_evidence_of_a_submitted_bid_or_after_the_deadline_is_refused(
     bidder, draft_bid, published, clock, refused
 ):
-    from procurement.services.bids import submit_bid
-
     clock.move_to(published.submission_deadline)
     with refused(StateConflict, "deadline_passed"):
         upload_bid_document(bid=draft_bid, actor=bidder, uploaded=pdf(), kind="other")

@@ -9,7 +9,7 @@ from procurement.errors import InvalidInput, NotAllowed, StateConflict
 from procurement.models import Tender
 from procurement.services.opening import open_tender, set_opening_quorum
 from procurement.services.tenders import cancel_tender
-from tests.scenarios import submitted_bid
+from tests.scenarios import new_tender, submitted_bid
 
 
 def after_deadline(clock, tender):
@@ -103,8 +103,6 @@ def test_another_organisation_and_an_evaluator_cannot_open(
 
 @pytest.mark.parametrize("state", ["draft", "cancelled", "opened"])
 def test_only_a_closed_tender_is_opened(officer, second_officer, submitted, clock, refused, state):
-    from tests.scenarios import new_tender
-
     tender, _bid = submitted
     if state == "draft":
         tender = new_tender(officer)

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from audit.models import AuditEvent
 from procurement.errors import InvalidInput, NotAllowed
 from procurement.models import Organization, User
 from procurement.services.organizations import (
@@ -47,8 +48,6 @@ def test_a_supplier_keeps_its_own_facts_and_the_change_is_audited(bidder, suppli
 
 
 def test_kind_and_the_opening_quorum_are_not_changed_here(superuser, buyer):
-    from audit.models import AuditEvent
-
     update_organization(
         organization=buyer, actor=superuser, changes={"kind": "supplier", "opening_quorum": 1}
     )

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from audit.models import AuditEvent
 from procurement.errors import InvalidInput, NotAllowed, PreconditionFailed, StateConflict
 from procurement.models import Lot, Tender
 from procurement.services.tenders import (
@@ -94,8 +95,6 @@ def test_a_draft_is_changed_its_version_goes_up_and_the_change_is_audited(office
 
 
 def test_a_change_that_changes_nothing_is_not_recorded(officer):
-    from audit.models import AuditEvent
-
     tender = new_tender(officer, title="Same")
     update_tender(tender=tender, actor=officer, changes={"title": "Same"})
 

@@ -5,7 +5,9 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from rest_framework.test import APIClient
 
+from audit.models import AuditEvent
 from procurement.errors import InvalidInput, NotAllowed
 from procurement.models import ApiToken
 from procurement.services.tokens import (
@@ -20,7 +22,6 @@ from procurement.services.tokens import (
 
 def _authenticates(raw) -> bool:
     """The raw token is accepted by the API."""
-    from rest_framework.test import APIClient
 
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
@@ -72,8 +73,6 @@ def test_logout_everywhere_revokes_every_token_of_the_user(officer, second_offic
 
 
 def test_revoking_all_of_none_records_nothing(officer):
-    from audit.models import AuditEvent
-
     assert revoke_all_tokens(user=officer, actor=officer, reason="logout_everywhere") == 0
     assert not AuditEvent.objects.filter(action="auth.tokens_revoked").exists()
 

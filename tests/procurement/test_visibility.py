@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from procurement import visibility
 from procurement.models import Bid, BidDocument, Tender
 from procurement.services.documents import upload_bid_document
 from tests.api.helpers import bid, create_tender, publish, submit
@@ -74,8 +75,6 @@ def test_every_representation_of_a_bid_follows_the_tender(api, clock, see_prices
 
 
 def test_ordering_by_price_is_for_evaluators_only_where_prices_are_shown(api, clock):
-    from procurement import visibility
-
     hidden_tender, _, _, evaluator_user = _opened(api, clock, see_prices=False)
     hidden = Tender.objects.get(pk=hidden_tender["id"])
     assert not visibility.may_order_by_price(evaluator_user, hidden)

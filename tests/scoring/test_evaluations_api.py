@@ -2,7 +2,12 @@
 verification, lottery, award, a supplier's view and simulations."""
 
 import datetime as dt
+import hashlib
+import io
 import json
+import subprocess
+import sys
+import zipfile
 
 import pytest
 from django.db import DatabaseError, connection, transaction
@@ -562,12 +567,6 @@ def test_other_organisations_get_404_on_evaluation_endpoints(
 def test_evidence_package_is_complete_and_verifiable(
     api, opened, django_capture_on_commit_callbacks, tmp_path
 ):
-    import hashlib
-    import io
-    import subprocess
-    import sys
-    import zipfile
-
     _score_and_settle(api, opened)
     officer, _ = api("officer")
     started = _run(officer, opened["tender"]["id"], django_capture_on_commit_callbacks).json()

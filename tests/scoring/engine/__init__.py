@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from scoring.engine import EvaluationInput, EvaluationResult
+from scoring.engine.decimal_context import display_money, display_score
 from scoring.engine.results import BidResult
 
 T0 = "2026-12-01T10:00:00Z"
@@ -95,6 +96,5 @@ def shown(value: Decimal | None, places: int = 4) -> str | None:
     """A figure as the result shows it (ROUND_HALF_UP), for comparing with published ones."""
     if value is None:
         return None
-    from scoring.engine.decimal_context import display_money, display_score
 
     return display_score(value) if places == 4 else display_money(value, "SEK")

@@ -335,8 +335,6 @@ def test_an_explanation_is_written_when_first_read_and_then_fixed():
 def test_scores_are_objects_with_their_keys_not_lists():
     """Scores are kept as tuples inside the engine, but the input stays objects: a list, an
     unknown key or a missing one is refused with the place named."""
-    import pytest
-    from pydantic import ValidationError
 
     base = {
         "currency": "SEK",

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scoring.engine import EvaluationInput, canonical_json, evaluate
+from scoring.engine.checks import _first_inversion
 from scoring.engine.decimal_context import engine_context, tie_figure
 
 PROPERTY = settings(
@@ -272,7 +273,6 @@ def _inversion_by_definition(before, after):
 def test_the_rank_reversal_check_finds_the_first_swapped_pair(figures):
     """Bids in rank order (figures best first, ties allowed) and their figures without
     another bid: the check names the same pair as the definition, with or without ties."""
-    from scoring.engine.checks import _first_inversion
 
     before = sorted((Decimal(b) for b, _ in figures), reverse=True)
     after = [Decimal(a) for _, a in figures]
