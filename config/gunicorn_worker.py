@@ -13,6 +13,7 @@ time of receipt.
         --workers 2 --threads 2
 """
 
+import socket
 import threading
 import time
 
@@ -22,9 +23,18 @@ ENVIRON_KEY = "anbud.received_at"
 _current = threading.local()
 
 
+# A response up to this size goes into the kernel at once, so a request thread is free again
+# without waiting for the client to read (a page of the criteria library is about 80 KB; with
+# the kernel's initial 16 KB a slow reader held one of the few threads for the rest).
+SEND_BUFFER_BYTES = 256 * 1024
+
+
 class ReceiptThreadWorker(ThreadWorker):
     def enqueue_req(self, conn):
         conn.anbud_received_at = time.time()
+        if not getattr(conn, "anbud_buffered", False):
+            conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
+            conn.anbud_buffered = True
         super().enqueue_req(conn)
 
     def handle_request(self, req, conn):
