@@ -146,14 +146,14 @@ def event_text_blocks(queryset: QuerySet[AuditEvent]) -> Iterator[list[EventRow]
     Organisation, actor and tender ids repeat from row to row: their text is remembered (a
     bounded cache, so memory stays flat).
     """
-    known: dict[Any, str | None] = {}
+    known: dict[Any, str | None] = {None: None}
+    remembered = known.get  # a dict lookup per id; the conversion only for a new one
 
     def id_text(value: Any) -> str | None:
-        text = known.get(value)
-        if text is None and value is not None:
-            if len(known) > _UUID_CACHE_SIZE:
-                known.clear()
-            text = known[value] = _uuid_text(value)
+        if len(known) > _UUID_CACHE_SIZE:
+            known.clear()
+            known[None] = None
+        text = known[value] = _uuid_text(value)
         return text
 
     for block in _raw_blocks(queryset):
@@ -163,14 +163,14 @@ def event_text_blocks(queryset: QuerySet[AuditEvent]) -> Iterator[list[EventRow]
                 chain,
                 sequence,
                 _time_text(created_at),
-                id_text(organization_id),
-                id_text(actor_id),
+                remembered(organization_id) or id_text(organization_id),
+                remembered(actor_id) or id_text(actor_id),
                 actor_username,
                 actor_role,
                 action,
                 object_type,
                 object_id,
-                id_text(tender_id),
+                remembered(tender_id) or id_text(tender_id),
                 data if data.__class__ is str else _data_text(data),
                 request_id,
                 client_address,
@@ -212,11 +212,12 @@ def event_rows(queryset: QuerySet[AuditEvent], *, parse_data: bool = True) -> It
     it is; the verifier parses it).
     """
     loads = json.loads
-    for row in event_values(queryset):
-        event = row._asdict()
-        if parse_data:
-            event["data"] = loads(row.data)
-        yield event
+    for block in event_text_blocks(queryset):
+        for row in block:
+            event = dict(zip(EVENT_FIELDS, row))  # noqa: B905 - a row has every field
+            if parse_data:
+                event["data"] = loads(row.data)
+            yield event
 
 
 def is_platform_operator(user: Any) -> bool:
