@@ -130,8 +130,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         if response.status_code == status.HTTP_403_FORBIDDEN:
             _audit_denial(request, str(detail))
         # djangorestframework-stubs do not declare Throttled.wait (DRF sets it in __init__).
-        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:  # type: ignore[attr-defined]
-            body["retry_after"] = int(exc.wait)  # type: ignore[attr-defined]
+        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:  # type: ignore[attr-defined]  # set in __init__
+            body["retry_after"] = int(exc.wait)  # type: ignore[attr-defined]  # as above
     return _problem_response(body, headers)
 
 
@@ -217,7 +217,7 @@ def _database_unavailable(request, exc) -> HttpResponse:
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     # our one line stands for Django's traceback (django.utils.log reads this private flag,
     # which django-stubs do not declare)
-    response._has_been_logged = True  # type: ignore[attr-defined]
+    response._has_been_logged = True  # type: ignore[attr-defined]  # the flag Django's request logging reads
     return response
 
 

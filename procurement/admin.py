@@ -323,7 +323,7 @@ class MemberAdmin(AuditHistoryMixin, ServiceFormsMixin, ScopedAdmin, UserAdmin):
     ordering = ("username",)
     fieldsets = (
         # django-stubs types UserAdmin.fieldsets as ModelAdmin's Optional; Django sets it.
-        *UserAdmin.fieldsets,  # type: ignore[misc]
+        *UserAdmin.fieldsets,  # type: ignore[misc]  # always set by Django, Optional in the stubs
         ("Membership", {"fields": ("organization", "role")}),
     )
     add_fieldsets = (

@@ -83,7 +83,7 @@ VERIFY_ROLES = frozenset({Role.ADMIN, Role.OFFICER, Role.AUDITOR})
 
 # django-stubs cannot type the reverse manager auth_token_set: ApiToken's base (knox's
 # AbstractAuthToken, untyped) declares its manager.
-class User(AbstractUser):  # type: ignore[django-manager-missing]
+class User(AbstractUser):  # type: ignore[django-manager-missing]  # see the comment above
     """A person. Each member belongs to one organisation with one role; superusers to none."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

@@ -325,7 +325,7 @@ class TenderAdmin(EvaluationPagesMixin, AuditHistoryMixin, ServiceFormsMixin, Sc
             if isinstance(field, forms.ChoiceField):
                 # django-stubs types the choices getter as the setter's input (a mapping, a
                 # callable); the getter returns (value, label) pairs.
-                value = dict(field.choices).get(value, value)  # type: ignore[arg-type]
+                value = dict(field.choices).get(value, value)  # type: ignore[arg-type]  # pairs at run time
             elif isinstance(field, forms.BooleanField):
                 value = _("yes") if value else _("no")
             shown.append((field.label, value))

@@ -359,7 +359,7 @@ class AmountsForm(forms.Form):
         assert isinstance(lot_field, forms.ModelChoiceField)  # declared above
         lot_field.queryset = tender.lots.order_by("number")
         # Django's per-instance override of the label; mypy reads it as replacing the method.
-        lot_field.label_from_instance = lambda lot: f"{lot.number}. {lot.title}"  # type: ignore[method-assign,assignment]
+        lot_field.label_from_instance = lambda lot: f"{lot.number}. {lot.title}"  # type: ignore[method-assign,assignment]  # Django's documented way
 
     def amounts(self) -> dict[str, Any]:
         return {

@@ -17,7 +17,7 @@ class AuditEventSerializer(PrebuiltFieldsMixin, StrictModelSerializer):
     tender = serializers.UUIDField(source="tender_id", allow_null=True)
     # DRF's serializer metaclass takes declared fields out of the class body, so this field does
     # not replace Serializer.data; the stubs read it as an attribute.
-    data = serializers.JSONField(  # type: ignore[assignment]
+    data = serializers.JSONField(  # type: ignore[assignment]  # a field, not Serializer.data
         help_text="What changed, as recorded; milestones carry `chain_head` {sequence, hash}"
     )
 

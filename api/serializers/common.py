@@ -117,7 +117,7 @@ class ProblemSerializer(StrictSerializer):
     code = serializers.CharField(help_text="Stable machine-readable code")
     # DRF's serializer metaclass takes declared fields out of the class body, so this field does
     # not replace Serializer.errors; the stubs read it as an attribute.
-    errors = ProblemErrorSerializer(many=True, required=False)  # type: ignore[assignment]
+    errors = ProblemErrorSerializer(many=True, required=False)  # type: ignore[assignment]  # a field, not Serializer.errors (DRF moves declared fields off the class)
 
 
 class UserRefSerializer(StrictSerializer):

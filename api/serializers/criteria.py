@@ -175,7 +175,7 @@ class CriterionInputSerializer(StrictSerializer):
     rule = RuleField()
     # DRF's serializer metaclass takes declared fields out of the class body, so this field does
     # not replace Field.source; the stubs read it as an attribute.
-    source = serializers.ChoiceField(choices=Source.choices, default=Source.BID)  # type: ignore[assignment]
+    source = serializers.ChoiceField(choices=Source.choices, default=Source.BID)  # type: ignore[assignment]  # a field, not Field.source
     profile_field = serializers.CharField(
         max_length=32, required=False, allow_blank=True, default=""
     )

@@ -205,7 +205,7 @@ class AwardInputSerializer(StrictSerializer):
     evaluation = serializers.UUIDField()
     # many=True makes a ListSerializer, which takes min_length and max_length; the stubs check
     # the arguments against the child serializer.
-    lots = AwardLotSerializer(  # type: ignore[call-arg]
+    lots = AwardLotSerializer(  # type: ignore[call-arg]  # many=True takes the list lengths
         many=True, min_length=1, required=False, help_text="Per lot the winning bid"
     )
     bid = serializers.UUIDField(
@@ -272,7 +272,7 @@ class SimulatedScoreSerializer(StrictSerializer):
 class SimulationInputSerializer(StrictSerializer):
     # many=True makes a ListSerializer, which takes min_length and max_length; the stubs check
     # the arguments against the child serializer.
-    bids = SimulatedBidSerializer(many=True, min_length=1, max_length=500)  # type: ignore[call-arg]
+    bids = SimulatedBidSerializer(many=True, min_length=1, max_length=500)  # type: ignore[call-arg]  # many=True takes them
     scores = SimulatedScoreSerializer(
         many=True, required=False, default=list, help_text="Scores for manual criteria"
     )
