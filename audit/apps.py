@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _record_failed_login(sender, credentials, request=None, **kwargs):
-    """Failed logins to the browsable API's login (the token endpoint and the admin login,
-    which share the limits on failed logins, record their own).
+    """Failed logins anywhere else (the token endpoint, the admin login and the browsable
+    API's login share the limits on failed logins and record their own, in bulk).
 
     Django reports a failed login only through this signal; the record itself is made by the
     same ``record`` function that services use.
@@ -14,7 +14,7 @@ def _record_failed_login(sender, credentials, request=None, **kwargs):
     from audit.services import record  # noqa: PLC0415 - models load after the app registry
 
     path = getattr(request, "path", "") or ""
-    if path.startswith(("/api/v1/auth/token/", "/admin/login/")):
+    if path.startswith(("/api/v1/auth/token/", "/admin/login/", "/api-auth/login/")):
         return
     with transaction.atomic():
         record(

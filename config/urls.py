@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth.views import LoginView, LogoutView
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import (
@@ -8,6 +9,18 @@ from drf_spectacular.views import (
 )
 
 from api.views.health import healthz, readyz
+from workbench.sites import LimitedLoginForm
+
+api_auth = [
+    path(
+        "login/",
+        LoginView.as_view(
+            template_name="rest_framework/login.html", authentication_form=LimitedLoginForm
+        ),
+        name="login",
+    ),
+    path("logout/", LogoutView.as_view(), name="logout"),
+]
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/api/docs/", permanent=False)),
@@ -19,7 +32,9 @@ urlpatterns = [
     # The split view serves Swagger UI's start-up script as a file, not inline (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
-    path("api-auth/", include("rest_framework.urls")),
+    # The browsable API's login and logout (DRF's own names), the login with the same limits
+    # on failed logins as the token endpoint and the admin.
+    path("api-auth/", include((api_auth, "rest_framework"))),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
 ]

@@ -9,6 +9,7 @@ in.
 
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -22,18 +23,12 @@ def may_enter(user) -> bool:
     )
 
 
-class MemberAuthenticationForm(AdminAuthenticationForm):
-    error_messages = {
-        **AdminAuthenticationForm.error_messages,
-        "invalid_login": _(
-            "Please enter the correct username and password of a buyer-side account. Both "
-            "fields may be case-sensitive. Suppliers use the API."
-        ),
-    }
+class LimitedLoginMixin:
+    """The same limits on failed logins as the API's token endpoint (shared counters), for a
+    Django login form: a waiting username or address is refused before any password is
+    hashed, and failures are counted and audited in bulk (``procurement.services.logins``)."""
 
     def clean(self):
-        # The same limits on failed logins as the API's token endpoint (shared counters):
-        # a waiting username or address is refused before any password is hashed.
         username = self.cleaned_data.get("username") or ""
         client = context.current().client_address
         wait = logins.wait_seconds(username, client)
@@ -53,6 +48,20 @@ class MemberAuthenticationForm(AdminAuthenticationForm):
             raise
         logins.succeeded(username)
         return cleaned
+
+
+class LimitedLoginForm(LimitedLoginMixin, AuthenticationForm):
+    """The browsable API's login page (/api-auth/login/): any member, with the limits."""
+
+
+class MemberAuthenticationForm(LimitedLoginMixin, AdminAuthenticationForm):
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "invalid_login": _(
+            "Please enter the correct username and password of a buyer-side account. Both "
+            "fields may be case-sensitive. Suppliers use the API."
+        ),
+    }
 
     def confirm_login_allowed(self, user):
         if not may_enter(user):

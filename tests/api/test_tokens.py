@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -241,3 +242,28 @@ def test_counters_are_shared_between_processes_through_redis(db, settings):
     assert logins.wait_seconds(username, "198.51.100.1") == 0
     logins.failed(username, "192.0.2.1")  # 5: the back-off starts only if the child's counted
     assert logins.wait_seconds(username, "198.51.100.1") == 1
+
+
+def test_the_browsable_apis_login_has_the_same_limits_and_audits_in_bulk(
+    make_user, supplier, settings, clock
+):
+    """/api-auth/login/ (the browsable API's session login) could be used to guess passwords
+    without any limit, and wrote a chain event per wrong password."""
+    settings.ANBUD_LOGIN_FAILURES_PER_USER = 2
+    clock.move_to(timezone.now())
+    bidder = make_user("bidder", supplier, username="sigge")
+    bidder.set_password("Ett-långt-lösen-2026")
+    bidder.save()
+
+    def attempt(password):
+        return Client().post(
+            "/api-auth/login/", {"username": "sigge", "password": password, "next": "/api/v1/"}
+        )
+
+    assert [attempt(f"guess-{i}").status_code for i in range(6)] == [200] * 6
+    blocked = attempt("Ett-långt-lösen-2026")  # even the right password waits now
+    assert blocked.status_code == 200 and "Too many failed logins" in blocked.content.decode()
+    recorded = AuditEvent.objects.filter(action="auth.login_failed")
+    assert 0 < recorded.count() < 6  # the first failure and the threshold, not each one
+    clock.shift(settings.ANBUD_LOGIN_BACKOFF_MAX_SECONDS + 1)
+    assert attempt("Ett-långt-lösen-2026").status_code == 302
