@@ -17,6 +17,7 @@ from audit import exports
 from audit.models import AuditEvent, ChainHead
 from audit.selectors import chains_for, verify_chains
 from audit.services import record_export
+from procurement.admin import ScopedAdmin
 from procurement.models import BUYER_ROLES, VERIFY_ROLES, WHOLE_TRAIL_ROLES
 from procurement.visibility import audit_events_for
 
@@ -34,29 +35,17 @@ def may_read_audit_trail(user) -> bool:
     return bool(user.is_active and (_is_platform_operator(user) or _is_buyer_member(user)))
 
 
-class ReadOnlyAuditAdmin(admin.ModelAdmin):
-    actions = None
+class ReadOnlyAuditAdmin(ScopedAdmin):
+    """The trail is read-only and scoped (``ScopedAdmin``); the audit pages are for the
+    operator and the buyer side."""
 
-    def get_object(self, request, object_id, from_field=None):
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            raise Http404("No such object.")
-        return obj
+    actions = None
 
     def has_module_permission(self, request):
         return may_read_audit_trail(request.user)
 
     def has_view_permission(self, request, obj=None):
         return may_read_audit_trail(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AuditEvent)
@@ -100,9 +89,8 @@ class AuditEventAdmin(ReadOnlyAuditAdmin):
     verify_roles = VERIFY_ROLES
     export_roles = WHOLE_TRAIL_ROLES
 
-    def get_queryset(self, request):
-        qs = audit_events_for(request.user).select_related("actor")
-        return qs.order_by(*self.get_ordering(request))
+    def scoped_queryset(self, request):
+        return audit_events_for(request.user).select_related("actor")
 
     def _may(self, user, roles) -> bool:
         return _is_platform_operator(user) or (bool(user.organization_id) and user.role in roles)
@@ -192,10 +180,11 @@ class ChainHeadAdmin(ReadOnlyAuditAdmin):
     list_display = ("chain", "sequence", "hash")
     search_fields = ("chain",)
     fields = ("chain", "sequence", "hash")
+    ordering = ("chain",)
 
-    def get_queryset(self, request):
+    def scoped_queryset(self, request):
         user = request.user
-        qs = ChainHead.objects.order_by("chain")
+        qs = ChainHead.objects.all()
         if _is_platform_operator(user):
             return qs
         if user.organization_id:

@@ -80,10 +80,9 @@ def test_json_endpoints_refuse_form_bodies(api):
     assert response["Content-Type"].startswith("application/problem+json")
 
 
-def test_a_create_says_where_the_new_object_lives(api):
-    officer, _user = api("officer")
-    tender = create_tender(officer)
-    response = officer.post(
+def _attach_plan(officer, tender):
+    """An own manual award criterion Q-1 attached to the draft tender (201)."""
+    return officer.post(
         f"/api/v1/tenders/{tender['id']}/criteria/",
         {
             "definition": {
@@ -97,6 +96,12 @@ def test_a_create_says_where_the_new_object_lives(api):
         },
         format="json",
     )
+
+
+def test_a_create_says_where_the_new_object_lives(api):
+    officer, _user = api("officer")
+    tender = create_tender(officer)
+    response = _attach_plan(officer, tender)
     assert response.status_code == 201
     location = response["Location"]
     assert location == f"/api/v1/tenders/{tender['id']}/criteria/{response.json()['id']}/"
@@ -106,20 +111,7 @@ def test_a_create_says_where_the_new_object_lives(api):
 def test_tender_criteria_have_an_etag_and_honour_if_match(api):
     officer, _user = api("officer")
     tender = create_tender(officer)
-    created = officer.post(
-        f"/api/v1/tenders/{tender['id']}/criteria/",
-        {
-            "definition": {
-                "code": "Q-1",
-                "title": "Plan",
-                "category": "quality",
-                "kind": "award",
-                "rule": {"type": "manual", "scale_max": 5},
-            },
-            "weight": "10",
-        },
-        format="json",
-    )
+    created = _attach_plan(officer, tender)
     url = created["Location"]
     tag = officer.get(url)["ETag"]
     changed = officer.patch(url, {"weight": "20"}, format="json", HTTP_IF_MATCH=tag)
