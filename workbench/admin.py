@@ -88,9 +88,13 @@ class LotInline(admin.StackedInline):
     form = LotForm
     extra = 0
     can_delete = False
-    fields = ("number", "title", "description", "estimated_value", "minimum_turnover")
-    readonly_fields = ("number",)
+    fields = ("lot_number", "title", "description", "estimated_value", "minimum_turnover")
+    readonly_fields = ("lot_number",)
     show_change_link = False
+
+    @admin.display(description=gettext_lazy("Number"))
+    def lot_number(self, lot):
+        return lot.number
 
     def has_view_permission(self, request, obj=None):
         return may_use_admin(request.user)
