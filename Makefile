@@ -9,12 +9,16 @@ WEB_THREADS ?= 2
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Python keeps compiled modules in __pycache__ (git ignores it): each test worker and each
+# manage.py command would otherwise compile every module again, about 5 s per process.
+unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: help venv install run serve migrate demo test test-fast lint openapi openapi-check contract messages worker beat bench clean
+.PHONY: help venv install run serve migrate demo test test-fast screenshots lint openapi openapi-check contract messages worker beat bench clean
 
 help:
 	@echo "make run            set up, migrate, load demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test           the whole test suite (DATABASE_URL picks the database)"
+	@echo "make screenshots    the browser tests, keeping each page they check as a PNG"
 	@echo "make lint           ruff + import-linter + mypy + migrations check"
 	@echo "make openapi        regenerate openapi.yaml;  make openapi-check  fail when it drifted"
 	@echo "make contract       the OpenAPI gates: spec validator, Redocly lint, a generated client"
@@ -58,7 +62,13 @@ run: demo
 	  --worker-class config.gunicorn_worker.ReceiptThreadWorker --threads $(WEB_THREADS) --access-logfile - --timeout 120
 
 test: $(STAMP)
-	DB_CONN_MAX_AGE=$${DB_CONN_MAX_AGE:-0} $(PY) -m pytest -n 2 --dist loadfile -p no:cacheprovider
+	DB_CONN_MAX_AGE=$${DB_CONN_MAX_AGE:-0} $(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder -p no:cacheprovider
+
+# The pages the browser tests check, as a person sees them (in English and Swedish).
+SHOTS ?= /tmp/anbud-screenshots
+screenshots: $(STAMP)
+	ANBUD_SCREENSHOTS=$(SHOTS) $(PY) -m pytest -p no:cacheprovider -q tests/browser
+	@echo "screenshots: $(SHOTS)"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

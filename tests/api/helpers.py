@@ -1,6 +1,11 @@
 import datetime as dt
+import functools
+from pathlib import Path
 
+import yaml
 from django.utils import timezone
+
+OPENAPI_YAML = Path(__file__).resolve().parents[2] / "openapi.yaml"
 
 TENDER = {
     "reference": "RK-2026-0042",
@@ -49,3 +54,10 @@ def submit(client, bid_id):
     response = client.post(f"/api/v1/bids/{bid_id}/submit/")
     assert response.status_code == 200, response.json()
     return response.json()
+
+
+@functools.cache
+def openapi_document() -> dict:
+    """The committed openapi.yaml, parsed once per process with libyaml (PyYAML's pure-Python
+    parser takes about half a second for it). Callers must not change it."""
+    return yaml.load(OPENAPI_YAML.read_text(), Loader=yaml.CSafeLoader)

@@ -2,11 +2,10 @@
 JSON only, path parameters are in their paths, and creates link to what they created."""
 
 import re
-from pathlib import Path
 
-import yaml
+from tests.api.helpers import openapi_document
 
-DOCUMENT = yaml.safe_load((Path(__file__).resolve().parents[2] / "openapi.yaml").read_text())
+DOCUMENT = openapi_document()
 METHODS = ("get", "post", "put", "patch", "delete")
 
 

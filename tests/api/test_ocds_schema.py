@@ -1,14 +1,11 @@
 """The OCDS release package the API serves matches the schema openapi.yaml declares for it,
 for a draft (no estimated value, no lots reason), a published tender and an opened one."""
 
-from pathlib import Path
-
 import jsonschema
-import yaml
 
-from tests.api.helpers import create_tender, publish
+from tests.api.helpers import create_tender, openapi_document, publish
 
-DOCUMENT = yaml.safe_load((Path(__file__).resolve().parents[2] / "openapi.yaml").read_text())
+DOCUMENT = openapi_document()
 
 
 def validate(body):

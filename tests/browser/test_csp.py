@@ -3,7 +3,7 @@ under it and the browser blocks nothing they need. Debian's Chromium, driven by 
 
 import pytest
 
-from tests.browser.conftest import SHOTS
+from tests.browser.conftest import screenshot
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -22,7 +22,6 @@ def _watched_page(browser, problems):
 
 
 def test_the_admin_and_the_api_docs_work_under_the_policy(browser, live_server, make_user, buyer):
-    SHOTS.mkdir(parents=True, exist_ok=True)
     officer = make_user("officer", buyer, username="csp-officer", is_staff=True)
     officer.set_password("Ett-långt-lösen-2026")
     officer.save()
@@ -33,12 +32,12 @@ def test_the_admin_and_the_api_docs_work_under_the_policy(browser, live_server, 
     assert "script-src 'self'" in response.headers["content-security-policy"]
     page.wait_for_selector(".swagger-ui .info .title", timeout=30_000)
     assert "Anbud API" in page.inner_text(".swagger-ui .info .title")
-    page.screenshot(path=SHOTS / "csp-swagger.png")
+    screenshot(page, "csp-swagger", full_page=False)
 
     page.goto(f"{live_server.url}/api/redoc/")
     page.wait_for_selector("h1", timeout=30_000)
     assert "Anbud API" in page.inner_text("h1")
-    page.screenshot(path=SHOTS / "csp-redoc.png")
+    screenshot(page, "csp-redoc", full_page=False)
 
     page.goto(f"{live_server.url}/admin/login/")
     page.fill("#id_username", "csp-officer")
@@ -47,7 +46,7 @@ def test_the_admin_and_the_api_docs_work_under_the_policy(browser, live_server, 
     page.wait_for_selector("#content", timeout=30_000)
     page.goto(f"{live_server.url}/admin/procurement/tender/")
     page.wait_for_selector("#changelist", timeout=30_000)
-    page.screenshot(path=SHOTS / "csp-admin-tenders.png")
+    screenshot(page, "csp-admin-tenders", full_page=False)
 
     # ReDoc's side menu links Redocly's logo from their CDN; the policy keeps the docs from
     # calling third parties, so that one image is blocked, and nothing else is.

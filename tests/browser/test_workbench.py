@@ -1,11 +1,12 @@
 """The officer workbench in a real browser (Debian's Chromium, driven by Playwright): a tender
 from an empty draft to opened bids, all in the admin, with axe-core on every page.
 
-Screenshots of the key pages go to $ANBUD_SCREENSHOTS (default /tmp/anbud-screenshots).
+`make screenshots` keeps each checked page as a screenshot (tests/browser/conftest.py).
 """
 
 import datetime as dt
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import pytest
 from django.utils import timezone
@@ -18,7 +19,7 @@ from procurement.services.bids import create_bid, submit_bid
 from procurement.services.opening import open_tender
 from procurement.services.tenders import create_tender, publish_tender
 from scoring.services.runs import start_evaluation
-from tests.browser.conftest import SHOTS
+from tests.browser.conftest import screenshot
 
 PASSWORD = "Ett-långt-lösen-2026"
 
@@ -26,7 +27,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 class Workbench:
-    """One officer's browser tab, with an axe check and a screenshot at every page."""
+    """One officer's browser tab, with an axe check (and, asked for, a screenshot) at every
+    page."""
 
     def __init__(self, browser, base_url, username, *, locale="en-GB"):
         self.base_url = base_url
@@ -35,12 +37,14 @@ class Workbench:
         self.username = username
         self.checked: dict[str, list] = {}
 
-    def login(self):
-        self.page.goto(f"{self.base_url}/admin/login/")
+    def login(self, then: str = "/admin/") -> None:
+        """Log in as a person following a link does: the login page, then the page asked for."""
+        self.page.goto(f"{self.base_url}/admin/login/?{urlencode({'next': then})}")
         self.page.fill("#id_username", self.username)
         self.page.fill("#id_password", PASSWORD)
         self.page.click("#login-form input[type=submit]")
         self.page.wait_for_selector("#content")
+        assert self.page.url == f"{self.base_url}{then}", self.page.url
 
     def go(self, path):
         response = self.page.goto(f"{self.base_url}{path}")
@@ -50,8 +54,7 @@ class Workbench:
         """axe-core on the page as it is now: no serious or critical violation."""
         from axe_playwright_python.sync_playwright import Axe  # noqa: PLC0415 - optional dep, needed only with chromium
 
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=SHOTS / f"workbench-{name}.png", full_page=True)
+        screenshot(self.page, f"workbench-{name}")
         results = Axe().run(self.page)
         bad = [
             (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
@@ -99,10 +102,9 @@ def test_an_officer_takes_a_tender_from_nothing_to_opened_in_the_admin(
         hour=12, minute=0, second=0, microsecond=0
     )
     one = Workbench(browser, live_server.url, "anna")
-    one.login()
 
     # An empty draft: details and evaluation settings as a form.
-    one.go("/admin/procurement/tender/add/")
+    one.login("/admin/procurement/tender/add/")
     one.check("tender-add")
     page = one.page
     page.fill("#id_reference", "WB-2026-1")
@@ -258,8 +260,8 @@ def test_an_officer_takes_a_tender_from_nothing_to_opened_in_the_admin(
     # After the deadline: officer 1 starts the opening, may not confirm it alone, and a second
     # officer confirms it and sees the protocol.
     time_machine.move_to(later + dt.timedelta(hours=1), tick=True)
-    one.login()  # the session of 7 weeks ago has expired
-    one.go(f"/admin/procurement/tender/{tender.pk}/change/")
+    # The session of 7 weeks ago has expired.
+    one.login(f"/admin/procurement/tender/{tender.pk}/change/")
     one.click_text("Start the opening")
     one.check("open-start")
     one.press("Start the opening")
@@ -272,8 +274,7 @@ def test_an_officer_takes_a_tender_from_nothing_to_opened_in_the_admin(
     assert tender.status == Tender.Status.OPENING
 
     two = Workbench(browser, live_server.url, "bertil")
-    two.login()
-    two.go(f"/admin/procurement/tender/{tender.pk}/change/")
+    two.login(f"/admin/procurement/tender/{tender.pk}/change/")
     two.click_text("Confirm the opening")
     two.check("open-confirm")
     two.press("Confirm the opening")
@@ -313,8 +314,7 @@ def test_the_workbench_speaks_swedish_and_switches_to_english(
     swedish.page.goto(f"{live_server.url}/admin/login/")
     assert "Användarnamn" in swedish.page.inner_text("#login-form")
     swedish.check("sv-login")
-    swedish.login()
-    swedish.go(f"/admin/procurement/tender/{tender.pk}/change/")
+    swedish.login(f"/admin/procurement/tender/{tender.pk}/change/")
     page = swedish.page
     assert page.locator("html").get_attribute("lang") == "sv"
     body = page.inner_text("#content")
@@ -415,8 +415,7 @@ def test_evaluators_score_and_an_officer_evaluates_in_the_admin(
     # Two evaluators declare and score; the second differs, so the spread is flagged.
     for name, scores in (("eva", ("5", "1")), ("erik", ("1", "2"))):
         evaluator = Workbench(browser, live_server.url, name)
-        evaluator.login()
-        evaluator.go(f"/admin/procurement/tender/{tender.pk}/change/")
+        evaluator.login(f"/admin/procurement/tender/{tender.pk}/change/")
         evaluator.click_text("Declare conflicts of interest")
         if name == "eva":
             evaluator.check("declare")
@@ -438,8 +437,7 @@ def test_evaluators_score_and_an_officer_evaluates_in_the_admin(
         evaluator.context.close()
 
     one = Workbench(browser, live_server.url, "anna")
-    one.login()
-    one.go(f"/admin/procurement/tender/{tender.pk}/change/")
+    one.login(f"/admin/procurement/tender/{tender.pk}/change/")
     one.click_text("Consensus")
     content = one.page.inner_text("#content")
     assert (
@@ -479,8 +477,7 @@ def test_evaluators_score_and_an_officer_evaluates_in_the_admin(
 
     # The auditor checks the chain and takes the trail as XLSX.
     auditor = Workbench(browser, live_server.url, "ada")
-    auditor.login()
-    auditor.go("/admin/audit/auditevent/")
+    auditor.login("/admin/audit/auditevent/")
     auditor.press("Check the chain")
     assert "The chain is intact" in auditor.messages()
     auditor.check("audit-list")
@@ -489,8 +486,7 @@ def test_evaluators_score_and_an_officer_evaluates_in_the_admin(
     assert download.value.suggested_filename.endswith(".xlsx")
 
     swedish = Workbench(browser, live_server.url, "anna", locale="sv-SE")
-    swedish.login()
-    swedish.go(one.page.url.removeprefix(live_server.url))
+    swedish.login(one.page.url.removeprefix(live_server.url))
     text = swedish.page.inner_text("#content")
     assert "Kategoriprofil" in text and "Rangordning och matris" in text and "Klar" in text
     swedish.check("sv-result")
@@ -533,8 +529,7 @@ def test_a_tie_is_drawn_by_lot_in_the_browser(
     evaluation = start_evaluation(tender=tender, actor=officer)  # eager: runs on commit
 
     one = Workbench(browser, live_server.url, "anna")
-    one.login()
-    one.go(f"/admin/procurement/tender/{tender.pk}/evaluations/{evaluation.pk}/")
+    one.login(f"/admin/procurement/tender/{tender.pk}/evaluations/{evaluation.pk}/")
     one.page.wait_for_selector("#wb-ties", timeout=30_000)
     assert one.page.get_by_role("button", name="Award").count() == 0
     one.check("lottery")

@@ -28,7 +28,7 @@ def attach(client, tender_id, **body):
     return response.json()
 
 
-def test_shared_library_is_browsable_and_filterable(api):
+def test_shared_library_is_browsable_and_filterable(api, shared_library):
     client, _ = api("officer")
     everything = client.get("/api/v1/criteria/?page_size=500").json()
     assert everything["count"] >= 40
@@ -41,7 +41,7 @@ def test_shared_library_is_browsable_and_filterable(api):
     assert found["count"] >= 1
 
 
-def test_shared_criteria_are_read_only_but_can_be_copied(api):
+def test_shared_criteria_are_read_only_but_can_be_copied(api, shared_library):
     client, officer = api("officer")
     shared = Criterion.objects.filter(organization__isnull=True).first()
     response = client.patch(f"/api/v1/criteria/{shared.pk}/", {"title": "x"}, format="json")
