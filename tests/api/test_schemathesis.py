@@ -52,6 +52,8 @@ OPERATIONS = sorted(
 def live_schema():
     """The live document (/api/schema/ as JSON, so no YAML is parsed in Python)."""
     return schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
+
+
 CHECKS = [
     not_a_server_error,
     status_code_conformance,

@@ -9,12 +9,16 @@ results and verification; the award; the audit export. Money stays a decimal str
 """
 
 import datetime as dt
+import hashlib
 import importlib
 import io
+import os
+import shutil
 import subprocess
 import sys
 import time
 from decimal import Decimal
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -26,10 +30,10 @@ PASSWORD = "Ett-långt-lösen-2026"
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory):
-    """The client, generated into a build folder (not committed) and imported from there."""
-    out = tmp_path_factory.mktemp("client") / "anbud_client"
+CLIENTS = ROOT / "build" / "test-client"
+
+
+def _generate(into: Path) -> None:
     bin_dir = Path(sys.executable).parent
     run = subprocess.run(
         [
@@ -42,7 +46,7 @@ def generated(tmp_path_factory):
             "--meta",
             "none",
             "--output-path",
-            str(out),
+            str(into),
         ],
         capture_output=True,
         text=True,
@@ -51,11 +55,35 @@ def generated(tmp_path_factory):
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "warning" not in (run.stdout + run.stderr).lower(), run.stdout + run.stderr
-    sys.path.insert(0, str(out.parent))
+
+
+@pytest.fixture(scope="module")
+def generated():
+    """The client, generated into build/ (not committed) and imported from there. A client
+    generated without warnings is kept for the same document, settings and generator: the
+    next run uses it, and a change to any of the three generates a new one."""
+    key = hashlib.sha256(
+        (ROOT / "openapi.yaml").read_bytes()
+        + (ROOT / "clients" / "openapi-python-client.yaml").read_bytes()
+        + version("openapi-python-client").encode()
+    ).hexdigest()[:16]
+    home = CLIENTS / key
+    if not (home / "anbud_client" / "__init__.py").exists():
+        staging = CLIENTS / f"{key}.{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
+        _generate(staging / "anbud_client")
+        for old in CLIENTS.iterdir():  # clients of earlier documents
+            if not old.name.startswith(key):
+                shutil.rmtree(old, ignore_errors=True)
+        try:
+            staging.rename(home)
+        except OSError:  # another run kept the same client first
+            shutil.rmtree(staging)
+    sys.path.insert(0, str(home))
     try:
         yield lambda name: importlib.import_module(f"anbud_client.{name}")
     finally:
-        sys.path.remove(str(out.parent))
+        sys.path.remove(str(home))
         for name in [m for m in sys.modules if m.startswith("anbud_client")]:
             del sys.modules[name]
 
