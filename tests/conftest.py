@@ -33,11 +33,12 @@ FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LONGEST_FIRST = (
     "tests/browser/test_workbench.py",
     "tests/api/test_schemathesis.py",
-    "tests/api/test_isolation.py",
     "tests/browser/test_csp.py",
-    "tests/e2e/test_generated_client.py",
     "tests/scoring/test_evaluations_api.py",
-    "tests/api/test_openapi.py",
+    "tests/api/test_isolation.py",
+    "tests/scoring/engine/test_oracle.py",
+    "tests/admin/test_admin.py",
+    "tests/scoring/engine/test_properties.py",
 )
 
 

@@ -507,3 +507,13 @@ def test_auditors_check_the_chain_and_export_the_list_as_filtered(make_user, buy
     assert logged_in(officer).get(export, {"format": "csv"}).status_code == 403
     evaluator = logged_in(make_user("evaluator", buyer))
     assert evaluator.post(reverse("admin:audit_auditevent_verify")).status_code == 403
+
+
+@pytest.mark.parametrize("role", ["officer", "evaluator", "auditor", "admin"])
+def test_each_buyer_role_lands_on_the_admin_index(make_user, buyer, role):
+    """Where the login page sends a member who asked for nothing else (the browser journeys
+    log in straight to the page they need)."""
+    member = make_user(role, buyer, is_staff=True)
+    response = logged_in(member).get(reverse("admin:index"))
+    assert response.status_code == 200
+    assert response.context["app_list"], role
