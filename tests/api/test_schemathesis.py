@@ -48,12 +48,6 @@ OPERATIONS = sorted(
 )
 
 
-@functools.cache
-def live_schema():
-    """The live document (/api/schema/ as JSON, so no YAML is parsed in Python)."""
-    return schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
-
-
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -111,6 +105,14 @@ def wsgi_in_test_transaction():
     finally:
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
+
+
+@functools.cache
+def live_schema():
+    """The live document (/api/schema/ as JSON, so no YAML is parsed in Python), asked for
+    inside a test, as the tests' own requests are."""
+    with wsgi_in_test_transaction():
+        return schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 
 
 def _build_world():
