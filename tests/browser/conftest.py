@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FAILED = pytest.StashKey[bool]()
 SHOTS = Path(os.environ.get("ANBUD_SCREENSHOTS") or "/tmp/anbud-screenshots")
 TAKE_SHOTS = bool(os.environ.get("ANBUD_SCREENSHOTS"))
 
@@ -46,7 +47,7 @@ def browser():
 def pytest_runtest_makereport(item, call):
     report = yield
     if report.when == "call":
-        item.browser_test_failed = report.failed
+        item.stash[FAILED] = report.failed
     return report
 
 
@@ -57,7 +58,7 @@ def _contexts_closed(request, browser):
     yield
     for c, context in enumerate(browser.contexts):
         for p, page in enumerate(context.pages):
-            if getattr(request.node, "browser_test_failed", False):
+            if request.node.stash.get(FAILED, False):
                 SHOTS.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=SHOTS / f"failed-{request.node.name}-{c}-{p}.png")
         context.close()
