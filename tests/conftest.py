@@ -4,7 +4,9 @@ Alice's region and Bob's region are two buyers; Charlie and Dana are suppliers. 
 ``api("officer")`` (Alice's region) or ``api("officer", org=other_buyer)``.
 """
 
+import atexit
 import datetime as dt
+import gc
 import shutil
 from importlib import import_module
 
@@ -21,6 +23,12 @@ from procurement.models import ApiToken
 from procurement.services.tenders import publish_tender
 from tests.factories import BuyerFactory, SupplierFactory, UserFactory
 from tests.scenarios import new_tender, submitted_bid
+from tests.sqlite_template import Template
+
+# At exit, Python's last garbage collection walks every object a test worker ever made, about
+# half a second per process for nothing: the process is going away. Frozen objects are left to
+# the operating system; atexit handlers, flushes and module teardown still run.
+atexit.register(gc.freeze)
 
 # Real hashing costs ~0.3 s per user; tests that check passwords still check them.
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -46,6 +54,28 @@ LONGEST_FIRST = (
 def pytest_collection_modifyitems(items):
     rank = {path: i for i, path in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template():
+    """The migrated SQLite test database kept between runs (tests/sqlite_template.py)."""
+    return Template() if connection.vendor == "sqlite" else None
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings, _sqlite_template):
+    """pytest-django's per-worker database settings, then the template ready to be copied in
+    when the worker first connects to its test database."""
+    if _sqlite_template:
+        _sqlite_template.install()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, _sqlite_template):
+    """pytest-django's test databases; a freshly migrated SQLite one is kept as the template."""
+    if _sqlite_template:
+        with django_db_blocker.unblock():
+            _sqlite_template.keep()
 
 
 @pytest.fixture(scope="session", autouse=True)

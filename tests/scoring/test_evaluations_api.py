@@ -1,21 +1,24 @@
 """The evaluation workflow through the API: declarations, blind scores, consensus, runs,
 verification, lottery, award, a supplier's view and simulations."""
 
-import datetime as dt
 import hashlib
 import io
 import json
 import subprocess
 import sys
 import zipfile
+from decimal import Decimal
 
 import pytest
 from django.db import DatabaseError, connection, transaction
 
 from audit.models import AuditEvent
+from criteria.services import attach_criterion
 from procurement.models import Bid, Tender
+from procurement.services.tenders import publish_tender
 from scoring.models import Evaluation, EvaluatorScore
-from tests.api.helpers import bid, create_tender, publish, submit
+from tests.api.helpers import create_tender
+from tests.scenarios import new_tender, open_bids, submitted_bid
 
 pytestmark = pytest.mark.django_db
 
@@ -45,13 +48,15 @@ def attach(client, tender_id, **body):
 
 
 @pytest.fixture
-def opened(api, clock, other_supplier, django_capture_on_commit_callbacks):
-    """A weighted-points tender (price 50, fuel 30, plan 20) with two opened bids.
+def opened(api, clock, other_supplier):
+    """A weighted-points tender (price 50, fuel 30, plan 20) with two opened bids, built
+    through the services (the API that builds it is tested in tests/api); the ids as the API
+    gives them.
 
     A: 100 000 SEK, fuel 80 %; B: 125 000 SEK, fuel 100 %.
     """
-    officer, _ = api("officer")
-    tender = create_tender(
+    officer = api("officer")[1]
+    tender = new_tender(
         officer,
         evaluation={
             "method": "weighted_points",
@@ -60,44 +65,24 @@ def opened(api, clock, other_supplier, django_capture_on_commit_callbacks):
             "price_ceiling": "200000",
         },
     )
-    fuel = attach(officer, tender["id"], definition=LINEAR, weight="30")
-    plan = attach(officer, tender["id"], definition=PLAN, weight="20")
-    publish(officer, tender["id"])
-    a_client, _ = api("bidder")
-    b_client, _ = api("bidder", org=other_supplier)
-    a = submit(
-        a_client,
-        bid(
-            a_client,
-            tender["id"],
-            "100000.00",
-            responses=[
-                {"tender_criterion": fuel["id"], "value": "80"},
-                {"tender_criterion": plan["id"], "value": "Weekly deliveries"},
-            ],
-        )["id"],
-    )
-    b = submit(
-        b_client,
-        bid(
-            b_client,
-            tender["id"],
-            "125000.00",
-            responses=[
-                {"tender_criterion": fuel["id"], "value": "100"},
-                {"tender_criterion": plan["id"], "value": "Daily deliveries"},
-            ],
-        )["id"],
-    )
-    clock.move_to(Tender.objects.get(pk=tender["id"]).submission_deadline + dt.timedelta(minutes=1))
-    officer.post(f"/api/v1/tenders/{tender['id']}/open/")
-    api("admin")[0].post(f"/api/v1/tenders/{tender['id']}/open/")
+    fuel = attach_criterion(tender=tender, actor=officer, definition=LINEAR, weight=Decimal(30))
+    plan = attach_criterion(tender=tender, actor=officer, definition=PLAN, weight=Decimal(20))
+    tender = publish_tender(tender=tender, actor=officer)
+    a_client, a_bidder = api("bidder")
+    b_client, b_bidder = api("bidder", org=other_supplier)
+
+    def answers(fuel_percent, plan_text):
+        return [
+            {"tender_criterion": fuel.pk, "value": fuel_percent},
+            {"tender_criterion": plan.pk, "value": plan_text},
+        ]
+
+    a = submitted_bid(a_bidder, tender, "100000.00", responses=answers("80", "Weekly deliveries"))
+    b = submitted_bid(b_bidder, tender, "125000.00", responses=answers("100", "Daily deliveries"))
+    open_bids(clock, tender, officer, api("admin")[1])
+    built = {"tender": tender, "fuel": fuel, "plan": plan, "a": a, "b": b}
     return {
-        "tender": tender,
-        "fuel": fuel,
-        "plan": plan,
-        "a": a,
-        "b": b,
+        **{name: {"id": str(row.pk)} for name, row in built.items()},
         "a_client": a_client,
         "b_client": b_client,
     }
