@@ -77,8 +77,9 @@ class Template:
         """After ``migrate``: leave this worker's database for the next run, if none was there.
         Written beside the final name and renamed, so a worker never reads a half-written file."""
         connection_created.disconnect(self._restore)
-        if self.restored or self.path.exists():
+        if self.restored or self.path.exists() or not connection.is_in_memory_db():
             return
+        connection.ensure_connection()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         for old in self.path.parent.glob("*.sqlite3"):
             old.unlink(missing_ok=True)  # the schema of migrations as they were
