@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import QuerySet, TextField
+from django.db.models import Func, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils.dateparse import parse_datetime
 
@@ -60,8 +60,10 @@ def _uuid_text(value: Any) -> str | None:
 
 def _time_text(value: Any) -> str:
     if isinstance(value, str):
-        # SQLite keeps "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC (read as text, see _select).
         length = len(value)
+        if length == 27 and value[10] == "T" and value[26] == "Z":
+            return value  # PostgreSQL wrote the hashed form (see _select)
+        # SQLite keeps "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC (read as text, see _select).
         if length == 26 and value[10] == " " and value[19] == ".":
             return value.replace(" ", "T", 1) + "Z"
         if length == 19 and value[10] == " ":
@@ -73,12 +75,21 @@ def _time_text(value: Any) -> str:
     return chain_math.iso_time(value)
 
 
+class _HashedTimeText(Func):
+    """PostgreSQL writes ``created_at`` in its hashed form (``chain.iso_time``: UTC,
+    microseconds, ``Z``) itself."""
+
+    template = "to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+    output_field = TextField()
+
+
 def _select(queryset: QuerySet[AuditEvent]) -> tuple[str, Any] | None:
     """The SQL and parameters of ``EVENT_FIELDS`` for the queryset (None: no rows at all).
 
-    On SQLite ``created_at`` is read as its stored text (``CAST(... AS text)``): the driver's
-    datetime converter and ``isoformat`` would cost more than slicing that text. On PostgreSQL
-    the ids are read as text for the same reason.
+    Times and ids are read as text: the driver's datetime and UUID converters, and
+    ``isoformat``, would cost more than the export itself. SQLite gives ``created_at`` as its
+    stored text (``_time_text`` finishes it); PostgreSQL gives it in the hashed form, and its
+    ``uuid::text`` is what ``str(UUID)`` gives.
     """
     vendor = connections[queryset.db].vendor
     fields = [*EVENT_FIELDS]
@@ -86,11 +97,12 @@ def _select(queryset: QuerySet[AuditEvent]) -> tuple[str, Any] | None:
         fields[_TIME_COLUMN] = "_created_text"
         queryset = queryset.annotate(_created_text=Cast("created_at", TextField()))
     elif vendor == "postgresql":
-        # uuid::text is what str(UUID) gives, without building UUID objects in the driver.
+        fields[_TIME_COLUMN] = "_created_text"
         for index in _UUID_COLUMNS:
             fields[index] = f"_{EVENT_FIELDS[index]}_text"
         queryset = queryset.annotate(
-            **{fields[i]: Cast(EVENT_FIELDS[i], TextField()) for i in _UUID_COLUMNS}
+            _created_text=_HashedTimeText("created_at"),
+            **{fields[i]: Cast(EVENT_FIELDS[i], TextField()) for i in _UUID_COLUMNS},
         )
     try:
         return queryset.values_list(*fields).query.get_compiler(using=queryset.db).as_sql()

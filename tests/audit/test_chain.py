@@ -1,5 +1,7 @@
 """The chain in the database: append-only, linked by hashes, and every tampering is caught."""
 
+import datetime as dt
+
 import pytest
 from django.db import DatabaseError, connection, transaction
 
@@ -54,6 +56,21 @@ def test_the_stored_row_hashes_to_the_recorded_hash(buyer, make_user, chain_of):
     assert row["tender_id"] == "0b4c7c6e-3f5a-4f0e-9c59-5e1a8c2d7b10"
     assert row["actor_id"] == str(officer.pk)
     assert event_hash(hashed_payload(row)) == event.hash
+
+
+def test_an_event_at_a_whole_second_reads_and_verifies_with_its_microseconds(
+    buyer, make_user, chain_of, clock
+):
+    """The database writes the time (PostgreSQL) or its stored text is finished (SQLite) in
+    the hashed form: ``.000000Z`` when there are no microseconds, as ``iso_time`` writes it."""
+    officer = make_user("officer", buyer)
+    clock.move_to(dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC))
+    (event,) = chain_of(officer, 1)
+
+    row = next(event_rows(AuditEvent.objects.filter(pk=event.pk)))
+
+    assert row["created_at"] == "2026-03-01T12:00:00.000000Z"
+    assert _verify(buyer)["valid"] is True
 
 
 def test_organisations_have_separate_chains_and_the_platform_its_own(
