@@ -118,4 +118,4 @@ bench: $(STAMP)
 	@for b in bench/*.py; do case "$$(basename $$b)" in __init__.py|_*) continue;; esac; echo "== $$b"; $(PY) $$b || exit 1; done
 
 clean:
-	rm -rf var/static .pytest_cache
+	rm -rf var/static .pytest_cache build/test-db
