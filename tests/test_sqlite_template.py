@@ -20,7 +20,9 @@ def test_the_test_database_has_every_migration_and_the_audit_triggers():
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="the template is for SQLite only")
-def test_a_changed_migration_or_library_file_names_a_new_template(monkeypatch, tmp_path):
+def test_every_migration_file_is_in_the_name_and_a_changed_data_file_names_a_new_template(
+    monkeypatch, tmp_path
+):
     files = {
         path.relative_to(path.parents[2]).as_posix() for path in sqlite_template._migration_files()
     }

@@ -53,4 +53,7 @@ def test_a_field_an_export_lacks_is_hashed_as_null():
     del event["client_address"]
 
     assert hashed_payload(event)["client_address"] is None
+
+
+def test_a_decimal_keeps_its_places():
     assert canonical({"amount": Decimal("1.50")}) == '{"amount":"1.50"}'
