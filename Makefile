@@ -58,8 +58,7 @@ demo: migrate
 run: demo
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	@$(PY) manage.py demo_banner --host $(HOST) --port $(PORT)
-	$(VENV)/bin/gunicorn config.wsgi:application --bind $(HOST):$(PORT) --workers $(WEB_CONCURRENCY) \
-	  --worker-class config.gunicorn_worker.ReceiptThreadWorker --threads $(WEB_THREADS) --access-logfile - --timeout 120
+	WEB_CONCURRENCY=$(WEB_CONCURRENCY) WEB_THREADS=$(WEB_THREADS) $(PY) -m config.server --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
 	DB_CONN_MAX_AGE=$${DB_CONN_MAX_AGE:-0} $(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder -p no:cacheprovider

@@ -295,7 +295,7 @@ def add_http_headers(result, generator, request, public):
                     "$ref": "#/components/headers/Location"
                 }
             if method == "get":
-                # Every read takes query parameters (lang at least); gunicorn refuses a request line over 4094 bytes before the API sees it.
+                # Every read takes query parameters (lang at least); the server (config/server.py) refuses a request target over 4094 bytes before the API sees it.
                 responses.setdefault(
                     "414",
                     {

@@ -34,14 +34,18 @@ def client_address(request) -> str:
     return forwarded[0] if forwarded else remote
 
 
-def _received_at(request) -> datetime.datetime:
-    """The server's time of receipt: when our gunicorn worker accepted the request (see
-    config/gunicorn_worker.py), or now; never a time later than now."""
-    now = timezone.now()
+def _received_at(request) -> datetime.datetime | None:
+    """The time of receipt: when the whole request (headers and body) had arrived, as the
+    server stamped it in its event loop (config/asgi.py); never later than now.
+
+    None when nothing stamped it (Django's test client, another server): a server that hands
+    over a request before its body has arrived would make any time taken here too early, so the
+    services then take their own clock, after the view has read the request.
+    """
     stamped = request.META.get("anbud.received_at")
     if isinstance(stamped, float):
-        return min(now, datetime.datetime.fromtimestamp(stamped, tz=datetime.UTC))
-    return now
+        return min(timezone.now(), datetime.datetime.fromtimestamp(stamped, tz=datetime.UTC))
+    return None
 
 
 class RequestContextMiddleware:
@@ -64,7 +68,7 @@ class RequestContextMiddleware:
                 request_id=request_id,
                 client_address=client_address(request),
                 via=via,
-                received_at=received_at,
+                received_at=received_at or timezone.now(),
                 deferred=[],
             )
         )

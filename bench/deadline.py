@@ -1,14 +1,24 @@
 """Benchmark: the last seconds before a deadline. N bidders submit in the final window, some
-more just after it, against gunicorn (the worker class `make run` uses) on PostgreSQL.
+more just after it, against Anbud served as `make run` serves it (python -m config.server) on
+PostgreSQL, while hostile clients try the slow-client tricks.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/anbud CELERY_BROKER_URL=redis://127.0.0.1:6379/13 \\
-        .venv/bin/python bench/deadline.py [--bidders 200] [--late 20] [--window 2] [--workers 2] [--threads 2]
+        .venv/bin/python bench/deadline.py [--bidders 200] [--late 20] [--window 2] [--workers 2]
+            [--threads 2] [--stalled 50] [--straddlers 10]
 
 It makes its own database (``<name>_deadline_bench``), so the one in DATABASE_URL is not
-touched. Prints receipts, refusals and errors for the bids sent in time and for the late
-ones, latency percentiles, and whether what is stored matches the receipts exactly.
-Goal on the 2-core machine: every bid sent in time receipted, every late one refused,
-nothing lost, p99 under 1 s.
+touched. The slow-client phase runs during the rush:
+
+- ``--stalled`` connections are opened before the window and never finish: half send only
+  part of a request line, half send their headers and a Content-Length they never fulfil;
+- ``--straddlers`` bidders start a submit before the deadline (the headers and half a body)
+  and finish it one second after it: each must be refused (409), its bid left a draft;
+- /healthz is asked every 50 ms on a new connection throughout.
+
+Prints receipts, refusals and errors for the bids sent in time, the late ones and the
+straddlers, latency percentiles, /healthz's latency, and whether what is stored matches the
+receipts exactly. Goal on the 2-core machine: every bid sent in time receipted, every late or
+straddling one refused, nothing lost, p99 under 1 s, and /healthz never slower than 1 s.
 """
 
 # ruff: noqa: PLC0415 - Django is configured at run time (its own database, from the arguments),
@@ -30,7 +40,9 @@ from urllib.parse import urlparse, urlunparse
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench._gunicorn import serving  # noqa: E402 - after the path is set
+import socket  # noqa: E402
+
+from bench._server import serving  # noqa: E402 - after the path is set
 
 
 def _bench_database_url() -> str:
@@ -120,6 +132,64 @@ def fire(port: int, bid_id: str, token: str, at: float, out: list) -> None:
     )
 
 
+def stall(port: int, count: int, *, start: float) -> list:
+    """``count`` connections that never finish: half stop inside the request line, half after
+    promising a body they never send."""
+    time.sleep(max(0.0, start - time.time()))
+    sockets = []
+    for i in range(count):
+        sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        if i % 2:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\n")
+        else:
+            sock.sendall(
+                b"POST /api/v1/auth/token/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"
+            )
+        sockets.append(sock)
+    return sockets
+
+
+def straddle(port: int, bid_id: str, token: str, begin: float, finish: float, out: list) -> None:
+    """A submit whose first half is sent at ``begin`` and its last byte at ``finish``."""
+    time.sleep(max(0.0, begin - time.time()))
+    status, body = 0, {}
+    try:
+        sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+        head = (
+            f"POST /api/v1/bids/{bid_id}/submit/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: Token {token}\r\nContent-Type: application/json\r\n"
+            "Content-Length: 2\r\n\r\n{"
+        ).encode()
+        sock.sendall(head)
+        time.sleep(max(0.0, finish - time.time()))
+        sock.sendall(b"}")
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        status = response.status
+        body = json.loads(response.read() or b"{}")
+        sock.close()
+    except (OSError, ValueError, http.client.HTTPException) as exc:
+        body = {"error": str(exc)}
+    out.append({"bid": bid_id, "status": status, "body": body})
+
+
+def probe_health(port: int, start: float, end: float, out: list) -> None:
+    """/healthz every 50 ms on a new connection: its latency in seconds, or None."""
+    time.sleep(max(0.0, start - time.time()))
+    while time.time() < end:
+        began = time.monotonic()
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/healthz")
+            ok = conn.getresponse().status == 200
+            conn.close()
+            out.append(time.monotonic() - began if ok else None)
+        except (OSError, http.client.HTTPException):
+            out.append(None)
+        time.sleep(0.05)
+
+
 def percentile(values, q):
     if not values:
         return float("nan")
@@ -132,13 +202,10 @@ def main() -> None:
     parser.add_argument("--bidders", type=int, default=200, help="bids sent in the window")
     parser.add_argument("--late", type=int, default=20, help="bids sent after the deadline")
     parser.add_argument("--window", type=float, default=2.0, help="seconds before the deadline")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=2, help="gunicorn threads per worker")
-    parser.add_argument(
-        "--worker-class",
-        default="config.gunicorn_worker.ReceiptThreadWorker",
-        help="gunicorn worker class (sync: gunicorn's default, no time of arrival)",
-    )
+    parser.add_argument("--workers", type=int, default=2, help="server processes")
+    parser.add_argument("--threads", type=int, default=2, help="request threads per process")
+    parser.add_argument("--stalled", type=int, default=50, help="connections that never finish")
+    parser.add_argument("--straddlers", type=int, default=10, help="submits across the deadline")
     args = parser.parse_args()
 
     url = _bench_database_url()
@@ -154,17 +221,11 @@ def main() -> None:
     from procurement.models import Bid, Tender
 
     call_command("migrate", verbosity=0)
-    tender, bidders = build(args.bidders + args.late)
+    tender, bidders = build(args.bidders + args.late + args.straddlers)
     connection.close()
 
     log = Path(tempfile.mkstemp(prefix="anbud-deadline-", suffix=".log")[1])
-    with serving(
-        os.environ.copy(),
-        log,
-        workers=args.workers,
-        threads=args.threads,
-        worker_class=args.worker_class,
-    ) as (_, port):
+    with serving(os.environ.copy(), log, workers=args.workers, threads=args.threads) as (_, port):
         # Warm every worker once (imports, connections) before the race.
         for _, token in bidders[: args.workers * 2]:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -178,9 +239,26 @@ def main() -> None:
         connection.close()
 
         results: list = []
+        straddled: list = []
+        health: list = []
         threads = []
         in_time = bidders[: args.bidders]
-        late = bidders[args.bidders :]
+        late = bidders[args.bidders : args.bidders + args.late]
+        straddling = bidders[args.bidders + args.late :]
+        stalled = stall(port, args.stalled, start=deadline_ts - args.window - 1.0)
+        for bid_id, token in straddling:
+            threads.append(
+                threading.Thread(
+                    target=straddle,
+                    args=(port, bid_id, token, deadline_ts - 0.5, deadline_ts + 1.0, straddled),
+                )
+            )
+        threads.append(
+            threading.Thread(
+                target=probe_health,
+                args=(port, deadline_ts - args.window - 0.5, deadline_ts + 2.0, health),
+            )
+        )
         for i, (bid_id, token) in enumerate(in_time):
             at = deadline_ts - args.window + i * args.window / max(1, args.bidders)
             threads.append(threading.Thread(target=fire, args=(port, bid_id, token, at, results)))
@@ -191,6 +269,8 @@ def main() -> None:
             thread.start()
         for thread in threads:
             thread.join(timeout=180)
+        for sock in stalled:
+            sock.close()
 
     def tally(rows):
         receipts = [r for r in rows if r["status"] == 200]
@@ -210,6 +290,12 @@ def main() -> None:
         )
     }
     receipted = {r["bid"] for r in results if r["status"] == 200}
+    straddlers_refused = [r for r in straddled if r["status"] == 409]
+    straddlers_stored = Bid.objects.filter(
+        pk__in=[r["bid"] for r in straddled], status=Bid.Status.SUBMITTED
+    ).count()
+    health_latencies = [h for h in health if h is not None]
+    health_failed = len(health) - len(health_latencies)
     stamps_in_time = all(
         dt.datetime.fromisoformat(r["body"]["receipt"]["submitted_at"]) < deadline for r in ok
     )
@@ -220,7 +306,8 @@ def main() -> None:
         if r["status"] == 200
     ]
     print(
-        f"gunicorn: {args.worker_class}, {args.workers} workers x {args.threads} threads; PostgreSQL {url.rsplit('/', 1)[-1]}"
+        f"python -m config.server: {args.workers} processes x {args.threads} request threads; "
+        f"PostgreSQL {url.rsplit('/', 1)[-1]}; {args.stalled} stalled connections"
     )
     print(
         f"sent in the last {args.window:g} s: {len(early)}  (of them the client was late sending: "
@@ -242,6 +329,17 @@ def main() -> None:
             f"p99 {percentile(lags, 99) * 1000:.1f}  max {max(lags) * 1000:.1f}"
         )
     print(
+        f"straddlers (began before the deadline, finished after it): {len(straddled)}  "
+        f"refused {len(straddlers_refused)}  statuses {sorted({r['status'] for r in straddled})}"
+        f"  stored as submitted {straddlers_stored}"
+    )
+    if health_latencies:
+        print(
+            f"/healthz during the rush: {len(health)} asked, {health_failed} failed; "
+            f"p50 {statistics.median(health_latencies) * 1000:.1f} ms  "
+            f"max {max(health_latencies) * 1000:.1f} ms"
+        )
+    print(
         f"stored submitted bids {len(stored)}; receipts {len(receipted)}; identical: "
         f"{stored == receipted}; every receipt stamped before the deadline: {stamps_in_time}"
     )
@@ -251,9 +349,14 @@ def main() -> None:
         and stored == receipted
         and stamps_in_time
         and percentile(latencies, 99) < 1.0
+        and len(straddlers_refused) == len(straddled)
+        and straddlers_stored == 0
+        and health_failed == 0
+        and (not health_latencies or max(health_latencies) < 1.0)
     )
     print(
-        "goal (all in time receipted, all late refused, nothing lost, p99 < 1 s):",
+        "goal (all in time receipted, all late and straddling refused, nothing lost, p99 < 1 s, "
+        "/healthz always under 1 s):",
         "met" if goal else "NOT met",
     )
 

@@ -3,7 +3,7 @@
     .venv/bin/python bench/reads.py [--views] [--compare PATH]
 
 Builds the demo data in a temporary SQLite database (its own ANBUD_VAR_DIR), serves it with
-gunicorn as `make run` does (2 workers x 2 threads, the ReceiptThreadWorker), logs in as the
+python -m config.server as `make run` does (2 processes x 2 request threads), logs in as the
 demo officer and runs the shared comparison tool (../shared/tools/perf/compare: wrk, 2
 threads, 16 connections, 10 s per path, the bare DRF anchor first) on the tender list and
 detail, the bid list, a tender's criteria, the criteria library, the results and the audit
@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench._gunicorn import serving  # noqa: E402 - after the path above
+from bench._server import serving  # noqa: E402 - after the path above
 
 COMPARE = ROOT.parent / "shared" / "tools" / "perf" / "compare"
 GOAL = 40
@@ -64,7 +64,7 @@ def main() -> int:
     for command in (["migrate", "--noinput", "-v0"], ["load_demo_data", "-v0"]):
         subprocess.run([*manage, *command], env=env, cwd=ROOT, check=True, capture_output=True)
 
-    with serving(env, Path(var_dir) / "gunicorn.log") as (base, _port):
+    with serving(env, Path(var_dir) / "server.log") as (base, _port):
         api = f"{base}/api/v1"
         token = _json(
             f"{api}/auth/token/", body={"username": "officer1", "password": "anbud-demo-2026"}

@@ -207,6 +207,10 @@ ANBUD_MAX_UPLOAD_BYTES = env_int("ANBUD_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
 # for the multipart envelope); uploads stream to temporary files above 2.5 MiB.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Slow bodies (config/asgi.py): each part of a request body within this many seconds, and the
+# whole at this many bytes a second on average after that allowance; else 408.
+ANBUD_BODY_TIMEOUT_SECONDS = env_int("ANBUD_BODY_TIMEOUT_SECONDS", 20)
+ANBUD_BODY_MIN_BYTES_PER_SECOND = env_int("ANBUD_BODY_MIN_BYTES_PER_SECOND", 500)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

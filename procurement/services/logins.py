@@ -1,7 +1,7 @@
 """Limits on failed logins, per username and per client address, shared by every worker.
 
 The counters live in Django's cache (Redis, or the database table when no Redis is set), so
-all gunicorn workers and all web nodes see the same numbers. Only failures count: a right
+all server processes and all web nodes see the same numbers. Only failures count: a right
 password is never slowed down, except while the username or the address is already waiting.
 
 After ``ANBUD_LOGIN_FAILURES_PER_USER`` failures for a username (or ``..._PER_CLIENT`` from one

@@ -22,7 +22,7 @@ def test_every_operation_has_a_tag_a_summary_a_description_and_problem_errors():
         assert operation.get("tags") and operation.get("summary"), where
         assert operation.get("description"), where
         for code, response in operation["responses"].items():
-            if code.startswith(("4", "5")) and code != "414":  # 414: gunicorn, no body
+            if code.startswith(("4", "5")) and code != "414":  # 414: the server, before the API
                 assert "application/problem+json" in response.get("content", {}), (where, code)
 
 

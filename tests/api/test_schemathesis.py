@@ -273,7 +273,7 @@ def _error_responses():
             if not isinstance(op, dict) or "responses" not in op:
                 continue
             for code, response in op["responses"].items():
-                # 414 comes from gunicorn, before the API (documented without a body).
+                # 414 comes from the server (config/server.py), before the API.
                 if code.startswith("4") and code != "414":
                     yield f"{method.upper()} {path} {code}", response
 

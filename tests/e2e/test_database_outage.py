@@ -3,7 +3,7 @@ one line per request and no traceback, and the first request after the database 
 succeeds even with persistent connections.
 
 The test starts a private PostgreSQL cluster of its own (initdb as the postgres user), serves
-Anbud from gunicorn against it, and stops and starts that cluster.
+Anbud (python -m config.server) against it, and stops and starts that cluster.
 """
 
 import glob
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from bench._gunicorn import free_port, serving
+from bench._server import free_port, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.slow]
@@ -40,9 +40,9 @@ def _call(method: str, url: str, headers=None):
         request.add_header(name, value)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
-            return response.status, dict(response.headers), response.read()
+            return response.status, response.headers, response.read()
     except urllib.error.HTTPError as exc:
-        return exc.code, dict(exc.headers), exc.read()
+        return exc.code, exc.headers, exc.read()  # headers: case-insensitive, as HTTP's are
 
 
 @pytest.fixture
@@ -93,7 +93,7 @@ def cluster():
 
 
 def test_a_database_outage_answers_503_and_the_service_recovers(cluster, tmp_path):
-    log = tmp_path / "gunicorn.log"
+    log = tmp_path / "server.log"
     env = {
         **os.environ,
         "DATABASE_URL": cluster.url,

@@ -1,9 +1,9 @@
-"""A rush of bids in the last second before the deadline, against gunicorn with the worker that
-`make run` uses and PostgreSQL: every bid sent in time gets a receipt, every late one is
+"""A rush of bids in the last second before the deadline, against Anbud served as `make run`
+serves it (python -m config.server) on PostgreSQL: every bid sent in time gets a receipt, every late one is
 refused, and what is stored is exactly what was receipted.
 
 The server is busy enough that requests queue for a thread; they are still stamped when they
-arrived (config/gunicorn_worker.py). bench/deadline.py is the full-size version with figures.
+arrived, in the event loop (config/asgi.py). bench/deadline.py is the full-size version with figures.
 """
 
 import datetime as dt
@@ -16,7 +16,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from bench._gunicorn import serving
+from bench._server import serving
 from bench.deadline import build, fire
 from procurement.models import Bid, Tender
 
@@ -28,7 +28,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 def test_every_bid_sent_before_the_deadline_is_receipted_and_no_later_one(tmp_path):
     if connection.vendor != "postgresql":
-        pytest.skip("needs DATABASE_URL=PostgreSQL (as .ci/run sets): gunicorn shares the database")
+        pytest.skip(
+            "needs DATABASE_URL=PostgreSQL (as .ci/run sets): the server shares the database"
+        )
 
     tender, bidders = build(IN_TIME + LATE)
     db = settings.DATABASES["default"]
@@ -37,7 +39,7 @@ def test_every_bid_sent_before_the_deadline_is_receipted_and_no_later_one(tmp_pa
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
         "ANBUD_VAR_DIR": str(tmp_path),
     }
-    log = tmp_path / "gunicorn.log"
+    log = tmp_path / "server.log"
     with serving(env, log, workers=2, threads=2) as (_, port):
         deadline_ts = time.time() + 2.0
         deadline = dt.datetime.fromtimestamp(deadline_ts, tz=dt.UTC)
