@@ -1,7 +1,7 @@
 """Reads of the audit trail and the walk that verifies the chains in the database.
 
 Which events a user may read is a visibility rule about tenders and roles, so it lives above
-audit, in ``procurement.visibility.audit_events_for``; what is read here is already limited by
+audit, in ``procurement.selectors.audit_events_for``; what is read here is already limited by
 it (exports and the verification walk take a queryset).
 """
 

@@ -28,9 +28,10 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditEvent
-from procurement import visibility
+from procurement import projection
 from procurement.errors import DomainError
 from procurement.models import (
     OFFICER_ROLES,
@@ -45,6 +46,7 @@ from procurement.models import (
     User,
 )
 from procurement.selectors import (
+    audit_events_for,
     bids_for,
     members_for,
     organizations_for,
@@ -205,8 +207,7 @@ def events_about_visible_object(user, events: QuerySet) -> QuerySet:
     # of an opened bid) stay readable, as before.
 
     return events.filter(
-        Q(pk__in=visibility.audit_events_for(user).values("pk"))
-        | ~Q(organization_id=user.organization_id)
+        Q(pk__in=audit_events_for(user).values("pk")) | ~Q(organization_id=user.organization_id)
     )
 
 
@@ -497,29 +498,29 @@ class BidAdmin(AuditHistoryMixin, ScopedAdmin):
     )
 
     def get_list_display(self, request):
-        # The price column asks the policy row by row (tenders differ in what they show).
-        self._viewer = request.user
         return tuple("price" if f == "price_amount" else f for f in self.list_display)
 
-    @admin.display(description="price", ordering=None)
+    def get_queryset(self, request):
+        # What the viewer sees goes with the rows (the admin object is shared by every request
+        # and thread, so it keeps no viewer): the price column shows the projection's price.
+        return projection.with_seen_prices(request.user, super().get_queryset(request))
+
+    @admin.display(description=_("price"), ordering=None)
     def price(self, obj):
-        if visibility.prices_hidden_from(self._viewer, obj):
-            return "(hidden from evaluators)"
-        return obj.price_amount
+        return _("(hidden from evaluators)") if obj.seen_price is None else obj.seen_price
 
     def get_sortable_by(self, request):
-        # Sorting by price would reveal it to an evaluator; the policy decides per tender,
+        # Sorting by price would reveal it to an evaluator; the projection decides per tender,
         # a list across tenders is not sorted by price at all for evaluators.
         fields = self.get_list_display(request)
-        return (
-            [f for f in fields if f != "price"] if request.user.role == Role.EVALUATOR else fields
-        )
+        if projection.may_order_by_price(request.user, None):
+            return fields
+        return [f for f in fields if f != "price"]
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
-        if obj is not None:
-            hidden = visibility.hidden_bid_fields(request.user, obj)
-            return tuple(f for f in fields if f not in hidden)
+        if obj is not None and not projection.bid_for(request.user, obj).prices_seen:
+            return tuple(f for f in fields if f not in projection.PRICED_BID_FIELDS)
         return fields
 
     def scoped_queryset(self, request):
@@ -550,7 +551,7 @@ class BidDocumentAdmin(AuditHistoryMixin, ScopedAdmin):
         qs = BidDocument.objects.filter(bid__in=bids_for(request.user).values("pk")).select_related(
             "bid", "uploaded_by"
         )
-        return visibility.visible_documents(request.user, qs)
+        return projection.bid_documents_for(request.user, qs)
 
 
 # --- API tokens: integration tokens created and revoked by an admin --------------------------

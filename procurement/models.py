@@ -60,6 +60,23 @@ class Organization(models.Model):
             balance_sheet_total=self.balance_sheet_total,
         )
 
+    def facts(self) -> dict:
+        """The supplier's facts as JSON data: what a bid records when it is submitted."""
+        return {
+            "name": self.name,
+            "org_number": self.org_number,
+            "country": self.country,
+            "employees": self.employees,
+            "annual_turnover": _decimal_text(self.annual_turnover),
+            "balance_sheet_total": _decimal_text(self.balance_sheet_total),
+            "non_profit": self.non_profit,
+            "sme_class": self.sme_class,
+        }
+
+
+def _decimal_text(amount: Decimal | None) -> str | None:
+    return None if amount is None else format(amount, "f")
+
 
 class Role(models.TextChoices):
     ADMIN = "admin", _("Admin")
@@ -309,6 +326,13 @@ class Bid(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
+    # A random value drawn at submission and hashed with the bid (procurement.services.bids):
+    # sealed with the price, so that nobody who sees the hash but not the price can test a
+    # guessed price against it. Empty for bids submitted before it was introduced.
+    salt = models.CharField(max_length=32, blank=True, default="")
+    # The supplier's facts as they stood at submission (SME class and the facts behind it,
+    # non-profit, country): evaluations and reports read these, never today's profile.
+    supplier_facts = models.JSONField(null=True, blank=True)
     receipt = models.JSONField(null=True, blank=True)
     supersedes = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"

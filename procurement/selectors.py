@@ -5,11 +5,15 @@ returned queryset is a 404, whether it does not exist or belongs to someone else
 bids is enforced here, once, for the API and the admin alike.
 """
 
-from django.db.models import Count, Q, QuerySet
+from typing import Any
 
-from procurement import visibility
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from audit.models import AuditEvent
+from procurement import projection
 from procurement.models import (
     BID_READING_ROLES,
+    WHOLE_TRAIL_ROLES,
     Bid,
     BidDocument,
     Lot,
@@ -132,7 +136,7 @@ def is_sealed_bid_of_users_org(user: User, bid_id) -> Bid | None:
 
 def bid_documents_for(user: User, bid: Bid) -> QuerySet[BidDocument]:
     qs = BidDocument.objects.filter(bid=bid).select_related("uploaded_by")
-    if visibility.prices_hidden_from(user, bid):
+    if not projection.sees_prices(user, bid.tender):
         return qs.exclude(kind=BidDocument.Kind.PRICE_SHEET)
     return qs
 
@@ -144,3 +148,36 @@ def submitted_bids_for_opening(tender: Tender) -> QuerySet[Bid]:
         .select_related("supplier", "lot")
         .order_by("lot__number", "submitted_at", "id")
     )
+
+
+# Which audit events a user may read:
+# - the platform operator (a superuser without an organisation): every chain, except what
+#   suppliers did about a tender whose bids are still sealed (the seal holds for the operator
+#   too, API.md "Sealed bids"); the exports give those as redacted rows that keep their hashes;
+# - admins and auditors: their organisation's whole chain;
+# - officers: the events of their organisation's tenders, and their own actions;
+# - evaluators and bidders: their own actions (evaluators score blind);
+# - nobody: anything of another organisation.
+
+
+def audit_events_for(user: Any) -> QuerySet[AuditEvent]:
+    """Audit events the user may read (see the comment above)."""
+    qs = AuditEvent.objects.all()
+    if not user or not user.is_authenticated:
+        return qs.none()
+    if getattr(user, "is_platform_operator", False):
+        sealed_and_foreign = (
+            Tender.objects.filter(pk=OuterRef("tender_id"))
+            .exclude(status__in=UNSEALED_STATUSES)
+            .exclude(organization_id=OuterRef("organization_id"))
+        )
+        return qs.exclude(Exists(sealed_and_foreign))
+    if not user.organization_id:
+        return qs.none()
+    own = qs.filter(organization_id=user.organization_id)
+    if user.role in WHOLE_TRAIL_ROLES:
+        return own
+    if user.role == Role.OFFICER:
+        tenders = Tender.objects.filter(organization_id=user.organization_id).values("pk")
+        return own.filter(Q(tender_id__in=tenders) | Q(actor_id=user.pk))
+    return own.filter(actor_id=user.pk)

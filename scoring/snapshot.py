@@ -71,15 +71,23 @@ def criterion_input(tc: TenderCriterion) -> dict[str, Any]:
     return data
 
 
-def supplier_profile(org) -> dict[str, Any]:
-    profile: dict[str, Any] = {"non_profit": org.non_profit}
-    if org.sme_class:
-        profile["sme_class"] = org.sme_class
-    if org.employees is not None:
-        profile["employees"] = org.employees
-    if org.country:
-        profile["country"] = org.country
+def supplier_profile(facts: dict[str, Any]) -> dict[str, Any]:
+    """The profile a criterion with ``source: supplier_profile`` reads: the supplier's facts
+    as the bid recorded them at submission, never the organisation's profile today (a
+    supplier could otherwise change its size after the deadline and win the criterion)."""
+    profile: dict[str, Any] = {"non_profit": bool(facts.get("non_profit"))}
+    if facts.get("sme_class"):
+        profile["sme_class"] = facts["sme_class"]
+    if facts.get("employees") is not None:
+        profile["employees"] = facts["employees"]
+    if facts.get("country"):
+        profile["country"] = facts["country"]
     return profile
+
+
+def _facts(bid: Bid) -> dict[str, Any]:
+    # Every submitted bid has them (recorded at submission; earlier bids by migration 0005).
+    return bid.supplier_facts or bid.supplier.facts()
 
 
 def _responses(tender: Tender) -> dict[str, dict[str, Any]]:
@@ -158,8 +166,8 @@ def build_input_data(tender: Tender, *, lottery_for=None) -> dict[str, Any]:
                 "lot": str(bid.lot_id),
                 "supplier": {
                     "id": str(bid.supplier_id),
-                    "name": bid.supplier.name,
-                    "profile": supplier_profile(bid.supplier),
+                    "name": _facts(bid).get("name") or bid.supplier.name,
+                    "profile": supplier_profile(_facts(bid)),
                 },
                 "price": _num(bid.price_amount),
                 # A submitted bid has its submission time.

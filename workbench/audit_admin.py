@@ -1,7 +1,7 @@
 """The audit trail in the admin: read-only, scoped to the viewer's organisation.
 
 Here in the workbench rather than in audit: which events a user may read is
-``procurement.visibility``'s rule, and audit sits below procurement.
+``procurement.selectors``' rule, and audit sits below procurement.
 
 Nobody adds, changes or deletes an event here: the chain is append-only and written by
 ``audit.services.record`` inside the service that made the change.
@@ -19,7 +19,7 @@ from audit.selectors import chains_for, verify_chains
 from audit.services import record_export
 from procurement.admin import ScopedAdmin
 from procurement.models import BUYER_ROLES, VERIFY_ROLES, WHOLE_TRAIL_ROLES
-from procurement.visibility import audit_events_for
+from procurement.selectors import audit_events_for
 
 
 def _is_platform_operator(user) -> bool:

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from criteria.models import Category
-from procurement import visibility
+from procurement import projection
 from procurement.errors import DomainError
 from procurement.models import OFFICER_ROLES, VERIFY_ROLES, Role, Tender, User
 from scoring import selectors
@@ -185,7 +185,7 @@ class EvaluationPagesMixin:
         """Bids as rows, the manual criteria as columns; prices only where the viewer may."""
         criteria = selectors.manual_criteria(tender)
         bids = selectors.submitted_bids(tender)
-        hide = visibility.prices_hidden(user, tender)
+        hide = not projection.sees_prices(user, tender)
         current: dict[tuple, ConsensusScore | EvaluatorScore]
         if consensus:
             current = {
@@ -440,7 +440,7 @@ class EvaluationPagesMixin:
         lang = panels.lang()
         result = selectors.result_of(evaluation)
         items = selectors.result_items(evaluation, lang)
-        hide = visibility.prices_hidden(request.user, tender)
+        hide = not projection.sees_prices(request.user, tender)
         labels = {key: str(label) for key, label in Category.choices} | {"price": _("Price")}
         lots = []
         for lot in result.get("lots", []):

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from criteria.burden import supplier_burden
 from criteria.models import Kind, TenderAmendment, TenderCriterion
-from procurement import visibility
+from procurement import projection
 from procurement.checks import all_checks
 from procurement.models import Tender
 from scoring.engine.explain import describe_rule
@@ -164,17 +164,11 @@ def burden(tender: Tender) -> list[dict[str, Any]]:
 
 
 def protocol(tender: Tender, viewer) -> dict[str, Any] | None:
-    found = tender.opening_protocol
-    if not found:
+    """The opening protocol as the viewer sees it (procurement.projection.protocol_for)."""
+    found = projection.protocol_for(viewer, tender)
+    if found is None:
         return None
-    hide = visibility.prices_hidden(viewer, tender)
-    return {
-        **found,
-        "bids": [
-            {**bid, "price": None if hide else bid.get("price")} for bid in found.get("bids", [])
-        ],
-        "prices_hidden": hide,
-    }
+    return {**found, "prices_hidden": not projection.sees_prices(viewer, tender)}
 
 
 def _money_text(money: dict | None) -> str:

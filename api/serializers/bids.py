@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from api.serializers.common import MoneySerializer, OrgRefSerializer, StrictSerializer, money
 from api.serializers.documents import DocumentSerializer
-from procurement import visibility
+from procurement import projection
 
 
 def _no_float(value):
@@ -109,7 +109,8 @@ class BidUpdateSerializer(StrictSerializer):
 @extend_schema_field(
     {
         "type": ["object", "null"],
-        "description": "Server time, bid SHA-256 and each file's SHA-256; null until submitted",
+        "description": "Server time, bid SHA-256, its salt and each file's SHA-256; null until "
+        "submitted, and for evaluators blind to prices",
     }
 )
 class ReceiptField(serializers.JSONField):
@@ -117,6 +118,8 @@ class ReceiptField(serializers.JSONField):
 
 
 class BidSerializer(StrictSerializer):
+    """A bid as its reader sees it: ``procurement.projection.bid_for`` decides the parts."""
+
     id = serializers.UUIDField()
     tender = serializers.UUIDField(source="tender_id")
     lot = serializers.UUIDField(source="lot_id")
@@ -130,28 +133,51 @@ class BidSerializer(StrictSerializer):
     documents = serializers.SerializerMethodField()
     submitted_at = serializers.DateTimeField(allow_null=True, help_text="Set by the server's clock")
     withdrawn_at = serializers.DateTimeField(allow_null=True)
-    sha256 = serializers.CharField(help_text="SHA-256 of the canonical bid JSON at submission")
-    receipt = ReceiptField(allow_null=True)
+    sha256 = serializers.SerializerMethodField(
+        help_text="SHA-256 of the canonical bid JSON at submission, salted (see `salt`); null "
+        "until submitted, and for evaluators blind to prices"
+    )
+    salt = serializers.SerializerMethodField(
+        help_text="The random value hashed with the bid at submission, sealed with its price: "
+        "with it, the canonical bid JSON gives `sha256` again. Null for evaluators blind to "
+        "prices and for bids submitted before salts existed"
+    )
+    receipt = serializers.SerializerMethodField()
     supersedes = serializers.UUIDField(source="supersedes_id", allow_null=True)
     version = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
+    def _seen(self, bid) -> projection.BidProjection:
+        # One projection per object and serializer (a list's rows share their child serializer).
+        cache = self.__dict__.setdefault("_projections", {})
+        seen = cache.get(bid.pk)
+        if seen is None or seen.bid is not bid:
+            seen = cache[bid.pk] = projection.bid_for(self.context["request"].user, bid)
+        return seen
+
     @extend_schema_field(
         MoneySerializer(allow_null=True, help_text="null for evaluators blind to prices")
     )
     def get_price(self, bid):
-        if self._blind(bid):
-            return None
-        return money(bid.price_amount, bid.tender.currency)
+        seen = self._seen(bid)
+        return None if seen.price is None else money(seen.price, seen.currency)
 
     @extend_schema_field(CostSerializer(allow_null=True))
     def get_cost(self, bid):
-        return None if self._blind(bid) else bid.cost
+        return self._seen(bid).cost
 
-    def _blind(self, bid) -> bool:
-        request = self.context.get("request")
-        return request is not None and visibility.prices_hidden_from(request.user, bid)
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_sha256(self, bid):
+        return self._seen(bid).sha256
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_salt(self, bid):
+        return self._seen(bid).salt
+
+    @extend_schema_field(ReceiptField(allow_null=True))
+    def get_receipt(self, bid):
+        return self._seen(bid).receipt
 
     @extend_schema_field(ResponseSerializer(many=True))
     def get_responses(self, bid):
@@ -162,10 +188,4 @@ class BidSerializer(StrictSerializer):
 
     @extend_schema_field(DocumentSerializer(many=True))
     def get_documents(self, bid):
-        request = self.context.get("request")
-        documents = [
-            d
-            for d in bid.documents.all()
-            if request is None or visibility.document_visible(request.user, bid, d)
-        ]
-        return DocumentSerializer(documents, many=True).data
+        return DocumentSerializer(self._seen(bid).documents, many=True).data

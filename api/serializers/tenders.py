@@ -11,8 +11,8 @@ from api.serializers.common import (
     StrictSerializer,
     money,
 )
-from procurement import visibility
-from procurement.models import BUYER_ROLES, CURRENCIES, Lot, Procedure, Tender
+from procurement import projection
+from procurement.models import CURRENCIES, Lot, Procedure, Tender
 
 EVALUATION_SCHEMA = {
     "type": "object",
@@ -151,10 +151,17 @@ class TenderSerializer(PrebuiltFieldsMixin, StrictModelSerializer):
             "updated_at",
         ]
 
-    def _buyer_side(self, tender) -> bool:
-        user = self.context["request"].user
-        # The buyer's own staff only: the platform operator reads no bid data (secrecy, OSL 19:3).
-        return user.role in BUYER_ROLES and user.organization_id == tender.organization_id
+    def _seen(self, tender) -> projection.TenderProjection:
+        # One projection per object and serializer (a list's rows share their child serializer).
+        cache = self.__dict__.setdefault("_projections", {})
+        seen = cache.get(tender.pk)
+        if seen is None:
+            seen = cache[tender.pk] = projection.tender_for(
+                self.context["request"].user,
+                tender,
+                bids_received=getattr(tender, "bids_received_count", None),
+            )
+        return seen
 
     @extend_schema_field(MoneySerializer(allow_null=True))
     def get_estimated_value(self, tender):
@@ -162,13 +169,7 @@ class TenderSerializer(PrebuiltFieldsMixin, StrictModelSerializer):
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_bids_received(self, tender):
-        # A count reveals no bid: the buyer's staff and the platform operator see it (API.md).
-        if not (self._buyer_side(tender) or self.context["request"].user.is_superuser):
-            return None
-        count = getattr(tender, "bids_received_count", None)
-        if count is None:
-            count = tender.bids.filter(status="submitted").count()
-        return count
+        return self._seen(tender).bids_received
 
     @extend_schema_field(LotSerializer(many=True))
     def get_lots(self, tender):
@@ -176,10 +177,7 @@ class TenderSerializer(PrebuiltFieldsMixin, StrictModelSerializer):
 
     @extend_schema_field(serializers.DictField(allow_null=True))
     def get_opening_requested_by(self, tender):
-        user = tender.opening_requested_by
-        if user is None or not self._buyer_side(tender):
-            return None
-        return {"id": str(user.pk), "username": user.username}
+        return self._seen(tender).opening_requested_by
 
     @extend_schema_field(
         serializers.ListField(
@@ -190,28 +188,18 @@ class TenderSerializer(PrebuiltFieldsMixin, StrictModelSerializer):
         )
     )
     def get_opened_by(self, tender):
-        if not self._buyer_side(tender) or not tender.opening_protocol:
-            return None
-        return tender.opening_protocol.get("opened_by")
+        return self._seen(tender).opened_by
 
     @extend_schema_field(
         serializers.DictField(
             allow_null=True,
-            help_text="Opened by, opened at and the list of bids (supplier, submitted_at, price, sha256); buyer side only",
+            help_text="Opened by, opened at and the list of bids (supplier, submitted_at, price, "
+            "sha256); the buyer's staff only, and without price and sha256 for evaluators "
+            "blind to prices",
         )
     )
     def get_opening_protocol(self, tender):
-        if not self._buyer_side(tender):
-            return None
-        protocol = tender.opening_protocol
-        user = self.context["request"].user
-        if protocol and visibility.prices_hidden(user, tender):
-            # Evaluators are blind to prices: the protocol shows them without.
-            protocol = {
-                **protocol,
-                "bids": [{**b, "price": None} for b in protocol.get("bids", [])],
-            }
-        return protocol
+        return self._seen(tender).protocol
 
 
 @extend_schema_serializer(

@@ -18,7 +18,7 @@ from api.serializers.audit import AuditEventSerializer, ChainVerificationSeriali
 from audit import exports, selectors, services
 from audit.models import AuditEvent
 from procurement.models import VERIFY_ROLES, WHOLE_TRAIL_ROLES
-from procurement.visibility import audit_events_for
+from procurement.selectors import audit_events_for
 
 
 class AuditEventFilter(django_filters.FilterSet):

@@ -25,7 +25,7 @@ from api.schema import LIST, PAGE, READ, WRITE, problems
 from api.serializers.bids import BidInputSerializer, BidSerializer, BidUpdateSerializer
 from api.serializers.documents import BidDocumentUploadSerializer, DocumentSerializer
 from api.views.tenders import file_response
-from procurement import selectors, visibility
+from procurement import projection, selectors
 from procurement.errors import InvalidInput, field_error
 from procurement.models import Bid, Lot, Tender
 from procurement.services import bids as bid_services
@@ -80,9 +80,9 @@ class BidViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @property
     def ordering_fields(self):
-        # Ordering by price reveals it: the visibility policy decides, per tender.
+        # Ordering by price reveals it: the projection decides, per tender.
         request = getattr(self, "request", None)
-        if request is not None and not visibility.may_order_by_price(
+        if request is not None and not projection.may_order_by_price(
             request.user, self._queried_tender
         ):
             return ["submitted_at", "created_at"]

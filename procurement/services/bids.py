@@ -1,6 +1,7 @@
 """Bids: a supplier drafts, submits (server time), resubmits or withdraws before the deadline."""
 
 import hashlib
+import secrets
 import uuid
 from datetime import datetime
 from decimal import Decimal
@@ -168,7 +169,13 @@ def update_bid(
 
 
 def canonical_bid(bid: Bid) -> dict[str, Any]:
-    """What a supplier sent, as canonical JSON: the basis of the submission receipt."""
+    """What a supplier sent, as canonical JSON: the basis of the submission receipt.
+
+    With the bid's salt (a random value drawn at submission, sealed with the price) and the
+    supplier's facts as recorded at submission. The salt makes the hash a commitment: whoever
+    sees the hash and every other field, but not the price and the salt, cannot test guessed
+    prices against it. Bids submitted before salts existed have neither key.
+    """
     responses: list[dict[str, Any]] = sorted(
         (
             {"tender_criterion": str(r.tender_criterion_id), "value": r.value}
@@ -199,6 +206,8 @@ def canonical_bid(bid: Bid) -> dict[str, Any]:
             "cost": bid.cost,
             "responses": responses,
             "documents": documents,
+            **({"salt": bid.salt} if bid.salt else {}),
+            **({"supplier_facts": bid.supplier_facts} if bid.supplier_facts else {}),
         }
     )
 
@@ -282,6 +291,8 @@ def submit_bid(*, bid: Bid, actor: User, received_at: datetime | None = None) ->
         previous.status = Bid.Status.SUPERSEDED
         previous.save(update_fields=["status", "updated_at"])
         bid.supersedes = previous
+    bid.salt = secrets.token_hex(16)
+    bid.supplier_facts = bid.supplier.facts()
     body = canonical_bid(bid)
     digest = hashlib.sha256(canonical(body).encode("utf-8")).hexdigest()
     bid.status = Bid.Status.SUBMITTED
@@ -291,6 +302,9 @@ def submit_bid(*, bid: Bid, actor: User, received_at: datetime | None = None) ->
         "bid": str(bid.pk),
         "submitted_at": utc_text(now),
         "sha256": digest,
+        # With the salt, the supplier (and whoever may see the price) can recompute the hash
+        # from the bid: proof that it is unchanged.
+        "salt": bid.salt,
         "files": [
             {"filename": d["filename"], "sha256": d["sha256"], "size": d["size"]}
             for d in body["documents"]

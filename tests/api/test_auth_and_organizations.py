@@ -121,7 +121,10 @@ SUPPLIER = {
         ),
         ({"employees": 250}, "large"),
         ({"employees": None}, None),
-        ({"balance_sheet_total": None}, None),
+        # The turnover alone (1.5 MEUR) meets the micro ceiling: no balance sheet is needed.
+        ({"balance_sheet_total": None}, "micro"),
+        # 2.5 MEUR is above it: micro or small depends on the balance sheet, which is missing.
+        ({"annual_turnover": "2500000.00", "balance_sheet_total": None}, None),
     ],
 )
 def test_a_superuser_creates_an_organisation_and_sme_class_is_computed(

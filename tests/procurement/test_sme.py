@@ -35,5 +35,43 @@ def test_sme_class_follows_eu_recommendation(staff, turnover, balance, expected)
     )
 
 
-def test_sme_class_is_unknown_when_a_fact_is_missing():
-    assert sme_class(employees=5, annual_turnover=None, balance_sheet_total=Decimal(1)) is None
+def _meur(value):
+    return None if value is None else Decimal(value) * Decimal(1_000_000)
+
+
+@pytest.mark.parametrize(
+    ("staff", "turnover", "balance", "expected"),
+    [
+        # micro (8, 1.5, 3.0): the turnover alone settles it; without the turnover, or the staff,
+        # it may be anything.
+        pytest.param(None, "1.5", "3.0", None, id="micro without staff"),
+        pytest.param(8, None, "3.0", None, id="micro without turnover"),
+        pytest.param(8, "1.5", None, "micro", id="micro without balance sheet"),
+        pytest.param(5, "1.5", None, "micro", id="the issue's case: 5 staff, 1.5 MEUR"),
+        # small (45, 12, 9): the balance sheet settles it.
+        pytest.param(None, "12", "9", None, id="small without staff"),
+        pytest.param(45, None, "9", "small", id="small without turnover"),
+        pytest.param(45, "12", None, None, id="small without balance sheet"),
+        # medium (249, 60, 40): the balance sheet settles it.
+        pytest.param(None, "60", "40", None, id="medium without staff"),
+        pytest.param(249, None, "40", "medium", id="medium without turnover"),
+        pytest.param(249, "60", None, None, id="medium without balance sheet"),
+        # large (250, 10, 10): the staff settles it; (249, 55, 45): the money does.
+        pytest.param(None, "10", "10", None, id="large by staff, without staff"),
+        pytest.param(250, None, "10", "large", id="large by staff, without turnover"),
+        pytest.param(250, "10", None, "large", id="large by staff, without balance sheet"),
+        pytest.param(250, None, None, "large", id="large by staff alone"),
+        pytest.param(None, "55", "45", "large", id="large by money, without staff"),
+        pytest.param(249, None, "45", None, id="large by money, without turnover"),
+        pytest.param(249, "55", None, None, id="large by money, without balance sheet"),
+        pytest.param(None, None, None, None, id="nothing known"),
+        pytest.param(5, None, None, None, id="staff alone"),
+    ],
+)
+def test_sme_class_is_given_whenever_the_known_facts_settle_it(staff, turnover, balance, expected):
+    assert (
+        sme_class(
+            employees=staff, annual_turnover=_meur(turnover), balance_sheet_total=_meur(balance)
+        )
+        == expected
+    )

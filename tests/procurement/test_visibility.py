@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from procurement import visibility
+from procurement import projection
 from procurement.models import Bid, BidDocument, Tender
 from procurement.services.documents import upload_bid_document
 from tests.api.helpers import bid, create_tender, publish, submit
@@ -77,10 +77,10 @@ def test_every_representation_of_a_bid_follows_the_tender(api, clock, see_prices
 def test_ordering_by_price_is_for_evaluators_only_where_prices_are_shown(api, clock):
     hidden_tender, _, _, evaluator_user = _opened(api, clock, see_prices=False)
     hidden = Tender.objects.get(pk=hidden_tender["id"])
-    assert not visibility.may_order_by_price(evaluator_user, hidden)
-    assert not visibility.may_order_by_price(evaluator_user, None)
+    assert not projection.may_order_by_price(evaluator_user, hidden)
+    assert not projection.may_order_by_price(evaluator_user, None)
     hidden.evaluation = {**hidden.evaluation, "evaluators_see_prices": True}
-    assert visibility.may_order_by_price(evaluator_user, hidden)
+    assert projection.may_order_by_price(evaluator_user, hidden)
     officer = api("officer")[1]
-    assert visibility.may_order_by_price(officer, None)
+    assert projection.may_order_by_price(officer, None)
     assert BidDocument.objects.filter(kind="price_sheet").count() == 1
