@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from criteria.models import TenderCriterion
+from criteria.models import Kind, TenderCriterion
 from procurement.errors import StateConflict
 from procurement.models import BID_READING_ROLES, Bid, Role, Tender, User
 from scoring.models import (
@@ -26,9 +26,13 @@ EVALUABLE = (Tender.Status.OPENED, Tender.Status.EVALUATED)
 
 
 def manual_criteria(tender: Tender) -> list[TenderCriterion]:
+    """The criteria evaluators score: manual award criteria and requirements. A contract
+    condition is recorded and reported, never scored (DOMAIN.md), whatever its rule."""
     return [
         tc
-        for tc in TenderCriterion.objects.filter(tender=tender)
+        for tc in TenderCriterion.objects.filter(tender=tender).exclude(
+            kind=Kind.CONTRACT_CONDITION
+        )
         if (tc.rule or {}).get("type") == "manual"
     ]
 

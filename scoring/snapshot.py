@@ -13,7 +13,7 @@ from django.db import connection
 from django.utils.translation import gettext as _
 
 from audit.chain import utc_text
-from criteria.models import TenderCriterion
+from criteria.models import Kind, TenderCriterion
 from procurement.errors import InvalidInput, field_error
 from procurement.models import Bid, BidResponse, Tender
 from scoring.engine import EvaluationInput
@@ -140,12 +140,14 @@ def build_input_data(tender: Tender, *, lottery_for=None) -> dict[str, Any]:
     scores = [
         {"bid": str(b), "criterion": str(c), "evaluator": str(e), "score": _num(s)}
         for b, c, e, s in EvaluatorScore.objects.filter(tender=tender, is_current=True)
+        .exclude(tender_criterion__kind=Kind.CONTRACT_CONDITION)
         .order_by("bid_id", "tender_criterion_id", "evaluator_id")
         .values_list("bid_id", "tender_criterion_id", "evaluator_id", "score")
     ]
     consensus = [
         {"bid": str(b), "criterion": str(c), "score": _num(s), "justification": j}
         for b, c, s, j in ConsensusScore.objects.filter(tender=tender, is_current=True)
+        .exclude(tender_criterion__kind=Kind.CONTRACT_CONDITION)
         .order_by("bid_id", "tender_criterion_id")
         .values_list("bid_id", "tender_criterion_id", "score", "justification")
     ]

@@ -23,7 +23,7 @@ from scoring.engine.inputs import (
     LotteryDraw,
     Supplier,
 )
-from scoring.engine.methods import ENGINE_VERSION, evaluate
+from scoring.engine.methods import ENGINE_VERSION, ENGINE_VERSIONS, evaluate
 from scoring.engine.results import (
     BidResult,
     CriterionResult,
@@ -39,6 +39,7 @@ from scoring.engine.rules import Rule, RuleError, RuleValidationError, parse_rul
 
 __all__ = [
     "ENGINE_VERSION",
+    "ENGINE_VERSIONS",
     "Bid",
     "BidResult",
     "ConsensusScore",

@@ -123,10 +123,18 @@ def answer_explainer(cc: CompiledCriterion, currency: str) -> explain.AnswerExpl
     return explain.AnswerExplainer(write, cc.words, cc.is_choice, currency)
 
 
-def compile_criteria(data: EvaluationInput) -> list[CompiledCriterion]:
+def compile_criteria(
+    data: EvaluationInput, *, scores_conditions: bool = False
+) -> list[CompiledCriterion]:
+    """Each criterion once. A contract condition is recorded, never scored (DOMAIN.md); engine
+    1.0.0 scored manual ones all the same, and replays of its evaluations do
+    (``scores_conditions``)."""
     compiled = []
     for index, criterion in enumerate(data.criteria):
         rule = criterion.rule
+        scored_manual = isinstance(rule, ManualRule) and (
+            scores_conditions or criterion.kind != "contract_condition"
+        )
         kind = contribution_kind(data, criterion)
         factor = {
             "points": criterion.weight,
@@ -141,7 +149,7 @@ def compile_criteria(data: EvaluationInput) -> list[CompiledCriterion]:
                 words=explain.CriterionWords(criterion),
                 scorer=None if isinstance(rule, ManualRule) else compile_rule(rule),
                 is_choice=isinstance(rule, ChoiceRule),
-                manual=rule if isinstance(rule, ManualRule) else None,
+                manual=rule if scored_manual and isinstance(rule, ManualRule) else None,
                 contributes=kind,
                 factor=factor if factor is not None else ZERO,
                 pass_ratio=(

@@ -27,9 +27,13 @@ from scoring.engine.results import EvaluationResult, LotResult, UnresolvedTie
 from scoring.engine.score import Scorer, lot_spec
 from scoring.engine.sensitivity import sensitivity_for
 
-ENGINE_VERSION = "1.0.0"
+# 1.1.0: a contract condition is recorded, never scored (1.0.0 asked evaluators to score a
+# manual one, waited for the scores and recorded a fulfilment). Every stored evaluation
+# replays with the version that made it.
+ENGINE_VERSION = "1.1.0"
+ENGINE_VERSIONS = ("1.0.0", "1.1.0")
 
-__all__ = ["ENGINE_VERSION", "HIGHER_IS_BETTER", "evaluate", "evaluate_core"]
+__all__ = ["ENGINE_VERSION", "ENGINE_VERSIONS", "HIGHER_IS_BETTER", "evaluate", "evaluate_core"]
 
 
 def _lot(
@@ -63,10 +67,18 @@ def _missing_scores(scorer: Scorer) -> EngineInputError:
     )
 
 
-def evaluate_core(data: EvaluationInput) -> tuple[EvaluationResult, list[LotWork], Scorer]:
+def evaluate_core(
+    data: EvaluationInput, version: str = ENGINE_VERSION
+) -> tuple[EvaluationResult, list[LotWork], Scorer]:
     """Score, qualify and rank (no warnings or sensitivity); inside the engine context."""
+    if version not in ENGINE_VERSIONS:
+        raise EngineInputError(
+            "unknown_engine_version",
+            f"engine version {version} is not one of {', '.join(ENGINE_VERSIONS)}",
+            {"engine_version": version},
+        )
     config, method = data.method, data.method.method
-    compiled = compile_criteria(data)
+    compiled = compile_criteria(data, scores_conditions=version == "1.0.0")
     scorer = Scorer(data)
     by_lot: dict[str, list[Bid]] = defaultdict(list)
     for bid in sorted(data.bids, key=lambda bid: bid.id):
@@ -82,7 +94,7 @@ def evaluate_core(data: EvaluationInput) -> tuple[EvaluationResult, list[LotWork
     ]
     weighted = method == "weighted_points"
     result = EvaluationResult(
-        engine_version=ENGINE_VERSION,
+        engine_version=version,
         method=method,
         mode=config.effective_mode if method == "added_value" else None,
         price_scoring=config.effective_price_scoring if weighted else None,
@@ -103,11 +115,14 @@ def evaluate_core(data: EvaluationInput) -> tuple[EvaluationResult, list[LotWork
     return result, works, scorer
 
 
-def evaluate(data: EvaluationInput) -> EvaluationResult:
-    """Evaluate one tender: pure, deterministic, exact. See the package docstring."""
+def evaluate(data: EvaluationInput, *, version: str = ENGINE_VERSION) -> EvaluationResult:
+    """Evaluate one tender: pure, deterministic, exact. See the package docstring.
+
+    ``version``: the engine version whose rules apply (``ENGINE_VERSIONS``); a stored
+    evaluation is replayed with the version that made it."""
 
     with engine_context():
-        result, works, scorer = evaluate_core(data)
+        result, works, scorer = evaluate_core(data, version)
         warnings = warnings_for(data, works, scorer.flagged)
         sensitivity = sensitivity_for(data, works, scorer.ratio_for)
         return result.model_copy(update={"warnings": warnings, "sensitivity": sensitivity})

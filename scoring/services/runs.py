@@ -259,7 +259,9 @@ def verify_evaluation(*, evaluation: Evaluation, actor: User) -> dict[str, Any]:
     stored_input = json.loads(evaluation.input_json)
     engine_input = EvaluationInput.model_validate(stored_input)
     input_sha = sha256_of(engine_input)
-    result = evaluate(engine_input)
+    # Replayed with the rules of the engine version that made it (an older version's
+    # evaluation stays reproducible after the engine changes).
+    result = evaluate(engine_input, version=evaluation.engine_version or ENGINE_VERSION)
     result_sha = sha256_of(result)
     outcome = {
         "reproducible": input_sha == evaluation.input_sha256
@@ -268,7 +270,7 @@ def verify_evaluation(*, evaluation: Evaluation, actor: User) -> dict[str, Any]:
         "result_sha256": result_sha,
         "stored_input_sha256": evaluation.input_sha256,
         "stored_result_sha256": evaluation.result_sha256,
-        "engine_version": ENGINE_VERSION,
+        "engine_version": result.engine_version,
         "stored_engine_version": evaluation.engine_version,
     }
     with transaction.atomic():

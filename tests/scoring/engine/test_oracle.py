@@ -8,8 +8,11 @@ per criterion the fulfilment, points or money, per bid the category profile, tot
 comparison price, rank and tie-break, the ties left for a lottery; or the input error) and
 compared as canonical JSON, byte for byte.
 
+Contract conditions of every rule type are generated, manual ones too (with scores left over
+now and then, which must not count): they are recorded, never scored (engine 1.1.0).
+
 Not generated (each has its own tests): answers a rule cannot read, missing manual scores,
-manual contract conditions, explanations, warnings and sensitivity.
+explanations, warnings and sensitivity.
 """
 
 from __future__ import annotations
@@ -122,7 +125,7 @@ def tenders(draw: st.DrawFn, config: dict[str, Any]) -> dict[str, Any]:
     for i in range(draw(st.integers(1, 6))):
         rule_name = draw(st.sampled_from(sorted(RULES)))
         manual = rule_name.startswith("manual")
-        kinds = ["award"] * 3 + ["requirement"] + ([] if manual else ["contract_condition"])
+        kinds = ["award"] * 3 + ["requirement", "contract_condition"]
         kind = draw(st.sampled_from(kinds))
         entry: dict[str, Any] = {
             "id": f"c{i}",
@@ -176,6 +179,16 @@ def tenders(draw: st.DrawFn, config: dict[str, Any]) -> dict[str, Any]:
         for entry, rule_name in criteria:
             if rule_name.startswith("manual"):
                 if entry.get("lot") not in (None, lot):
+                    continue
+                if entry["kind"] == "contract_condition":
+                    # Recorded, never scored: an answer in words, and now and then scores
+                    # left over from before (engine 1.0.0 asked for them), which must not count.
+                    responses[entry["id"]] = draw(st.sampled_from(["Quarterly report", None]))
+                    if draw(st.integers(0, 3)) == 0:
+                        scores.append(
+                            {"bid": f"b{n}", "criterion": entry["id"], "evaluator": "e0",
+                             "score": "1"}
+                        )  # fmt: skip
                     continue
                 scale = RULES[rule_name]["scale_max"]
                 evaluators = draw(st.integers(0 if method["aggregation"] == "consensus" else 1, 3))
