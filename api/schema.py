@@ -31,7 +31,8 @@ def problems(*codes: int) -> dict:
     }
 
 
-READ = (401, 404)
+# 400: a query parameter the operation does not take (api.query), or an invalid lang.
+READ = (400, 401, 404)
 WRITE = (400, 401, 403, 404)
 # Lists: 400 for an invalid filter value, 404 for a page beyond the end.
 LIST = (400, 401, 404)

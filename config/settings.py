@@ -108,6 +108,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A query parameter the operation does not take is a 400 naming it (openapi.yaml decides).
+    "api.query.KnownQueryParametersMiddleware",
     # A write request is one transaction (after CSRF and authentication have run).
     "audit.middleware.RequestTransactionMiddleware",
     # Last: key reads answered from memory while the audit chain says nothing has changed.

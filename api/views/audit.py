@@ -211,7 +211,7 @@ class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             "auditors, officers and the platform operator."
         ),
         filters=False,
-        responses={200: ChainVerificationSerializer, **problems(401, 403)},
+        responses={200: ChainVerificationSerializer, **problems(400, 401, 403)},
     )
     @action(detail=False, methods=["get"], pagination_class=None)
     def verify(self, request):

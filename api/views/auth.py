@@ -95,7 +95,7 @@ class LogoutView(APIView):
         summary="Revoke the token used",
         description="The token in the `Authorization` header answers 401 from now on.",
         request=None,
-        responses={204: OpenApiResponse(description="Revoked"), **problems(401)},
+        responses={204: OpenApiResponse(description="Revoked"), **problems(400, 401)},
         tags=["auth"],
     )
     def post(self, request):
@@ -115,7 +115,7 @@ class LogoutAllView(APIView):
             "included, answers 401 from now on."
         ),
         request=None,
-        responses={204: OpenApiResponse(description="Revoked"), **problems(401)},
+        responses={204: OpenApiResponse(description="Revoked"), **problems(400, 401)},
         tags=["auth"],
     )
     def post(self, request):
