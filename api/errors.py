@@ -1,5 +1,6 @@
 """One place that turns every error into RFC 9457 problem details (application/problem+json)."""
 
+import hashlib
 import logging
 import sys
 from typing import Any
@@ -19,7 +20,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from audit.chain import to_json_value
 from audit.middleware import SAFE_METHODS
-from audit.services import record_deferred
+from audit.services import after_request, record
+from procurement import counters
 from procurement.errors import DomainError, field_error
 
 PROBLEM_TYPE_BASE = "https://anbud.example/problems/"
@@ -139,20 +141,38 @@ def _extra(extra: dict[str, Any]) -> dict[str, Any]:
     return to_json_value(extra)
 
 
+DENIAL_WINDOW_SECONDS = 3600
+
+
 def _audit_denial(request, reason: str) -> None:
-    """Refused writes are recorded (Annex IV: an attempt to breach the rules is detectable)."""
+    """Refused writes are recorded (Annex IV: an attempt to breach the rules is detectable),
+    in bulk, like failed logins: per user, method and route, the first refusal in the hour and
+    every hundredth after it, each with the count so far (``procurement.counters``). So a
+    loop of forbidden requests leaves a few events with a count, not one chained event each.
+    """
     if request is None or request.method in SAFE_METHODS:
         return
     user = getattr(request, "user", None)
     if not user or not user.is_authenticated:
         return
-    # The refused request's transaction is rolled back; the refusal itself is kept.
-    record_deferred(
-        action="permission.denied",
-        actor=user,
-        object_type="request",
-        data={"method": request.method, "path": request.path, "reason": reason},
-    )
+    match = getattr(request, "resolver_match", None)
+    route = match.route if match else request.path
+    key = hashlib.sha256(f"{user.pk}|{request.method}|{route}".encode()).hexdigest()[:32]
+    method, path = request.method, request.path
+
+    def count_and_maybe_record() -> None:
+        count = counters.incr(f"denied:{key}", DENIAL_WINDOW_SECONDS)
+        if count == 1 or count % 100 == 0:
+            record(
+                action="permission.denied",
+                actor=user,
+                object_type="request",
+                data={"method": method, "path": path, "reason": reason, "denials_in_hour": count},
+            )
+
+    # The refused request's transaction is rolled back; the refusal itself is counted (and
+    # recorded) after it.
+    after_request(count_and_maybe_record)
 
 
 def json_400(request, exception=None):

@@ -1,6 +1,7 @@
 """Recording audit events, in the same transaction as the change they describe."""
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -136,13 +137,29 @@ def record_deferred(**kwargs: Any) -> None:
         record(**kwargs)
 
 
+def after_request(action: Callable[[], Any]) -> None:
+    """Run ``action`` once the request's transaction has ended (committed or rolled back), in
+    a transaction of its own; elsewhere at once. For what a refusal must leave behind that is
+    not an event: the count of refusals that decides which of them are recorded."""
+    pending = context.current().deferred
+    if pending is not None and transaction.get_connection().in_atomic_block:
+        pending.append({"_call": action})
+        return
+    with transaction.atomic():
+        action()
+
+
 def flush_deferred() -> None:
-    """Write the events ``record_deferred`` kept aside (called after the request's transaction)."""
+    """Write the events ``record_deferred`` kept aside and run what ``after_request`` kept
+    (called after the request's transaction), in order."""
     pending = context.current().deferred
     while pending:
         kwargs = pending.pop(0)
         with transaction.atomic():
-            record(**kwargs)
+            if "_call" in kwargs:
+                kwargs["_call"]()
+            else:
+                record(**kwargs)
 
 
 def record_export(*, actor: Any, file_format: str, filters: dict[str, Any]) -> AuditEvent:

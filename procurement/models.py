@@ -431,3 +431,19 @@ class ApiToken(AbstractAuthToken):
     def public_id(self) -> str:
         """A short handle for logs and the audit trail; the token itself cannot be derived."""
         return self.digest[:16]
+
+
+class SharedCounter(models.Model):
+    """A counter every server process shares when no Redis is configured (or while it is down):
+    failed logins, denials. Incremented atomically (procurement.counters)."""
+
+    key = models.CharField(max_length=200, primary_key=True)
+    value = models.BigIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("shared counter")
+        verbose_name_plural = _("shared counters")
+
+    def __str__(self) -> str:
+        return f"{self.key} = {self.value}"

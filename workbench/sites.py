@@ -31,22 +31,26 @@ class LimitedLoginMixin:
     def clean(self):
         username = self.cleaned_data.get("username") or ""
         client = context.current().client_address
-        wait = logins.wait_seconds(username, client)
-        if wait:
+        try:
+            attempt = logins.begin(username, client)
+        except logins.LoginWaiting as waiting:
             raise ValidationError(
                 _(
                     "Too many failed logins for this username or from this address. "
                     "Try again in %(seconds)s seconds."
                 ),
                 code="throttled",
-                params={"seconds": wait},
-            )
+                params={"seconds": waiting.wait},
+            ) from None
         try:
             cleaned = super().clean()
         except ValidationError:
-            logins.failed(username, client, path=getattr(self.request, "path", ""))
+            attempt.failed(path=getattr(self.request, "path", ""))
             raise
-        logins.succeeded(username)
+        except BaseException:
+            attempt.succeeded()  # not a wrong password: give the place back
+            raise
+        attempt.succeeded()
         return cleaned
 
 

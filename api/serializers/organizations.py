@@ -5,6 +5,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
 from api.serializers.common import DecimalStringField, StrictModelSerializer, StrictSerializer
+from procurement import usernames
 from procurement.models import Organization, Role
 
 
@@ -87,10 +88,22 @@ class OrganizationSerializer(StrictModelSerializer):
         return attrs
 
 
+class UsernameField(serializers.RegexField):
+    """NFKC-normalised before it is checked (``procurement.usernames``)."""
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(
+            usernames.normalized(data) if isinstance(data, str) else data
+        )
+
+
 class MemberSerializer(StrictSerializer):
     id = serializers.UUIDField(read_only=True)
-    username = serializers.RegexField(
-        r"^[\w.@+-]{1,150}$", help_text="Letters, digits and @/./+/-/_"
+    username = UsernameField(
+        r"^[\w.@+-]{1,150}$",
+        help_text="Latin letters (å, ä, ö and other accented ones too), digits and @/./+/-/_; "
+        "NFKC-normalised. A username that could pass for another (`officer1` with a Cyrillic "
+        "letter o in it) is refused with the code `confusable`.",
     )
     password = serializers.CharField(
         write_only=True, style={"input_type": "password"}, trim_whitespace=False

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from api.schema import problems
 from api.serializers.common import StrictSerializer
 from audit import context
+from procurement import usernames
 from procurement.errors import DomainError
 from procurement.models import ApiToken
 from procurement.services import logins, tokens
@@ -70,19 +71,20 @@ class TokenView(APIView):
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        username = data.validated_data["username"]
+        username = usernames.normalized(data.validated_data["username"])
         client = context.current().client_address
-        wait = logins.wait_seconds(username, client)
-        if wait:
+        try:
+            attempt = logins.begin(username, client)
+        except logins.LoginWaiting as waiting:
             raise Throttled(
-                wait=wait,
+                wait=waiting.wait,
                 detail=_("Too many failed logins for this username or from this address."),
-            )
+            ) from None
         user = authenticate(request, username=username, password=data.validated_data["password"])
         if user is None or not user.is_active:
-            logins.failed(username, client)
+            attempt.failed()
             raise InvalidCredentials(_("The username or password is wrong."))
-        logins.succeeded(username)
+        attempt.succeeded()
         token, raw = tokens.issue_login_token(user=user, client_address=client)
         return Response({"token": raw, "expires_at": token.expiry}, headers=NO_STORE)
 

@@ -4,6 +4,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from audit.services import record
+from procurement import usernames
 from procurement.errors import InvalidInput, NotAllowed, field_error
 from procurement.models import BUYER_ROLES, SUPPLIER_ROLES, Organization, Role, User
 
@@ -100,6 +101,14 @@ def add_member(
                 )
             ],
         )
+    username = usernames.normalized(username)
+    foreign = usernames.foreign_characters(username)
+    if foreign:
+        message = _(
+            "A username holds Latin letters, digits and . @ + - _ only, so that it cannot pass "
+            "for another; not %(chars)s."
+        ) % {"chars": ", ".join(usernames.describe(c) for c in foreign)}
+        raise InvalidInput(message, errors=[field_error("/username", "confusable", message)])
     if User.objects.filter(username__iexact=username).exists():
         raise InvalidInput(
             _("That username is taken."),

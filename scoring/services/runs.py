@@ -4,6 +4,7 @@ is audited in its transaction."""
 import datetime as dt
 import hashlib
 import json
+import logging
 import time
 from typing import Any
 
@@ -13,7 +14,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from kombu.exceptions import OperationalError as KombuOperationalError
 from pydantic import ValidationError
+from redis.exceptions import RedisError
 
 from audit.services import record
 from procurement.errors import StateConflict, evaluation_status, tender_status
@@ -41,6 +44,7 @@ STUCK_AFTER = dt.timedelta(
 
 
 MAX_ATTEMPTS = 3
+logger = logging.getLogger("anbud.outage")
 
 
 @transaction.atomic
@@ -91,11 +95,26 @@ def start_evaluation(
             "derived_from": derived_from.pk if derived_from else None,
         },
     )
+    evaluation_id = str(evaluation.pk)
+    transaction.on_commit(lambda: _dispatch(evaluation_id))
+    return evaluation
+
+
+def _dispatch(evaluation_id: str, task_id: str | None = None) -> None:
+    """Hand a committed run to the broker. While the broker cannot be reached the run stays
+    queued, as recorded: the request that started it is answered (202) all the same, and beat
+    queues it again (``sweep_stuck_evaluations``) once it has waited ``STUCK_AFTER``. Never a
+    500 for a change that was committed (docs/adr/0005-side-effects-after-commit.md)."""
     from scoring.tasks import run_evaluation_task  # noqa: PLC0415 - tasks import the services
 
-    evaluation_id = str(evaluation.pk)
-    transaction.on_commit(lambda: run_evaluation_task.delay(evaluation_id))
-    return evaluation
+    try:
+        run_evaluation_task.apply_async(args=[evaluation_id], task_id=task_id)
+    except (KombuOperationalError, RedisError, OSError) as exc:
+        logger.warning(
+            "broker unavailable: evaluation %s stays queued until beat queues it again: %s",
+            evaluation_id,
+            exc,
+        )
 
 
 def _claim(evaluation_id, task_id: str) -> bool:
@@ -231,8 +250,6 @@ def sweep_stuck_evaluations(*, now=None) -> int:
 
 @transaction.atomic
 def _requeue(evaluation: Evaluation, now) -> None:
-    from scoring.tasks import run_evaluation_task  # noqa: PLC0415 - tasks import the services
-
     Evaluation.objects.filter(pk=evaluation.pk).update(started_at=now)
     record(
         action="evaluation.requeued",
@@ -244,9 +261,7 @@ def _requeue(evaluation: Evaluation, now) -> None:
         data={"status": evaluation.status, "attempts": evaluation.attempts},
     )
     task_id = evaluation.task_id or None
-    transaction.on_commit(
-        lambda: run_evaluation_task.apply_async(args=[str(evaluation.pk)], task_id=task_id)
-    )
+    transaction.on_commit(lambda: _dispatch(str(evaluation.pk), task_id))
 
 
 def verify_evaluation(*, evaluation: Evaluation, actor: User) -> dict[str, Any]:

@@ -224,11 +224,11 @@ def test_counters_are_shared_between_processes_through_redis(db, settings):
     }
     settings.ANBUD_LOGIN_FAILURES_PER_USER = 5
     username = f"mallory-{uuid.uuid4().hex}"
-    logins.failed(username, "192.0.2.1")  # 1 (audited here)
+    logins.begin(username, "192.0.2.1").failed()  # 1 (audited here)
     code = (
         "import django, sys; django.setup();"
         "from procurement.services import logins;"
-        "[logins.failed(sys.argv[1], '192.0.2.2') for _ in range(3)]"  # 2, 3, 4
+        "[logins.begin(sys.argv[1], f'192.0.2.{i}').failed() for i in (2, 3, 4)]"  # 2, 3, 4
     )
     env = {
         **os.environ,
@@ -240,7 +240,7 @@ def test_counters_are_shared_between_processes_through_redis(db, settings):
         [sys.executable, "-c", code, username], cwd=ROOT, env=env, check=True, timeout=60
     )
     assert logins.wait_seconds(username, "198.51.100.1") == 0
-    logins.failed(username, "192.0.2.1")  # 5: the back-off starts only if the child's counted
+    logins.begin(username, "192.0.2.1").failed()  # 5: the back-off starts if the child's counted
     assert logins.wait_seconds(username, "198.51.100.1") == 1
 
 

@@ -46,7 +46,6 @@ NOT_STATE_CHANGES = {
     "criteria.services.configuration_sha256": "a hash",
     "procurement.services.logins.wait_seconds": "a read of the login counters",
     "scoring.services.award.match_to_ranking": "a pure check of an award against the ranking",
-    "procurement.services.logins.succeeded": "clears a cache counter (the login is audited)",
     "procurement.services.tokens.purge_expired_tokens": (
         "deletes rows that no request accepts any more (expired tokens)"
     ),
@@ -432,8 +431,8 @@ def _calls():
             ),
             "tender.amended",
         ),
-        "procurement.services.logins.failed": (
-            lambda w: logins.failed("nobody-" + w.buyer.name, "192.0.2.1"),
+        "procurement.services.logins.begin": (
+            lambda w: logins.begin("nobody-" + w.buyer.name, "192.0.2.1").failed(),
             "auth.login_failed",
         ),
         "procurement.services.tokens.issue_login_token": (
