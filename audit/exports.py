@@ -86,12 +86,12 @@ def _defused(row: EventRow) -> EventRow | list[Any]:
     return values
 
 
-def csv_chunks(queryset) -> Iterator[str]:
+def csv_chunks(queryset, sealed: frozenset[str] = frozenset()) -> Iterator[str]:
     """A header row, then one row per event (``csv.writer``); ``data`` as the stored JSON."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(EVENT_FIELDS)
-    for block in event_text_blocks(queryset):
+    for block in event_text_blocks(queryset, sealed=sealed):
         writer.writerows(map(_defused, block))
         yield buffer.getvalue()
         buffer.seek(0)
@@ -113,13 +113,13 @@ def _jsonl_line(row: EventRow) -> str:
     return '{"data":' + row.data + "," + rest[1:] + "\n"
 
 
-def jsonl_chunks(queryset) -> Iterator[str]:
+def jsonl_chunks(queryset, sealed: frozenset[str] = frozenset()) -> Iterator[str]:
     """One JSON object per line: every hashed field, ``id``, ``organization_id``, ``hash``."""
-    for block in event_text_blocks(queryset):
+    for block in event_text_blocks(queryset, sealed=sealed):
         yield "".join(map(_jsonl_line, block))
 
 
-def write_xlsx(queryset, target: IO[bytes]) -> int:
+def write_xlsx(queryset, target: IO[bytes], sealed: frozenset[str] = frozenset()) -> int:
     """Write the events into ``target`` as an XLSX workbook in write-only mode.
 
     A bold header row, the pane frozen below it, column widths a person can read; a new sheet
@@ -161,7 +161,7 @@ def write_xlsx(queryset, target: IO[bytes]) -> int:
     sheet = new_sheet(sheets)
     rows_in_sheet = 1
     written = 0
-    for values in event_values(queryset):
+    for values in event_values(queryset, sealed=sealed):
         if rows_in_sheet == XLSX_MAX_ROWS:
             sheets += 1
             sheet = new_sheet(sheets)
@@ -181,23 +181,26 @@ def file_chunks(handle: IO[bytes], size: int = 64 * 1024) -> Iterable[bytes]:
         handle.close()
 
 
-def download(queryset, file_format: str):
+def download(queryset, file_format: str, sealed: frozenset[str] = frozenset()):
     """The export as an HTTP download (the API's and the admin's): CSV and JSONL streamed,
     XLSX assembled in a temporary file first (a ZIP's directory is written last) and then
-    streamed from it; never stored in a shared cache."""
+    streamed from it; never stored in a shared cache. Events whose id is in ``sealed`` are
+    redacted rows that keep their place and hashes (``audit.selectors.redacted``)."""
 
     content_type, suffix = FORMATS[file_format]
     filename = f"audit-events-{timezone.now():%Y%m%dT%H%M%SZ}.{suffix}"
     response: FileResponse | StreamingHttpResponse
     if file_format == "xlsx":
         handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
-        write_xlsx(queryset, handle)
+        write_xlsx(queryset, handle, sealed)
         handle.seek(0)
         response = FileResponse(
             handle, as_attachment=True, filename=filename, content_type=content_type
         )
     else:
-        chunks = csv_chunks(queryset) if file_format == "csv" else jsonl_chunks(queryset)
+        chunks = (
+            csv_chunks(queryset, sealed) if file_format == "csv" else jsonl_chunks(queryset, sealed)
+        )
         response = StreamingHttpResponse(
             (chunk.encode("utf-8") for chunk in chunks), content_type=content_type
         )

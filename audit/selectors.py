@@ -151,13 +151,44 @@ def _data_text(data: Any) -> str:
     return chain_math.canonical(data)
 
 
-def event_text_blocks(queryset: QuerySet[AuditEvent]) -> Iterator[list[EventRow]]:
+REDACTED_ACTION = chain_math.REDACTED_ACTION
+REDACTED_DATA = '{"redacted":true}'
+
+
+def redacted(row: EventRow) -> EventRow:
+    """A sealed event as an export shows it to someone who may not read it: its place in the
+    chain (id, chain, sequence, organisation) and its links (``prev_hash``, ``hash``), nothing
+    of what happened. The next event's ``prev_hash`` still names its hash, so the chain
+    verifies offline across it (``audit.chain.verify_events``) while its content stays sealed.
+    """
+    return row._replace(
+        created_at="",
+        actor_id=None,
+        actor_username="",
+        actor_role="",
+        action=REDACTED_ACTION,
+        object_type="",
+        object_id="",
+        tender_id=None,
+        data=REDACTED_DATA,
+        request_id="",
+        client_address="",
+    )
+
+
+def event_text_blocks(
+    queryset: QuerySet[AuditEvent], *, sealed: frozenset[str] = frozenset()
+) -> Iterator[list[EventRow]]:
     """The events as blocks of ``EventRow``: the one row iterator of every export and of the
-    verification walk.
+    verification walk. Events whose id is in ``sealed`` come as ``redacted`` rows.
 
     Organisation, actor and tender ids repeat from row to row: their text is remembered (a
     bounded cache, so memory stays flat).
     """
+    if sealed:
+        for plain in event_text_blocks(queryset):
+            yield [redacted(row) if row.id in sealed else row for row in plain]
+        return
     known: dict[Any, str | None] = {None: None}
     remembered = known.get  # a dict lookup per id; the conversion only for a new one
 
@@ -211,9 +242,11 @@ def event_text_blocks(queryset: QuerySet[AuditEvent]) -> Iterator[list[EventRow]
         ]
 
 
-def event_values(queryset: QuerySet[AuditEvent]) -> Iterator[EventRow]:
+def event_values(
+    queryset: QuerySet[AuditEvent], *, sealed: frozenset[str] = frozenset()
+) -> Iterator[EventRow]:
     """One ``EventRow`` after another (for tabular exports)."""
-    for block in event_text_blocks(queryset):
+    for block in event_text_blocks(queryset, sealed=sealed):
         yield from block
 
 

@@ -8,6 +8,7 @@ import datetime
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -268,7 +269,7 @@ ANBUD_LOGIN_BACKOFF_MAX_SECONDS = env_int("ANBUD_LOGIN_BACKOFF_MAX_SECONDS", 900
 # when ANBUD_CACHE_URL names one, otherwise the database (procurement.counters, which
 # also counts in the database while Redis cannot be reached).
 ANBUD_CACHE_URL = os.environ.get("ANBUD_CACHE_URL", "")
-_DATABASE_CACHE = {
+_DATABASE_CACHE: dict[str, Any] = {
     "BACKEND": "django.core.cache.backends.db.DatabaseCache",
     "LOCATION": "anbud_cache",
 }

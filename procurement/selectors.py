@@ -160,18 +160,23 @@ def submitted_bids_for_opening(tender: Tender) -> QuerySet[Bid]:
 # - nobody: anything of another organisation.
 
 
+def _sealed_and_foreign():
+    """An event about a tender still sealed, in another organisation's chain: what a supplier
+    did about it."""
+    return Exists(
+        Tender.objects.filter(pk=OuterRef("tender_id"))
+        .exclude(status__in=UNSEALED_STATUSES)
+        .exclude(organization_id=OuterRef("organization_id"))
+    )
+
+
 def audit_events_for(user: Any) -> QuerySet[AuditEvent]:
     """Audit events the user may read (see the comment above)."""
     qs = AuditEvent.objects.all()
     if not user or not user.is_authenticated:
         return qs.none()
     if getattr(user, "is_platform_operator", False):
-        sealed_and_foreign = (
-            Tender.objects.filter(pk=OuterRef("tender_id"))
-            .exclude(status__in=UNSEALED_STATUSES)
-            .exclude(organization_id=OuterRef("organization_id"))
-        )
-        return qs.exclude(Exists(sealed_and_foreign))
+        return qs.exclude(_sealed_and_foreign())
     if not user.organization_id:
         return qs.none()
     own = qs.filter(organization_id=user.organization_id)
@@ -181,3 +186,14 @@ def audit_events_for(user: Any) -> QuerySet[AuditEvent]:
         tenders = Tender.objects.filter(organization_id=user.organization_id).values("pk")
         return own.filter(Q(tender_id__in=tenders) | Q(actor_id=user.pk))
     return own.filter(actor_id=user.pk)
+
+
+def audit_trail_for_export(user: Any) -> tuple[QuerySet[AuditEvent], QuerySet[AuditEvent]]:
+    """The events an export of the trail holds for this user, and those of them it must show
+    sealed: the platform operator exports every chain whole, with what suppliers did about
+    still-sealed tenders as redacted rows that keep their hashes (so every chain verifies
+    offline, and nothing sealed is read); everyone else exports what they may read."""
+    if getattr(user, "is_platform_operator", False):
+        everything = AuditEvent.objects.all()
+        return everything, everything.filter(_sealed_and_foreign())
+    return audit_events_for(user), AuditEvent.objects.none()

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from procurement import counters
 from procurement.services.documents import purge_orphan_files
 from procurement.services.tokens import purge_expired_tokens
 
@@ -14,5 +15,6 @@ def purge_orphan_files_task() -> int:
 
 @shared_task
 def purge_expired_tokens_task() -> int:
-    """Hourly (see CELERY_BEAT_SCHEDULE): expired API tokens, already refused, are deleted."""
-    return purge_expired_tokens()
+    """Hourly (see CELERY_BEAT_SCHEDULE): expired API tokens, already refused, are deleted,
+    and so are the expired login and denial counters kept in the database."""
+    return purge_expired_tokens() + counters.purge_expired()

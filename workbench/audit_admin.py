@@ -19,7 +19,7 @@ from audit.selectors import chains_for, verify_chains
 from audit.services import record_export
 from procurement.admin import ScopedAdmin
 from procurement.models import BUYER_ROLES, VERIFY_ROLES, WHOLE_TRAIL_ROLES
-from procurement.selectors import audit_events_for
+from procurement.selectors import audit_events_for, audit_trail_for_export
 
 
 def _is_platform_operator(user) -> bool:
@@ -165,14 +165,19 @@ class AuditEventAdmin(ReadOnlyAuditAdmin):
         if file_format not in exports.FORMATS:
             raise Http404
         request.GET = params
-        changelist = self.get_changelist_instance(request)
-        queryset = changelist.get_queryset(request).order_by("chain", "sequence")
-        record_export(
-            actor=request.user,
-            file_format=file_format,
-            filters={key: value for key, value in params.items() if value},
-        )
-        return exports.download(queryset, file_format)
+        filters = {key: value for key, value in params.items() if value}
+        sealed: frozenset[str] = frozenset()
+        if filters:
+            changelist = self.get_changelist_instance(request)
+            queryset = changelist.get_queryset(request).order_by("chain", "sequence")
+        else:
+            # The whole trail: the operator's holds every chain whole, sealed events redacted
+            # with their hashes, so that it verifies offline (as the API's export).
+            readable, hidden = audit_trail_for_export(request.user)
+            queryset = readable.order_by("chain", "sequence")
+            sealed = frozenset(str(pk) for pk in hidden.values_list("pk", flat=True))
+        record_export(actor=request.user, file_format=file_format, filters=filters)
+        return exports.download(queryset, file_format, sealed)
 
 
 @admin.register(ChainHead)

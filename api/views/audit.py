@@ -18,7 +18,7 @@ from api.serializers.audit import AuditEventSerializer, ChainVerificationSeriali
 from audit import exports, selectors, services
 from audit.models import AuditEvent
 from procurement.models import VERIFY_ROLES, WHOLE_TRAIL_ROLES
-from procurement.selectors import audit_events_for
+from procurement.selectors import audit_events_for, audit_trail_for_export
 
 
 class AuditEventFilter(django_filters.FilterSet):
@@ -191,14 +191,18 @@ class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                 },
                 code="invalid",
             )
-        queryset = self.filter_queryset(self.get_queryset()).order_by("chain", "sequence")
+        readable, sealed = audit_trail_for_export(request.user)
+        queryset = self.filter_queryset(readable).order_by("chain", "sequence")
+        sealed_ids = frozenset(
+            str(pk) for pk in self.filter_queryset(sealed).values_list("pk", flat=True)
+        )
         used = {
             name: request.query_params[name]
             for name in FILTER_NAMES
             if request.query_params.get(name)
         }
         services.record_export(actor=request.user, file_format=file_format, filters=used)
-        return exports.download(queryset, file_format)
+        return exports.download(queryset, file_format, sealed_ids)
 
     @extend_schema(
         summary="Verify the hash chain",

@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 
 from audit.models import AuditEvent
 from audit.services import record
+from tests.api.helpers import bid, create_tender, publish, submit
 from tests.factories import TenderFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -428,3 +429,48 @@ def test_xlsx_keeps_formulas_as_text(api, auditor_with_formula):
     cell = sheet.cell(row=2, column=11)
     assert cell.value == '=HYPERLINK("http://evil")'
     assert cell.data_type == "s"
+
+
+def test_the_operators_export_verifies_offline_with_sealed_events_redacted(
+    api, superuser, client_for, tmp_path
+):
+    """What a supplier did about a still-sealed tender sits in the middle of the supplier's
+    chain: the operator's export gives it as a redacted row with its hashes, so the chain
+    verifies offline and nothing sealed is read."""
+    officer_client, _ = api("officer")
+    tender = create_tender(officer_client)
+    publish(officer_client, tender["id"])
+    bidder_client, bidder = api("bidder")
+    record(action="organization.updated", actor=bidder, object_type="organization")
+    draft = bid(bidder_client, tender["id"], "777777.00")
+    submit(bidder_client, draft["id"])
+    record(action="organization.updated", actor=bidder, object_type="organization")
+
+    response = client_for(superuser).get(URL + "export/", {"format": "jsonl"})
+    assert response.status_code == 200
+    text = _body(response).decode("utf-8")
+    assert "777777" not in text and draft["id"] not in text
+    events = [json.loads(line) for line in text.splitlines()]
+    supplier_chain = [e for e in events if e["chain"] == str(bidder.organization_id)]
+    assert [e["action"] for e in supplier_chain] == [
+        "organization.updated",
+        "(redacted)",
+        "(redacted)",
+        "organization.updated",
+    ]
+    assert {e["data"]["redacted"] for e in supplier_chain[1:3]} == {True}
+    path = tmp_path / "operator.jsonl"
+    path.write_text(text, encoding="utf-8")
+    done = _verify_offline(path)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    # A redacted row still holds its place: taking it out, or changing its hash, is caught.
+    lines = text.splitlines()
+    hole = lines.index(next(line for line in lines if '"(redacted)"' in line))
+    path.write_text("\n".join(lines[:hole] + lines[hole + 1 :]) + "\n", encoding="utf-8")
+    assert "INVALID: missing event" in _verify_offline(path).stdout
+    changed = json.loads(lines[hole])
+    changed["hash"] = "0" * 64
+    lines[hole] = json.dumps(changed)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert "INVALID: wrong previous hash" in _verify_offline(path).stdout
