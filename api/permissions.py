@@ -1,20 +1,18 @@
-"""Role checks per action. Which objects a user can reach is decided by selectors (404)."""
+"""The API asks the policy (``procurement.policy``) whether a role may call an action. Which
+objects a user can reach is decided by selectors (404); whether the object's organisation and
+state allow it, by the service the view calls (403, 409), which asks the same policy."""
 
 from django.utils.translation import gettext_lazy
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from procurement.models import BUYER_ROLES, OFFICER_ROLES, SUPPLIER_ROLES
-
-# The API's names for the role sets of procurement.models.
-OFFICERS = OFFICER_ROLES
-BUYER_READERS = BUYER_ROLES
-BIDDERS = SUPPLIER_ROLES
+from procurement import policy
 
 
 class RolePermission(BasePermission):
-    """Reads are open to authenticated members (scoped by selectors); each write action lists
-    the roles that may call it in the view's ``write_roles``. A superuser without an
-    organisation may only use actions listed in ``superuser_actions``."""
+    """Reads are open to authenticated members (scoped by selectors), except the reads a view
+    names in ``read_actions``; each write names its policy action in ``write_actions`` (by the
+    viewset's action, or ``None`` for a plain APIView). A write the view does not name is
+    refused."""
 
     message = gettext_lazy("Your role may not do this.")
 
@@ -26,11 +24,9 @@ class RolePermission(BasePermission):
         user = request.user
         if not user or not user.is_authenticated:
             return False
-        # Viewsets name the action; a plain APIView has none and lists its roles under None.
-        action = getattr(view, "action", None)
-        if request.method in SAFE_METHODS and action not in getattr(view, "read_roles", {}):
+        name = getattr(view, "action", None)
+        reads = getattr(view, "read_actions", {})
+        if request.method in SAFE_METHODS and name not in reads:
             return True
-        if user.is_superuser and action in getattr(view, "superuser_actions", ()):
-            return True
-        roles = {**getattr(view, "write_roles", {}), **getattr(view, "read_roles", {})}.get(action)
-        return roles is not None and user.role in roles
+        action = {**getattr(view, "write_actions", {}), **reads}.get(name)
+        return action is not None and policy.may(user, action)

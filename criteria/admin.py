@@ -21,17 +21,17 @@ from criteria.services import (
     update_criterion,
     update_tender_criterion,
 )
+from procurement import policy
 from procurement.admin import (
     AuditHistoryMixin,
     ScopedAdmin,
     ServiceFormsMixin,
     adopt,
     describe,
-    is_officer_of,
-    may_edit_draft,
 )
 from procurement.errors import DomainError
 from procurement.models import Lot, Tender
+from procurement.policy import Action
 from procurement.selectors import tenders_for
 
 AMOUNT_FIELDS = ("weight", "value", "percent")
@@ -85,13 +85,11 @@ class CriterionAdmin(AuditHistoryMixin, ServiceFormsMixin, ScopedAdmin):
         return () if obj is None else self.state_fields
 
     def _may_change(self, user, obj) -> bool:
-        if obj is None:
-            return is_officer_of(user)
-        # The shared library (no organisation) is read-only for everyone.
-        return bool(obj.organization_id) and is_officer_of(user, obj.organization_id)
+        # The shared library (no organisation) is read-only for everyone: the policy says so.
+        return policy.may(user, Action.CRITERION_CHANGE, obj)
 
     def has_add_permission(self, request):
-        return is_officer_of(request.user)
+        return policy.may(request.user, Action.CRITERION_ADD)
 
     def has_change_permission(self, request, obj=None):
         return self._may_change(request.user, obj)
@@ -100,7 +98,7 @@ class CriterionAdmin(AuditHistoryMixin, ServiceFormsMixin, ScopedAdmin):
         return obj is not None and self._may_change(request.user, obj)
 
     def has_copy_permission(self, request):
-        return is_officer_of(request.user)
+        return policy.may(request.user, Action.CRITERION_COPY)
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -195,15 +193,15 @@ class TenderCriterionAdmin(AuditHistoryMixin, ServiceFormsMixin, ScopedAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_add_permission(self, request):
-        return is_officer_of(request.user)
+        return policy.may(request.user, Action.CRITERIA_ATTACH)
 
     def has_change_permission(self, request, obj=None):
         if obj is None:
-            return is_officer_of(request.user)
-        return may_edit_draft(request.user, obj.tender)
+            return policy.may(request.user, Action.CRITERIA_CHANGE)
+        return policy.may_now(request.user, Action.CRITERIA_CHANGE, obj.tender)
 
     def has_delete_permission(self, request, obj=None):
-        return obj is not None and may_edit_draft(request.user, obj.tender)
+        return obj is not None and policy.may_now(request.user, Action.CRITERIA_REMOVE, obj.tender)
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data

@@ -13,6 +13,7 @@ from audit.chain import canonical, to_json_value
 from audit.services import record
 from criteria import rules
 from criteria.models import Criterion, Kind, Source, TenderAmendment, TenderCriterion
+from procurement import policy
 from procurement.checks import all_checks
 from procurement.errors import (
     InvalidInput,
@@ -23,8 +24,9 @@ from procurement.errors import (
     tender_status,
 )
 from procurement.evaluation import parse_evaluation
-from procurement.models import OFFICER_ROLES, Lot, Tender, User
-from procurement.services.common import changed_fields, check_version, require_role
+from procurement.models import Lot, Tender, User
+from procurement.policy import Action
+from procurement.services.common import changed_fields, check_version
 
 TEXT_FIELDS = (
     "code",
@@ -85,9 +87,7 @@ def _own(criterion: Criterion, actor: User) -> None:
             _("Shared library criteria are read-only; copy one to adapt it."),
             code="shared_read_only",
         )
-    require_role(
-        actor, OFFICER_ROLES, organization_id=criterion.organization_id, action=_("change criteria")
-    )
+    policy.require(actor, Action.CRITERION_CHANGE, organization_id=criterion.organization_id)
 
 
 def _unique_code(organization_id, code: str, exclude=None) -> None:
@@ -104,7 +104,7 @@ def _unique_code(organization_id, code: str, exclude=None) -> None:
 @transaction.atomic
 def create_criterion(*, actor: User, **fields) -> Criterion:
     """Add a criterion to the organisation's own library (the shared library is read-only)."""
-    require_role(actor, OFFICER_ROLES, action=_("add criteria"))
+    policy.require(actor, Action.CRITERION_ADD)
     data = {k: v for k, v in fields.items() if k in LIBRARY_FIELDS}
     _validate_definition(data)
     _unique_code(actor.organization_id, data["code"])
@@ -172,7 +172,7 @@ def copy_criterion(*, criterion: Criterion, actor: User, code: str | None = None
 
     The copy remembers its origin and the version it was copied from.
     """
-    organization_id = require_role(actor, OFFICER_ROLES, action=_("copy criteria"))
+    organization_id = policy.require(actor, Action.CRITERION_COPY)
     new_code = code or criterion.code
     if Criterion.objects.filter(organization_id=organization_id, code=new_code).exists():
         new_code = f"{new_code}-COPY"
@@ -197,7 +197,7 @@ def copy_criterion(*, criterion: Criterion, actor: User, code: str | None = None
 
 
 def _require_draft(tender: Tender) -> None:
-    if tender.status != Tender.Status.DRAFT:
+    if not policy.in_state(Action.CRITERIA_ATTACH, tender):
         raise StateConflict(
             _(
                 "The tender is %(status)s: its criteria, weights and method are frozen. "
@@ -273,9 +273,7 @@ def attach_criterion(
     The tender keeps a frozen copy of text and rule with the source code and version, so a
     later change to the library never changes the tender.
     """
-    require_role(
-        actor, OFFICER_ROLES, organization_id=tender.organization_id, action=_("attach criteria")
-    )
+    policy.require(actor, Action.CRITERIA_ATTACH, organization_id=tender.organization_id)
     tender = Tender.objects.select_for_update().get(pk=tender.pk)
     _require_draft(tender)
     if (criterion is None) == (definition is None):
@@ -355,9 +353,7 @@ def update_tender_criterion(
     A criterion has no version of its own: it is part of the tender's configuration, whose
     version (the tender's) changes with every criterion change. ``expected_version`` is that
     version as the client read it (If-Match); 412 when someone changed the tender since."""
-    require_role(
-        actor, OFFICER_ROLES, organization_id=tc.tender.organization_id, action=_("change criteria")
-    )
+    policy.require(actor, Action.CRITERIA_CHANGE, organization_id=tc.tender.organization_id)
     tender = Tender.objects.select_for_update().get(pk=tc.tender_id)
     check_version(tender, expected_version)
     _require_draft(tender)
@@ -384,9 +380,7 @@ def update_tender_criterion(
 
 @transaction.atomic
 def detach_criterion(*, tc: TenderCriterion, actor: User) -> None:
-    require_role(
-        actor, OFFICER_ROLES, organization_id=tc.tender.organization_id, action=_("remove criteria")
-    )
+    policy.require(actor, Action.CRITERIA_REMOVE, organization_id=tc.tender.organization_id)
     tender = Tender.objects.select_for_update().get(pk=tc.tender_id)
     _require_draft(tender)
     record(
@@ -447,16 +441,14 @@ def amend_tender(
     (``criteria: [{"tender_criterion", "weight"...}]``). The result must still pass the
     pre-publish checks.
     """
-    require_role(
-        actor, OFFICER_ROLES, organization_id=tender.organization_id, action=_("amend tenders")
-    )
+    policy.require(actor, Action.TENDER_AMEND, organization_id=tender.organization_id)
     if not (reason or "").strip():
         raise InvalidInput(
             _("An amendment needs a reason."),
             errors=[field_error("/reason", "required", _("Say why the tender changes."))],
         )
     tender = Tender.objects.select_for_update().get(pk=tender.pk)
-    if tender.status != Tender.Status.PUBLISHED or tender.deadline_passed():
+    if not policy.in_state(Action.TENDER_AMEND, tender):
         raise StateConflict(
             _(
                 "The tender is %(status)s; only a published tender can be amended, "

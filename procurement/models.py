@@ -149,6 +149,18 @@ MINIMUM_TENDER_DAYS: dict[str, int] = {
 CURRENCIES = [("SEK", "SEK"), ("EUR", "EUR"), ("NOK", "NOK"), ("DKK", "DKK"), ("ISK", "ISK")]
 
 
+class TenderQuerySet(models.QuerySet):
+    def in_effective_status(self, status: str, now=None) -> "TenderQuerySet":
+        """``Tender.effective_status`` in SQL (the same rule, side by side with it below):
+        "closed" is a published tender whose deadline has passed, and is never stored."""
+        now = now or timezone.now()
+        if status == Tender.Status.CLOSED:
+            return self.filter(status=Tender.Status.PUBLISHED, submission_deadline__lte=now)
+        if status == Tender.Status.PUBLISHED:
+            return self.filter(status=Tender.Status.PUBLISHED, submission_deadline__gt=now)
+        return self.filter(status=status)
+
+
 class Tender(models.Model):
     """One procurement. Its criteria, weights and method freeze when it is published."""
 
@@ -194,6 +206,8 @@ class Tender(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = TenderQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("tender")
         verbose_name_plural = _("tenders")
@@ -221,11 +235,11 @@ class Tender(models.Model):
     @property
     def is_sealed(self) -> bool:
         """Bids stay sealed until the opening is complete."""
-        return self.status not in {
-            self.Status.OPENED,
-            self.Status.EVALUATED,
-            self.Status.AWARDED,
-        }
+        return self.status not in UNSEALED_STATUSES
+
+
+# The opening lifts the seal (LOU 12 kap.): from then on the buyer's staff read the bids.
+UNSEALED_STATUSES = (Tender.Status.OPENED, Tender.Status.EVALUATED, Tender.Status.AWARDED)
 
 
 class Lot(models.Model):

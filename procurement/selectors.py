@@ -13,6 +13,7 @@ from audit.models import AuditEvent
 from procurement import projection
 from procurement.models import (
     BID_READING_ROLES,
+    UNSEALED_STATUSES,
     WHOLE_TRAIL_ROLES,
     Bid,
     BidDocument,
@@ -24,7 +25,6 @@ from procurement.models import (
     User,
 )
 
-UNSEALED_STATUSES = (Tender.Status.OPENED, Tender.Status.EVALUATED, Tender.Status.AWARDED)
 PUBLIC_STATUSES = (
     Tender.Status.PUBLISHED,
     Tender.Status.OPENING,
@@ -152,8 +152,8 @@ def submitted_bids_for_opening(tender: Tender) -> QuerySet[Bid]:
 
 # Which audit events a user may read:
 # - the platform operator (a superuser without an organisation): every chain, except what
-#   suppliers did about a tender whose bids are still sealed (the seal holds for the operator
-#   too, API.md "Sealed bids"); the exports give those as redacted rows that keep their hashes;
+#   suppliers did about a tender (their bids: secret to all but the buyer's staff, OSL 19:3,
+#   API.md "Sealed bids"); the exports give those as redacted rows that keep their hashes;
 # - admins and auditors: their organisation's whole chain;
 # - officers: the events of their organisation's tenders, and their own actions;
 # - evaluators and bidders: their own actions (evaluators score blind);
@@ -161,12 +161,14 @@ def submitted_bids_for_opening(tender: Tender) -> QuerySet[Bid]:
 
 
 def _sealed_and_foreign():
-    """An event about a tender still sealed, in another organisation's chain: what a supplier
-    did about it."""
+    """An event about a tender in another organisation's chain: what a supplier did about a
+    bid. Secret to everyone but the buyer's own staff (OSL 19:3), the platform operator
+    included, whatever the tender's state: the operator reads the supplier's chain with these
+    events redacted."""
     return Exists(
-        Tender.objects.filter(pk=OuterRef("tender_id"))
-        .exclude(status__in=UNSEALED_STATUSES)
-        .exclude(organization_id=OuterRef("organization_id"))
+        Tender.objects.filter(pk=OuterRef("tender_id")).exclude(
+            organization_id=OuterRef("organization_id")
+        )
     )
 
 
@@ -191,7 +193,7 @@ def audit_events_for(user: Any) -> QuerySet[AuditEvent]:
 def audit_trail_for_export(user: Any) -> tuple[QuerySet[AuditEvent], QuerySet[AuditEvent]]:
     """The events an export of the trail holds for this user, and those of them it must show
     sealed: the platform operator exports every chain whole, with what suppliers did about
-    still-sealed tenders as redacted rows that keep their hashes (so every chain verifies
+    tenders (bids: secret to all but the buyer's staff) as redacted rows that keep their hashes (so every chain verifies
     offline, and nothing sealed is read); everyone else exports what they may read."""
     if getattr(user, "is_platform_operator", False):
         everything = AuditEvent.objects.all()

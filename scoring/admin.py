@@ -7,8 +7,9 @@ to the roles that may see them (officers, admins, auditors), never to other eval
 
 from django.contrib import admin
 
+from procurement import policy
 from procurement.admin import ScopedAdmin
-from scoring import selectors
+from procurement.policy import Action
 from scoring.models import (
     Award,
     ConflictDeclaration,
@@ -22,7 +23,7 @@ from scoring.models import (
 
 def _reader_tenders(user):
     """Tender ids whose evaluation records the user may read (officers, admins, auditors)."""
-    if user.role in selectors.RESULT_READERS and user.organization_id:
+    if policy.may(user, Action.EVALUATION_READ):
         return {"tender__organization_id": user.organization_id}
     return None
 
@@ -109,7 +110,7 @@ class LotteryDrawAdmin(EvaluationRecordAdmin):
 
     def scoped_queryset(self, request):
         user = request.user
-        if user.role in selectors.RESULT_READERS and user.organization_id:
+        if policy.may(user, Action.EVALUATION_READ):
             return LotteryDraw.objects.filter(
                 evaluation__tender__organization_id=user.organization_id
             )

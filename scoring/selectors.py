@@ -8,8 +8,10 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from criteria.models import Kind, TenderCriterion
+from procurement import policy
 from procurement.errors import StateConflict
-from procurement.models import BID_READING_ROLES, Bid, Role, Tender, User
+from procurement.models import Bid, Role, Tender, User
+from procurement.policy import Action
 from scoring.models import (
     Award,
     ConflictDeclaration,
@@ -19,10 +21,11 @@ from scoring.models import (
     Simulation,
 )
 
-RESULT_READERS = BID_READING_ROLES
+RESULT_READERS = policy.roles_for(Action.EVALUATION_READ)
 
 
-EVALUABLE = (Tender.Status.OPENED, Tender.Status.EVALUATED)
+# The statuses a tender is evaluated in: the policy's transitions decide.
+EVALUABLE = tuple(sorted(policy.TRANSITIONS[Action.EVALUATION_RUN]))
 
 
 def manual_criteria(tender: Tender) -> list[TenderCriterion]:
@@ -171,7 +174,7 @@ def supplier_view(*, bid: Bid) -> dict[str, Any]:
 
 def evaluations_for(user: User) -> QuerySet[Evaluation]:
     qs = Evaluation.objects.select_related("tender", "created_by")
-    if not (user.is_authenticated and user.organization_id) or user.role not in RESULT_READERS:
+    if not policy.may(user, Action.EVALUATION_READ) or user.organization_id is None:
         return qs.none()
     return qs.filter(tender__organization_id=user.organization_id)
 
@@ -180,7 +183,7 @@ def declarations_for(user: User, tender: Tender) -> QuerySet[ConflictDeclaration
     qs = ConflictDeclaration.objects.filter(tender=tender).select_related("evaluator")
     if user.role == Role.EVALUATOR:
         return qs.filter(evaluator=user)
-    if user.role in RESULT_READERS and user.organization_id == tender.organization_id:
+    if policy.may(user, Action.EVALUATION_READ, tender):
         return qs
     return qs.none()
 
@@ -192,13 +195,13 @@ def own_scores(user: User, tender: Tender, *, history: bool = False) -> QuerySet
 
 
 def all_scores(user: User, tender: Tender) -> QuerySet[EvaluatorScore]:
-    if user.role in RESULT_READERS and user.organization_id == tender.organization_id:
+    if policy.may(user, Action.EVALUATION_READ, tender):
         return EvaluatorScore.objects.filter(tender=tender).select_related("evaluator")
     return EvaluatorScore.objects.none()
 
 
 def consensus_for(user: User, tender: Tender) -> QuerySet[ConsensusScore]:
-    if user.role in RESULT_READERS and user.organization_id == tender.organization_id:
+    if policy.may(user, Action.EVALUATION_READ, tender):
         return ConsensusScore.objects.filter(tender=tender, is_current=True).select_related(
             "set_by"
         )
@@ -206,7 +209,7 @@ def consensus_for(user: User, tender: Tender) -> QuerySet[ConsensusScore]:
 
 
 def simulations_for(user: User, tender: Tender) -> QuerySet[Simulation]:
-    if user.role in RESULT_READERS and user.organization_id == tender.organization_id:
+    if policy.may(user, Action.EVALUATION_READ, tender):
         return Simulation.objects.filter(tender=tender).order_by("-created_at")
     return Simulation.objects.none()
 

@@ -31,6 +31,7 @@ from audit.models import AuditEvent
 from criteria.models import Kind, TenderCriterion
 from criteria.selectors import criteria_for
 from criteria.services import amend_tender, attach_criterion
+from procurement import policy
 from procurement.admin import (
     AuditHistoryMixin,
     ScopedAdmin,
@@ -38,12 +39,12 @@ from procurement.admin import (
     adopt,
     describe,
     events_about_visible_object,
-    is_officer_of,
     may_edit_draft,
     may_use_admin,
 )
 from procurement.errors import DomainError
 from procurement.models import Lot, Tender, TenderDocument
+from procurement.policy import Action
 from procurement.selectors import tenders_for
 from procurement.services.documents import OPEN_FOR_DOCUMENTS, upload_tender_document
 from procurement.services.opening import open_tender
@@ -196,15 +197,17 @@ class TenderAdmin(EvaluationPagesMixin, AuditHistoryMixin, ServiceFormsMixin, Sc
         return self.inlines if obj is not None else []
 
     def has_add_permission(self, request):
-        return is_officer_of(request.user)
+        return policy.may(request.user, Action.TENDER_CREATE)
 
     def has_change_permission(self, request, obj=None):
         if obj is None:
-            return is_officer_of(request.user)
+            return policy.may(request.user, Action.TENDER_CHANGE)
         return may_edit_draft(request.user, obj)
 
-    def has_lifecycle_permission(self, request, obj=None):
-        return is_officer_of(request.user, getattr(obj, "organization_id", None))
+    def has_lifecycle_permission(self, request, obj=None, action=Action.TENDER_PUBLISH):
+        """May this user take ``action`` on the tender (roles and organisation; the page that
+        asks says what the tender's state allows)."""
+        return policy.may(request.user, action, obj)
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -258,24 +261,20 @@ class TenderAdmin(EvaluationPagesMixin, AuditHistoryMixin, ServiceFormsMixin, Sc
     # --- the page ------------------------------------------------------------------------
 
     def steps(self, request, tender: Tender) -> list[dict[str, Any]]:
-        """The lifecycle buttons this user may press now, each to its confirmation page."""
-        if not self.has_lifecycle_permission(request, tender):
-            return []
-        status = tender.effective_status
-        found = []
-        if status == Tender.Status.DRAFT:
-            found += [("publish", _("Publish"))]
-        if status == Tender.Status.PUBLISHED:
-            found += [("amend", _("Amend"))]
-        if status == Tender.Status.CLOSED:
-            found += [("open", _("Start the opening"))]
-        if status == Tender.Status.OPENING:
-            found += [("open", _("Confirm the opening"))]
-        if status in (Tender.Status.DRAFT, Tender.Status.PUBLISHED, Tender.Status.CLOSED):
-            found += [("cancel", _("Cancel the tender"))]
+        """The lifecycle buttons: exactly the steps the policy allows this user now
+        (``policy.allowed_actions``), each to its confirmation page."""
+        pages = {
+            Action.TENDER_PUBLISH: ("publish", _("Publish")),
+            Action.TENDER_AMEND: ("amend", _("Amend")),
+            Action.TENDER_OPEN: ("open", _("Start the opening")),
+            Action.TENDER_CONFIRM_OPENING: ("open", _("Confirm the opening")),
+            Action.TENDER_CANCEL: ("cancel", _("Cancel the tender")),
+        }
         return [
             {"name": name, "label": label, "url": self._url(f"tender_{name}", tender)}
-            for name, label in found
+            for action in policy.allowed_actions(tender, request.user)
+            if action in pages
+            for name, label in [pages[action]]
         ]
 
     def _url(self, name: str, tender: Tender) -> str:

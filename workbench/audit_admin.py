@@ -17,8 +17,10 @@ from audit import exports
 from audit.models import AuditEvent, ChainHead
 from audit.selectors import chains_for, verify_chains
 from audit.services import record_export
+from procurement import policy
 from procurement.admin import ScopedAdmin
-from procurement.models import BUYER_ROLES, VERIFY_ROLES, WHOLE_TRAIL_ROLES
+from procurement.models import BUYER_ROLES
+from procurement.policy import Action
 from procurement.selectors import audit_events_for, audit_trail_for_export
 
 
@@ -86,21 +88,21 @@ class AuditEventAdmin(ReadOnlyAuditAdmin):
 
     change_list_template = "admin/audit/auditevent/change_list.html"
     # Who may check the chain and who may take the trail away, as in the API.
-    verify_roles = VERIFY_ROLES
-    export_roles = WHOLE_TRAIL_ROLES
+    verify_action = Action.AUDIT_VERIFY
+    export_action = Action.AUDIT_EXPORT
 
     def scoped_queryset(self, request):
         return audit_events_for(request.user).select_related("actor")
 
-    def _may(self, user, roles) -> bool:
-        return _is_platform_operator(user) or (bool(user.organization_id) and user.role in roles)
+    def _may(self, user, action) -> bool:
+        return policy.may(user, action)
 
     def changelist_view(self, request, extra_context=None):
         query = request.GET.urlencode()
         extra_context = {
             **(extra_context or {}),
-            "may_verify": self._may(request.user, self.verify_roles),
-            "may_export": self._may(request.user, self.export_roles),
+            "may_verify": self._may(request.user, self.verify_action),
+            "may_export": self._may(request.user, self.export_action),
             "export_links": [
                 (
                     label,
@@ -131,7 +133,7 @@ class AuditEventAdmin(ReadOnlyAuditAdmin):
     def verify_view(self, request):
         """Walk the viewer's chain(s) and say whether every link holds."""
 
-        if not self._may(request.user, self.verify_roles):
+        if not self._may(request.user, self.verify_action):
             raise PermissionDenied
         result = verify_chains(chains_for(request.user))
         if result["valid"]:
@@ -158,7 +160,7 @@ class AuditEventAdmin(ReadOnlyAuditAdmin):
     def export_view(self, request):
         """The list as it is filtered, as CSV, JSONL or XLSX; the export is itself audited."""
 
-        if not self._may(request.user, self.export_roles):
+        if not self._may(request.user, self.export_action):
             raise PermissionDenied
         params = request.GET.copy()
         file_format = params.pop("format", [""])[0]

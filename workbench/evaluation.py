@@ -23,9 +23,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from criteria.models import Category
-from procurement import projection
+from procurement import policy, projection
 from procurement.errors import DomainError
-from procurement.models import OFFICER_ROLES, VERIFY_ROLES, Role, Tender, User
+from procurement.models import Tender, User
+from procurement.policy import Action
 from scoring import selectors
 from scoring.evidence import evidence_zip
 from scoring.models import Award, ConflictDeclaration, ConsensusScore, Evaluation, EvaluatorScore
@@ -38,7 +39,8 @@ from workbench import panels
 from workbench.chart import category_chart
 from workbench.forms import METHODS
 
-EVALUABLE = (Tender.Status.OPENED, Tender.Status.EVALUATED)
+# The statuses the pages after the opening are for (the policy's transitions decide).
+EVALUABLE = policy.TRANSITIONS[Action.EVALUATION_RUN]
 
 
 class DeclarationForm(forms.Form):
@@ -100,14 +102,15 @@ class EvaluationPagesMixin:
             return {}
         link = lambda name: reverse(f"admin:procurement_tender_{name}", args=[quote(tender.pk)])  # noqa: E731
         steps = []
-        if user.role == Role.EVALUATOR and user.organization_id == tender.organization_id:
+        if policy.may(user, Action.CONFLICT_DECLARE, tender):
             declared = ConflictDeclaration.objects.filter(tender=tender, evaluator=user).first()
             if declared is None:
                 steps.append({"label": _("Declare conflicts of interest"), "url": link("declare")})
             elif not declared.has_conflict:
                 steps.append({"label": _("Score the bids"), "url": link("scores")})
-        if user.role in OFFICER_ROLES and user.organization_id == tender.organization_id:
+        if policy.may(user, Action.CONSENSUS_SET, tender):
             steps.append({"label": _("Consensus"), "url": link("consensus")})
+        if policy.may(user, Action.EVALUATION_RUN, tender):
             steps.append({"label": _("Run the evaluation"), "url": link("evaluate")})
         evaluations = [
             {
@@ -121,10 +124,13 @@ class EvaluationPagesMixin:
         return {
             "after_opening_steps": steps,
             "evaluations": evaluations,
-            "may_run_evaluation": user.role in OFFICER_ROLES
-            and user.organization_id == tender.organization_id,
+            "may_run_evaluation": policy.may_now(user, Action.EVALUATION_RUN, tender),
             "run_url": link("evaluate"),
-            "missing": selectors.missing_items(tender) if user.role in OFFICER_ROLES else [],
+            "missing": (
+                selectors.missing_items(tender)
+                if policy.may(user, Action.EVALUATION_RUN, tender)
+                else []
+            ),
         }
 
     def _evaluation_url(self, tender, evaluation, suffix=""):
@@ -136,7 +142,7 @@ class EvaluationPagesMixin:
     def _evaluator_tender(self, request, object_id) -> Tender:
         tender = self.get_object(request, unquote(object_id))
         user = request.user
-        if user.role != Role.EVALUATOR or user.organization_id != tender.organization_id:
+        if not policy.may(user, Action.BIDS_SCORE, tender):
             raise PermissionDenied
         if tender.status not in EVALUABLE:
             raise Http404
@@ -421,7 +427,7 @@ class EvaluationPagesMixin:
         context: dict[str, Any] = {
             "evaluation": evaluation,
             "running": evaluation.status in (Evaluation.Status.QUEUED, Evaluation.Status.RUNNING),
-            "may_verify": request.user.role in VERIFY_ROLES or request.user.is_platform_operator,
+            "may_verify": policy.may(request.user, Action.EVALUATION_VERIFY, tender),
             "verify_url": self._evaluation_url(tender, evaluation, "verify"),
             "evidence_url": self._evaluation_url(tender, evaluation, "evidence"),
         }
@@ -524,7 +530,7 @@ class EvaluationPagesMixin:
         """The award form (per lot the winning bid, justification) or the award made; the
         lottery form when ties are unresolved."""
         user = request.user
-        officer = user.role in OFFICER_ROLES and user.organization_id == tender.organization_id
+        officer = policy.may(user, Action.TENDER_AWARD, tender)
         award = Award.objects.filter(tender=tender).select_related("decided_by").first()
         context: dict[str, Any] = {"award": None}
         if award is not None:
@@ -540,7 +546,9 @@ class EvaluationPagesMixin:
         if result.get("unresolved_ties"):
             context["lottery_url"] = self._evaluation_url(tender, evaluation, "lottery")
             context["witnesses"] = User.objects.filter(
-                organization_id=tender.organization_id, role__in=OFFICER_ROLES, is_active=True
+                organization_id=tender.organization_id,
+                role__in=policy.roles_for(Action.LOTTERY_DRAW),
+                is_active=True,
             ).exclude(pk=user.pk)
         elif award is None and tender.status == Tender.Status.EVALUATED:
             context["award_url"] = self._evaluation_url(tender, evaluation, "award")
@@ -556,7 +564,7 @@ class EvaluationPagesMixin:
 
     def award_view(self, request, object_id, evaluation_id):
         tender, evaluation = self._evaluation(request, object_id, evaluation_id)
-        if request.method != "POST" or request.user.role not in OFFICER_ROLES:
+        if request.method != "POST" or not policy.may(request.user, Action.TENDER_AWARD, tender):
             raise PermissionDenied
         result = selectors.result_of(evaluation)
         lots = [
@@ -587,7 +595,7 @@ class EvaluationPagesMixin:
 
     def lottery_view(self, request, object_id, evaluation_id):
         tender, evaluation = self._evaluation(request, object_id, evaluation_id)
-        if request.method != "POST" or request.user.role not in OFFICER_ROLES:
+        if request.method != "POST" or not policy.may(request.user, Action.LOTTERY_DRAW, tender):
             raise PermissionDenied
         try:
             witness = User.objects.filter(
@@ -613,8 +621,8 @@ class EvaluationPagesMixin:
 
     def verify_view(self, request, object_id, evaluation_id):
         tender, evaluation = self._evaluation(request, object_id, evaluation_id)
-        if request.method != "POST" or not (
-            request.user.role in VERIFY_ROLES or request.user.is_platform_operator
+        if request.method != "POST" or not policy.may(
+            request.user, Action.EVALUATION_VERIFY, tender
         ):
             raise PermissionDenied
         try:
@@ -644,7 +652,7 @@ class EvaluationPagesMixin:
 
     def evidence_view(self, request, object_id, evaluation_id):
         tender, evaluation = self._evaluation(request, object_id, evaluation_id)
-        if not (request.user.role in VERIFY_ROLES or request.user.is_platform_operator):
+        if not policy.may(request.user, Action.EVALUATION_VERIFY, tender):
             raise PermissionDenied
         if evaluation.status != Evaluation.Status.DONE:
             raise Http404

@@ -14,13 +14,12 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from audit import context
+from procurement import policy
 from procurement.services import logins
 
 
 def may_enter(user) -> bool:
-    return bool(
-        user.is_active and (user.is_superuser or (user.organization_id and user.is_buyer_side))
-    )
+    return policy.may_use_workbench(user)
 
 
 class LimitedLoginMixin:

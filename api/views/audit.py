@@ -17,7 +17,7 @@ from api.schema import problems
 from api.serializers.audit import AuditEventSerializer, ChainVerificationSerializer
 from audit import exports, selectors, services
 from audit.models import AuditEvent
-from procurement.models import VERIFY_ROLES, WHOLE_TRAIL_ROLES
+from procurement.policy import Action
 from procurement.selectors import audit_events_for, audit_trail_for_export
 
 
@@ -116,11 +116,7 @@ class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     cached_reads = frozenset({"list"})  # api.readcache
     serializer_class = AuditEventSerializer
     permission_classes = [RolePermission]
-    read_roles = {
-        "export": WHOLE_TRAIL_ROLES,
-        "verify": VERIFY_ROLES,
-    }
-    superuser_actions = ("export", "verify")
+    read_actions = {"export": Action.AUDIT_EXPORT, "verify": Action.AUDIT_VERIFY}
     filter_backends = [CollectionFilterBackend, CollectionOrderingFilter]
     filterset_class = AuditEventFilter
     ordering_fields = ["created_at"]

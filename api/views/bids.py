@@ -20,7 +20,7 @@ from rest_framework.response import Response
 
 from api.etags import etag_for, expected_version
 from api.pagination import paginated_response
-from api.permissions import BIDDERS, RolePermission
+from api.permissions import RolePermission
 from api.schema import LIST, PAGE, READ, WRITE, problems
 from api.serializers.bids import BidInputSerializer, BidSerializer, BidUpdateSerializer
 from api.serializers.documents import BidDocumentUploadSerializer, DocumentSerializer
@@ -28,6 +28,7 @@ from api.views.tenders import file_response
 from procurement import projection, selectors
 from procurement.errors import InvalidInput, field_error
 from procurement.models import Bid, Lot, Tender
+from procurement.policy import Action
 from procurement.services import bids as bid_services
 from procurement.services import documents as document_services
 
@@ -62,12 +63,12 @@ class BidViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     cached_reads = frozenset({"list", "retrieve"})  # api.readcache
     serializer_class = BidSerializer
     permission_classes = [RolePermission]
-    write_roles = {
-        "create": BIDDERS,
-        "partial_update": BIDDERS,
-        "submit": BIDDERS,
-        "withdraw": BIDDERS,
-        "documents": BIDDERS,
+    write_actions = {
+        "create": Action.BID_MANAGE,
+        "partial_update": Action.BID_MANAGE,
+        "submit": Action.BID_MANAGE,
+        "withdraw": Action.BID_MANAGE,
+        "documents": Action.BID_MANAGE,
     }
     filterset_class = BidFilter
     http_method_names = ["get", "post", "patch", "head", "options"]

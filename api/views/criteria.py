@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from api.etags import etag_for, expected_version
 from api.filters import CollectionFilterBackend, CollectionOrderingFilter, CollectionSearchFilter
-from api.permissions import OFFICERS, RolePermission
+from api.permissions import RolePermission
 from api.schema import LIST, READ, WRITE, problems
 from api.serializers.criteria import (
     CopySerializer,
@@ -22,6 +22,7 @@ from api.views.tenders import TENDER_PK, TenderChildMixin
 from criteria import selectors, services
 from criteria.models import Category, Criterion, Kind, Level, TenderCriterion
 from procurement.models import Lot, Tender
+from procurement.policy import Action
 
 
 class CriterionFilter(django_filters.FilterSet):
@@ -69,11 +70,11 @@ class CriterionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     cached_reads = frozenset({"list", "retrieve"})  # api.readcache
     serializer_class = CriterionSerializer
     permission_classes = [RolePermission]
-    write_roles = {
-        "create": OFFICERS,
-        "partial_update": OFFICERS,
-        "destroy": OFFICERS,
-        "copy": OFFICERS,
+    write_actions = {
+        "create": Action.CRITERION_ADD,
+        "partial_update": Action.CRITERION_CHANGE,
+        "destroy": Action.CRITERION_CHANGE,
+        "copy": Action.CRITERION_COPY,
     }
     filterset_class = CriterionFilter
     filter_backends = [CollectionFilterBackend, CollectionSearchFilter, CollectionOrderingFilter]
@@ -182,7 +183,11 @@ class TenderCriterionViewSet(
     serializer_class = TenderCriterionSerializer
     cached_reads = frozenset({"list", "retrieve"})  # api.readcache
     permission_classes = [RolePermission]
-    write_roles = {"create": OFFICERS, "partial_update": OFFICERS, "destroy": OFFICERS}
+    write_actions = {
+        "create": Action.CRITERIA_ATTACH,
+        "partial_update": Action.CRITERIA_CHANGE,
+        "destroy": Action.CRITERIA_REMOVE,
+    }
     queryset = TenderCriterion.objects.none()
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from api.language import current_language
 from api.pagination import PageNumberPagination, paginated_response
-from api.permissions import OFFICERS, RolePermission
+from api.permissions import RolePermission
 from api.schema import LIST, PAGE, READ, WRITE, problems
 from api.serializers.common import MoneySerializer, OrgRefSerializer, StrictSerializer
 from api.serializers.evaluations import (
@@ -32,6 +32,7 @@ from api.serializers.evaluations import (
     VerifySerializer,
 )
 from audit.chain import utc_text
+from procurement import policy
 from procurement import selectors as procurement_selectors
 from procurement.errors import (
     InvalidInput,
@@ -40,7 +41,8 @@ from procurement.errors import (
     evaluation_status,
     field_error,
 )
-from procurement.models import Role, User
+from procurement.models import User
+from procurement.policy import Action
 from scoring import selectors, services
 from scoring.evidence import evidence_zip
 from scoring.models import Evaluation
@@ -145,7 +147,7 @@ class EvaluationViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     cached_reads = frozenset({"results"})  # api.readcache: a done evaluation never changes
     serializer_class = EvaluationSerializer
     permission_classes = [RolePermission]
-    write_roles = {"lottery": OFFICERS, "verify": {Role.ADMIN, Role.OFFICER, Role.AUDITOR}}
+    write_actions = {"lottery": Action.LOTTERY_DRAW, "verify": Action.EVALUATION_VERIFY}
 
     def get_queryset(self):
         return selectors.evaluations_for(self.request.user)
@@ -283,7 +285,7 @@ class EvaluationViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 class TenderEvaluationsView(APIView):
     permission_classes = [RolePermission]
     pagination_class = PageNumberPagination  # read by the schema: the list is paginated
-    write_roles = {None: OFFICERS}
+    write_actions = {None: Action.EVALUATION_RUN}
 
     @extend_schema(
         operation_id="tender_evaluations_list",
@@ -326,7 +328,7 @@ class TenderEvaluationsView(APIView):
 class DeclarationsView(APIView):
     permission_classes = [RolePermission]
     pagination_class = PageNumberPagination  # read by the schema: the list is paginated
-    write_roles = {None: {Role.EVALUATOR}}
+    write_actions = {None: Action.CONFLICT_DECLARE}
 
     @extend_schema(
         operation_id="conflict_declarations_list",
@@ -365,7 +367,7 @@ def _declarable_tender(request, pk):
 
 class MeasureView(APIView):
     permission_classes = [RolePermission]
-    write_roles = {None: OFFICERS}
+    write_actions = {None: Action.CONFLICT_MEASURE}
 
     @extend_schema(
         operation_id="conflict_declarations_measure",
@@ -391,7 +393,7 @@ class MeasureView(APIView):
 
 class ScoresView(APIView):
     permission_classes = [RolePermission]
-    write_roles = {None: {Role.EVALUATOR}}
+    write_actions = {None: Action.BIDS_SCORE}
 
     @extend_schema(
         operation_id="evaluator_scores_list",
@@ -432,7 +434,7 @@ class ScoresView(APIView):
 
 class ConsensusView(APIView):
     permission_classes = [RolePermission]
-    write_roles = {None: OFFICERS}
+    write_actions = {None: Action.CONSENSUS_SET}
 
     @extend_schema(
         operation_id="consensus_list",
@@ -446,7 +448,7 @@ class ConsensusView(APIView):
     )
     def get(self, request, pk):
         tender = _tender(request, pk)
-        if request.user.role not in selectors.RESULT_READERS:
+        if not policy.may(request.user, Action.EVALUATION_READ):
             raise NotAllowed(
                 _("Only officers, admins and auditors see consensus and everyone's scores.")
             )
@@ -492,7 +494,7 @@ class ConsensusView(APIView):
 
 class AwardView(APIView):
     permission_classes = [RolePermission]
-    write_roles = {None: OFFICERS}
+    write_actions = {None: Action.TENDER_AWARD}
 
     @extend_schema(
         operation_id="tender_award",
@@ -530,7 +532,7 @@ class AwardView(APIView):
 
 class SimulationsView(APIView):
     permission_classes = [RolePermission]
-    write_roles = {None: OFFICERS}
+    write_actions = {None: Action.TENDER_SIMULATE}
 
     @extend_schema(
         operation_id="tender_simulations_create",

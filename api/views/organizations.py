@@ -8,7 +8,7 @@ from api.permissions import RolePermission
 from api.schema import LIST, READ, WRITE, problems
 from api.serializers.organizations import MemberSerializer, OrganizationSerializer
 from procurement import selectors
-from procurement.models import Role
+from procurement.policy import Action
 from procurement.services import organizations as org_services
 from procurement.services.opening import set_opening_quorum
 
@@ -40,8 +40,11 @@ class OrganizationViewSet(
 ):
     serializer_class = OrganizationSerializer
     permission_classes = [RolePermission]
-    write_roles = {"partial_update": {Role.ADMIN, Role.BIDDER}, "members": {Role.ADMIN}}
-    superuser_actions = ("create", "partial_update", "members")
+    write_actions = {
+        "create": Action.ORGANIZATION_CREATE,
+        "partial_update": Action.ORGANIZATION_CHANGE,
+        "members": Action.MEMBER_ADD,
+    }
     filterset_fields = ["kind", "country", "non_profit"]
     ordering_fields = ["name", "created_at"]
     http_method_names = ["get", "post", "patch", "head", "options"]

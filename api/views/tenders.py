@@ -2,7 +2,6 @@ from typing import Any
 
 import django_filters
 from django.http import FileResponse, HttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -20,7 +19,7 @@ from rest_framework.response import Response
 from api.etags import etag_for, expected_version
 from api.filters import UtcIsoDateTimeFilter
 from api.pagination import paginated_response
-from api.permissions import OFFICERS, RolePermission
+from api.permissions import RolePermission
 from api.schema import LIST, PAGE, READ, WRITE, problems
 from api.serializers.criteria import AmendInputSerializer, AmendmentSerializer, BurdenSerializer
 from api.serializers.documents import DocumentSerializer, TenderDocumentUploadSerializer
@@ -39,6 +38,7 @@ from procurement import selectors
 from procurement.checks import all_checks
 from procurement.errors import InvalidInput, field_error
 from procurement.models import Lot, Tender, TenderDocument
+from procurement.policy import Action
 from procurement.services import documents as document_services
 from procurement.services import opening as opening_services
 from procurement.services import tenders as tender_services
@@ -63,12 +63,7 @@ class TenderFilter(django_filters.FilterSet):
         fields = ["status", "reference", "title", "procedure", "organization"]
 
     def filter_status(self, queryset, name, value):
-        now = timezone.now()
-        if value == "closed":
-            return queryset.filter(status="published", submission_deadline__lte=now)
-        if value == "published":
-            return queryset.filter(status="published", submission_deadline__gt=now)
-        return queryset.filter(status=value)
+        return queryset.in_effective_status(value)
 
 
 def _with_etag(response: Response, obj) -> Response:
@@ -92,13 +87,13 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     cached_reads = frozenset({"list", "retrieve"})  # api.readcache
     serializer_class = TenderSerializer
     permission_classes = [RolePermission]
-    write_roles = {
-        "create": OFFICERS,
-        "partial_update": OFFICERS,
-        "publish": OFFICERS,
-        "open": OFFICERS,
-        "cancel": OFFICERS,
-        "amend": OFFICERS,
+    write_actions = {
+        "create": Action.TENDER_CREATE,
+        "partial_update": Action.TENDER_CHANGE,
+        "publish": Action.TENDER_PUBLISH,
+        "open": Action.TENDER_OPEN,
+        "cancel": Action.TENDER_CANCEL,
+        "amend": Action.TENDER_AMEND,
     }
     filterset_class = TenderFilter
     ordering_fields = ["submission_deadline", "created_at", "reference", "title"]
@@ -313,7 +308,7 @@ class TenderChildMixin:
 class LotViewSet(TenderChildMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = LotSerializer
     permission_classes = [RolePermission]
-    write_roles = {"create": OFFICERS}
+    write_actions = {"create": Action.LOT_ADD}
 
     queryset = Lot.objects.none()
 
@@ -365,7 +360,7 @@ class LotViewSet(TenderChildMixin, mixins.ListModelMixin, viewsets.GenericViewSe
 class TenderDocumentViewSet(TenderChildMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = DocumentSerializer
     permission_classes = [RolePermission]
-    write_roles = {"create": OFFICERS}
+    write_actions = {"create": Action.DOCUMENT_UPLOAD}
     parser_classes = [MultiPartParser]
     filterset_fields = ["kind", "filename"]
 

@@ -5,7 +5,7 @@ import secrets
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 
 from audit.chain import canonical, to_json_value, utc_text
 from audit.services import record, record_deferred
-from procurement import extensions, selectors
+from procurement import extensions, policy, selectors
 from procurement.errors import (
     InvalidInput,
     NotAllowed,
@@ -23,7 +23,8 @@ from procurement.errors import (
     field_error,
     tender_status,
 )
-from procurement.models import Bid, Lot, Role, Tender, User
+from procurement.models import Bid, Lot, Tender, User
+from procurement.policy import Action
 from procurement.services.common import check_version
 
 COST_FIELDS = (
@@ -36,11 +37,11 @@ COST_FIELDS = (
 
 def _require_bidder(actor: User, bid: Bid | None = None) -> uuid.UUID:
     """The bidder's organisation id; refused for other roles and for a bidder of no supplier."""
-    if actor.role != Role.BIDDER or actor.organization_id is None:
+    if not policy.may(actor, Action.BID_MANAGE):
         raise NotAllowed(_("Only suppliers' bidders may create and submit bids."))
-    if bid is not None and bid.supplier_id != actor.organization_id:
+    if bid is not None and not policy.may(actor, Action.BID_MANAGE, bid):
         raise NotAllowed(_("This is not your organisation's bid."))
-    return actor.organization_id
+    return cast(uuid.UUID, actor.organization_id)
 
 
 def _open_for_bids(tender: Tender, *, now=None) -> None:

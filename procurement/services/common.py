@@ -1,32 +1,8 @@
-import uuid
 from typing import Any
 
 from django.utils.translation import gettext as _
 
-from procurement.errors import NotAllowed, PreconditionFailed
-from procurement.models import User
-
-
-def require_role(
-    actor: User, roles, *, organization_id=None, action: str | None = None
-) -> uuid.UUID:
-    """Raise NotAllowed unless the actor has one of ``roles`` in an organisation (in
-    ``organization_id`` when given); return the actor's organisation id.
-
-    ``action`` completes "Your role may not ...", translated by the caller: ``_("publish tenders")``.
-    A role without an organisation (the model allows it, e.g. a superuser given a role) acts for
-    nobody: refused like any other role.
-    """
-    if (
-        actor.role not in roles
-        or actor.organization_id is None
-        or (organization_id is not None and actor.organization_id != organization_id)
-    ):
-        raise NotAllowed(
-            _("Your role may not %(action)s.") % {"action": action or _("do this")},
-            code="permission_denied",
-        )
-    return actor.organization_id
+from procurement.errors import PreconditionFailed
 
 
 def check_version(obj: Any, expected_version: int | None) -> None:

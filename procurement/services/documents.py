@@ -13,11 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record
+from procurement import policy
 from procurement.errors import NotAllowed, StateConflict, bid_status, tender_status
-from procurement.models import OFFICER_ROLES, Bid, BidDocument, Tender, TenderDocument, User
-from procurement.services.common import require_role
+from procurement.models import Bid, BidDocument, Tender, TenderDocument, User
+from procurement.policy import Action
 from procurement.uploads import check_upload
 
+# The stored statuses a tender takes documents in (``policy.TRANSITIONS``; a published tender
+# whose deadline has passed is closed, and takes none).
 OPEN_FOR_DOCUMENTS = (Tender.Status.DRAFT, Tender.Status.PUBLISHED)
 # Every stored document file lies below this folder (StoredFile.file's upload_to).
 FILE_ROOT = "documents"
@@ -45,12 +48,7 @@ def _file_removed_on_failure() -> Iterator[list]:
 
 def upload_tender_document(*, tender: Tender, actor: User, uploaded, kind: str) -> TenderDocument:
     """Add a document, or a new version of one with the same file name, before the deadline."""
-    require_role(
-        actor,
-        OFFICER_ROLES,
-        organization_id=tender.organization_id,
-        action=_("upload tender documents"),
-    )
+    policy.require(actor, Action.DOCUMENT_UPLOAD, organization_id=tender.organization_id)
     checked = check_upload(uploaded)
     with _file_removed_on_failure() as written, transaction.atomic():
         return _add_tender_document(tender, actor, uploaded, kind, checked, written)
@@ -58,7 +56,7 @@ def upload_tender_document(*, tender: Tender, actor: User, uploaded, kind: str) 
 
 def _add_tender_document(tender, actor, uploaded, kind, checked, written) -> TenderDocument:
     tender = Tender.objects.select_for_update().get(pk=tender.pk)
-    if tender.status not in OPEN_FOR_DOCUMENTS or tender.deadline_passed():
+    if not policy.in_state(Action.DOCUMENT_UPLOAD, tender):
         raise StateConflict(
             _("Documents can be added until the deadline; the tender is %(status)s.")
             % {"status": tender_status(tender.effective_status)},

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from audit.chain import utc_text
 from audit.services import record
+from procurement import policy
 from procurement.errors import (
     InvalidInput,
     NotAllowed,
@@ -17,9 +18,9 @@ from procurement.errors import (
     field_error,
     tender_status,
 )
-from procurement.models import OFFICER_ROLES, Organization, Role, Tender, User
+from procurement.models import Organization, Tender, User
+from procurement.policy import Action
 from procurement.selectors import submitted_bids_for_opening
-from procurement.services.common import require_role
 
 
 def _protocol(tender: Tender, officers: list[User], now) -> dict:
@@ -56,9 +57,7 @@ def open_tender(*, tender: Tender, actor: User) -> Tender:
     refused when the same officer tries to confirm their own start. An organisation may set
     its opening quorum to 1 (its own, audited decision).
     """
-    require_role(
-        actor, OFFICER_ROLES, organization_id=tender.organization_id, action=_("open bids")
-    )
+    policy.require(actor, Action.TENDER_OPEN, organization_id=tender.organization_id)
     tender = Tender.objects.select_for_update().get(pk=tender.pk)
     now = timezone.now()
     if tender.status == Tender.Status.PUBLISHED and not tender.deadline_passed(now):
@@ -68,7 +67,10 @@ def open_tender(*, tender: Tender, actor: User) -> Tender:
             code="deadline_not_passed",
             current_status=tender.effective_status,
         )
-    if tender.status not in (Tender.Status.PUBLISHED, Tender.Status.OPENING):
+    if not (
+        policy.in_state(Action.TENDER_OPEN, tender)
+        or policy.in_state(Action.TENDER_CONFIRM_OPENING, tender)
+    ):
         raise StateConflict(
             _("The tender is %(status)s; only a closed tender can be opened.")
             % {"status": tender_status(tender.effective_status)},
@@ -137,10 +139,7 @@ def _complete_opening(tender: Tender, officers: list[User], now, actor: User) ->
 @transaction.atomic
 def set_opening_quorum(*, organization: Organization, actor: User, quorum: int) -> Organization:
     """The organisation's own decision to open with one officer instead of two (audited)."""
-    if not (
-        actor.is_superuser
-        or (actor.organization_id == organization.pk and actor.role == Role.ADMIN)
-    ):
+    if not policy.may(actor, Action.QUORUM_SET, organization):
         raise NotAllowed(_("Only the organisation's admin may change the opening quorum."))
     if quorum not in (1, 2):
         raise InvalidInput(

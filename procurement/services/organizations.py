@@ -4,9 +4,10 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from audit.services import record
-from procurement import usernames
+from procurement import policy, usernames
 from procurement.errors import InvalidInput, NotAllowed, field_error
 from procurement.models import BUYER_ROLES, SUPPLIER_ROLES, Organization, Role, User
+from procurement.policy import Action
 
 ORG_FIELDS = (
     "name",
@@ -23,7 +24,7 @@ ORG_FIELDS = (
 @transaction.atomic
 def create_organization(*, actor: User, **fields) -> Organization:
     """Only the platform operator (a superuser) creates organisations."""
-    if not actor.is_superuser:
+    if not policy.may(actor, Action.ORGANIZATION_CREATE):
         raise NotAllowed(_("Only a platform operator may create organisations."))
     org = Organization.objects.create(**{k: v for k, v in fields.items() if k in ORG_FIELDS})
     record(
@@ -39,10 +40,7 @@ def create_organization(*, actor: User, **fields) -> Organization:
 @transaction.atomic
 def update_organization(*, organization: Organization, actor: User, changes: dict) -> Organization:
     """Superusers, and the organisation's own admin, keep its facts up to date."""
-    if not (
-        actor.is_superuser
-        or (actor.organization_id == organization.pk and actor.role in (Role.ADMIN, Role.BIDDER))
-    ):
+    if not policy.may(actor, Action.ORGANIZATION_CHANGE, organization):
         raise NotAllowed(_("Your role may not change this organisation."))
     diff = {}
     for name, value in changes.items():
@@ -79,10 +77,7 @@ def add_member(
     Buyer organisations have admin, officer, evaluator and auditor members; suppliers have
     bidders. Passwords are checked by Django's password validators.
     """
-    if not (
-        actor.is_superuser
-        or (actor.organization_id == organization.pk and actor.role == Role.ADMIN)
-    ):
+    if not policy.may(actor, Action.MEMBER_ADD, organization):
         raise NotAllowed(_("Only a platform operator or the organisation's admin may add members."))
     allowed = BUYER_ROLES if organization.kind == Organization.Kind.BUYER else SUPPLIER_ROLES
     if organization.kind == Organization.Kind.SUPPLIER and actor.role == Role.ADMIN:

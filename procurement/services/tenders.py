@@ -8,11 +8,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record
+from procurement import policy
 from procurement.checks import all_checks
 from procurement.errors import InvalidInput, StateConflict, field_error, in_language, tender_status
 from procurement.evaluation import parse_evaluation
-from procurement.models import OFFICER_ROLES, Lot, Tender, User
-from procurement.services.common import changed_fields, check_version, require_role
+from procurement.models import Lot, Tender, User
+from procurement.policy import Action
+from procurement.services.common import changed_fields, check_version
 
 TENDER_FIELDS = (
     "reference",
@@ -57,7 +59,7 @@ def _duplicate_reference(reference: str) -> InvalidInput:
 @transaction.atomic
 def create_tender(*, actor: User, **fields) -> Tender:
     """Create a draft tender of the actor's organisation, with lot 1 (every tender has one)."""
-    organization_id = require_role(actor, OFFICER_ROLES, action=_("create tenders"))
+    organization_id = policy.require(actor, Action.TENDER_CREATE)
     data = {k: v for k, v in fields.items() if k in TENDER_FIELDS}
     data["evaluation"] = _validated_evaluation(data.get("evaluation"))
     if Tender.objects.filter(organization_id=organization_id, reference=data["reference"]).exists():
@@ -87,12 +89,10 @@ def update_tender(
     *, tender: Tender, actor: User, changes: dict[str, Any], expected_version: int | None = None
 ) -> Tender:
     """Change a draft. After publishing the configuration is frozen: amend it instead (409)."""
-    require_role(
-        actor, OFFICER_ROLES, organization_id=tender.organization_id, action=_("change tenders")
-    )
+    policy.require(actor, Action.TENDER_CHANGE, organization_id=tender.organization_id)
     tender = _lock(tender)
     check_version(tender, expected_version)
-    if tender.status != Tender.Status.DRAFT:
+    if not policy.in_state(Action.TENDER_CHANGE, tender):
         raise StateConflict(
             _(
                 "The tender is %(status)s; a published tender is frozen and can only be changed "
@@ -142,11 +142,9 @@ def publish_tender(*, tender: Tender, actor: User) -> Tender:
     so from here on they change only by a reasoned amendment before the deadline. Every
     pre-publish error is reported at once (400); warnings are kept with the tender.
     """
-    require_role(
-        actor, OFFICER_ROLES, organization_id=tender.organization_id, action=_("publish tenders")
-    )
+    policy.require(actor, Action.TENDER_PUBLISH, organization_id=tender.organization_id)
     tender = _lock(tender)
-    if tender.status != Tender.Status.DRAFT:
+    if not policy.in_state(Action.TENDER_PUBLISH, tender):
         raise StateConflict(
             _("The tender is already %(status)s; only a draft can be published.")
             % {"status": tender_status(tender.effective_status)},
@@ -194,16 +192,14 @@ def _pointer_for(found: dict) -> str:
 @transaction.atomic
 def cancel_tender(*, tender: Tender, actor: User, reason: str) -> Tender:
     """Cancel from any state before award, with a reason (recorded and audited)."""
-    require_role(
-        actor, OFFICER_ROLES, organization_id=tender.organization_id, action=_("cancel tenders")
-    )
+    policy.require(actor, Action.TENDER_CANCEL, organization_id=tender.organization_id)
     if not (reason or "").strip():
         raise InvalidInput(
             _("Give the reason for cancelling."),
             errors=[field_error("/reason", "required", _("A reason is required."))],
         )
     tender = _lock(tender)
-    if tender.status in (Tender.Status.AWARDED, Tender.Status.CANCELLED):
+    if not policy.in_state(Action.TENDER_CANCEL, tender):
         raise StateConflict(
             _("The tender is %(status)s and cannot be cancelled.")
             % {"status": tender_status(tender.status)},
@@ -250,9 +246,9 @@ def _check_turnover(minimum_turnover: Decimal | None, estimated_value: Decimal |
 @transaction.atomic
 def add_lot(*, tender: Tender, actor: User, **fields) -> Lot:
     """Add a lot to a draft tender (art. 46: divide into lots so that SMEs can take part)."""
-    require_role(actor, OFFICER_ROLES, organization_id=tender.organization_id, action=_("add lots"))
+    policy.require(actor, Action.LOT_ADD, organization_id=tender.organization_id)
     tender = _lock(tender)
-    if tender.status != Tender.Status.DRAFT:
+    if not policy.in_state(Action.LOT_ADD, tender):
         raise StateConflict(
             _("Lots can be added only to a draft; the tender is %(status)s.")
             % {"status": tender_status(tender.effective_status)},
@@ -299,11 +295,9 @@ def add_lot(*, tender: Tender, actor: User, **fields) -> Lot:
 
 @transaction.atomic
 def update_lot(*, lot: Lot, actor: User, changes: dict[str, Any]) -> Lot:
-    require_role(
-        actor, OFFICER_ROLES, organization_id=lot.tender.organization_id, action=_("change lots")
-    )
+    policy.require(actor, Action.LOT_CHANGE, organization_id=lot.tender.organization_id)
     tender = _lock(lot.tender)
-    if tender.status != Tender.Status.DRAFT:
+    if not policy.in_state(Action.LOT_CHANGE, tender):
         raise StateConflict(
             _("Lots can be changed only in a draft; the tender is %(status)s.")
             % {"status": tender_status(tender.effective_status)},

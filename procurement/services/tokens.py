@@ -9,8 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record
+from procurement import policy
 from procurement.errors import InvalidInput, NotAllowed, field_error
-from procurement.models import ApiToken, Role, User
+from procurement.models import ApiToken, User
+from procurement.policy import Action
 
 
 def _ttl() -> datetime.timedelta:
@@ -68,13 +70,7 @@ def revoke_all_tokens(*, user: User, actor: User | None, reason: str) -> int:
 
 
 def _may_manage_tokens_of(actor: User, user: User) -> bool:
-    if actor.is_superuser:
-        return True
-    return (
-        actor.role == Role.ADMIN
-        and actor.organization_id is not None
-        and actor.organization_id == user.organization_id
-    )
+    return policy.may(actor, Action.TOKENS_MANAGE, organization_id=user.organization_id)
 
 
 @transaction.atomic

@@ -9,9 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record
+from procurement import policy
 from procurement.errors import InvalidInput, StateConflict, field_error, tender_status
-from procurement.models import OFFICER_ROLES, Tender, User
-from procurement.services.common import require_role
+from procurement.models import Tender, User
+from procurement.policy import Action
 from scoring.models import (
     Award,
     Evaluation,
@@ -98,11 +99,9 @@ def award_tender(
     when the tender has one lot). Winners that do not
     follow the evaluation's ranking need a justification of the deviation; the standstill
     period starts (LOU 20 kap.)."""
-    require_role(
-        actor, OFFICER_ROLES, organization_id=tender.organization_id, action=_("award tenders")
-    )
+    policy.require(actor, Action.TENDER_AWARD, organization_id=tender.organization_id)
     tender = Tender.objects.select_for_update().get(pk=tender.pk)
-    if tender.status != Tender.Status.EVALUATED:
+    if not policy.in_state(Action.TENDER_AWARD, tender):
         raise StateConflict(
             _("The tender is %(status)s; award follows an evaluation.")
             % {"status": tender_status(tender.effective_status)},

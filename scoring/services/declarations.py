@@ -6,9 +6,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record
+from procurement import policy
 from procurement.errors import InvalidInput, StateConflict, field_error
-from procurement.models import OFFICER_ROLES, Role, Tender, User
-from procurement.services.common import require_role
+from procurement.models import Tender, User
+from procurement.policy import Action
 from scoring.models import (
     ConflictDeclaration,
 )
@@ -20,12 +21,7 @@ def declare_conflict(
 ) -> ConflictDeclaration:
     """An evaluator declares, before seeing any bid, whether they have a conflict of interest
     (directive art. 24). A declared conflict keeps them out of the tender. Declared once."""
-    require_role(
-        actor,
-        (Role.EVALUATOR,),
-        organization_id=tender.organization_id,
-        action=_("declare conflicts"),
-    )
+    policy.require(actor, Action.CONFLICT_DECLARE, organization_id=tender.organization_id)
     # One writer per tender at a time: concurrent requests cannot race the checks below.
     tender = Tender.objects.select_for_update().get(pk=tender.pk)
     if not (statement or "").strip():
@@ -56,11 +52,8 @@ def record_conflict_measure(
     *, declaration: ConflictDeclaration, actor: User, measure: str
 ) -> ConflictDeclaration:
     """The officer records the measure taken for a declared conflict (art. 84(1)(i))."""
-    require_role(
-        actor,
-        OFFICER_ROLES,
-        organization_id=declaration.tender.organization_id,
-        action=_("record measures"),
+    policy.require(
+        actor, Action.CONFLICT_MEASURE, organization_id=declaration.tender.organization_id
     )
     if not declaration.has_conflict:
         raise StateConflict(_("This declaration reports no conflict."), code="no_conflict")

@@ -8,9 +8,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from audit.services import record
+from procurement import policy
 from procurement.errors import InvalidInput, StateConflict, evaluation_status, field_error
-from procurement.models import OFFICER_ROLES, Lot, User
-from procurement.services.common import require_role
+from procurement.models import Lot, User
+from procurement.policy import Action
 from scoring.models import (
     Evaluation,
     LotteryDraw,
@@ -29,13 +30,11 @@ def draw_lottery(
     completed evaluation never changes, the draw is applied by a new evaluation run.
     """
     tender = evaluation.tender
-    require_role(
-        actor, OFFICER_ROLES, organization_id=tender.organization_id, action=_("draw lots")
-    )
+    policy.require(actor, Action.LOTTERY_DRAW, organization_id=tender.organization_id)
     if (
         witness.pk == actor.pk
         or witness.organization_id != tender.organization_id
-        or witness.role not in OFFICER_ROLES
+        or witness.role not in policy.roles_for(Action.LOTTERY_DRAW)
     ):
         raise InvalidInput(
             _("The witness must be another officer of your organisation."),

@@ -19,9 +19,10 @@ from pydantic import ValidationError
 from redis.exceptions import RedisError
 
 from audit.services import record
+from procurement import policy
 from procurement.errors import StateConflict, evaluation_status, tender_status
-from procurement.models import OFFICER_ROLES, Tender, User
-from procurement.services.common import require_role
+from procurement.models import Tender, User
+from procurement.policy import Action
 from scoring import snapshot
 from scoring.engine import (
     ENGINE_VERSION,
@@ -34,7 +35,7 @@ from scoring.engine import (
 from scoring.models import (
     Evaluation,
 )
-from scoring.selectors import EVALUABLE, missing_items
+from scoring.selectors import missing_items
 
 # The broker redelivers a run whose worker vanished after its visibility timeout; a run still
 # unfinished two minutes after that lost its message too (e.g. a broker restart).
@@ -56,11 +57,9 @@ def start_evaluation(
     The task is queued after the commit (never inside the open transaction), so a worker
     never looks for a row that does not exist yet.
     """
-    require_role(
-        actor, OFFICER_ROLES, organization_id=tender.organization_id, action=_("run evaluations")
-    )
+    policy.require(actor, Action.EVALUATION_RUN, organization_id=tender.organization_id)
     tender = Tender.objects.select_for_update().get(pk=tender.pk)
-    if tender.status not in EVALUABLE:
+    if not policy.in_state(Action.EVALUATION_RUN, tender):
         raise StateConflict(
             _("The tender is %(status)s; evaluations run on opened tenders.")
             % {"status": tender_status(tender.effective_status)},
@@ -147,7 +146,7 @@ def run_evaluation(evaluation_id, *, task_id: str = "inline") -> Evaluation | No
         time.sleep(settings.ANBUD_FAULT_INJECT_RUN_DELAY)
     evaluation = Evaluation.objects.select_related("tender").get(pk=evaluation_id)
     tender = evaluation.tender
-    if tender.status not in EVALUABLE:
+    if not policy.in_state(Action.EVALUATION_RUN, tender):
         _fail(evaluation, "tender_not_evaluable", f"The tender became {tender.effective_status}.")
         return evaluation
     try:

@@ -9,9 +9,10 @@ from django.utils.translation import gettext as _
 
 from audit.services import record
 from criteria.models import TenderCriterion
+from procurement import policy
 from procurement.errors import InvalidInput, StateConflict, field_error, tender_status
-from procurement.models import OFFICER_ROLES, Bid, Role, Tender, User
-from procurement.services.common import require_role
+from procurement.models import Bid, Tender, User
+from procurement.policy import Action
 from scoring.models import (
     ConsensusScore,
     EvaluatorScore,
@@ -94,9 +95,7 @@ def submit_scores(
 ) -> list[EvaluatorScore]:
     """An evaluator's own scores on manual criteria, blind to the others'. A changed score
     becomes a new version; the earlier one is kept with its time."""
-    require_role(
-        actor, (Role.EVALUATOR,), organization_id=tender.organization_id, action=_("score bids")
-    )
+    policy.require(actor, Action.BIDS_SCORE, organization_id=tender.organization_id)
     # One writer per tender at a time: concurrent requests cannot race the checks below.
     tender = Tender.objects.select_for_update().get(pk=tender.pk)
     if tender.status not in EVALUABLE:
@@ -146,12 +145,7 @@ def set_consensus(
     *, tender: Tender, actor: User, items: list[dict[str, Any]]
 ) -> list[ConsensusScore]:
     """The officer settles a manual item with a written justification (history kept)."""
-    require_role(
-        actor,
-        OFFICER_ROLES,
-        organization_id=tender.organization_id,
-        action=_("set consensus scores"),
-    )
+    policy.require(actor, Action.CONSENSUS_SET, organization_id=tender.organization_id)
     # One writer per tender at a time: concurrent requests cannot race the checks below.
     tender = Tender.objects.select_for_update().get(pk=tender.pk)
     if tender.status not in EVALUABLE:

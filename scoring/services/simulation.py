@@ -8,9 +8,10 @@ from django.utils.translation import gettext as _
 from pydantic import ValidationError
 
 from audit.services import record
+from procurement import policy
 from procurement.errors import InvalidInput, field_error
-from procurement.models import OFFICER_ROLES, Tender, User
-from procurement.services.common import require_role
+from procurement.models import Tender, User
+from procurement.policy import Action
 from scoring import snapshot
 from scoring.engine import (
     EngineInputError,
@@ -35,9 +36,7 @@ def simulate(
 
     Nothing real is read or written: only the configuration and the typed-in bids.
     """
-    require_role(
-        actor, OFFICER_ROLES, organization_id=tender.organization_id, action=_("run simulations")
-    )
+    policy.require(actor, Action.TENDER_SIMULATE, organization_id=tender.organization_id)
     data = snapshot.simulation_input_data(tender, bids, scores or [])
     try:
         engine_input = EvaluationInput.model_validate(data)

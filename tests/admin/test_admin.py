@@ -221,16 +221,20 @@ def test_bids_are_invisible_to_officers_and_superusers_until_opening(
     assert listed(logged_in(superuser).get(url(Bid))) == []
 
 
-def test_operators_audit_list_hides_supplier_events_of_sealed_tenders(
+def test_operators_audit_list_hides_what_suppliers_did_about_tenders(
     submitted, officer, second_officer, superuser, clock
 ):
+    """Bids are secret to all but the buyer's staff (OSL 19:3), the operator included, before
+    and after the opening: the operator's list leaves the suppliers' bid events out (its
+    exports give them as redacted rows, so that the chains still verify)."""
     tender, _ = submitted
     actions = {e.action for e in listed(logged_in(superuser).get(url(AuditEvent)))}
     assert "tender.published" in actions
     assert not {"bid.created", "bid.submitted"} & actions
     open_bids(clock, tender, officer, second_officer)
     actions = {e.action for e in listed(logged_in(superuser).get(url(AuditEvent)))}
-    assert {"bid.created", "bid.submitted", "tender.opened"} <= actions
+    assert "tender.opened" in actions
+    assert not {"bid.created", "bid.submitted"} & actions
 
 
 # --- writes through services -----------------------------------------------------------------

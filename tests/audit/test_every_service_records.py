@@ -38,7 +38,6 @@ from tests.factories import (
 )
 
 NOT_STATE_CHANGES = {
-    "procurement.services.common.require_role": "a check used by services",
     "procurement.services.common.check_version": "a check used by services",
     "procurement.services.common.changed_fields": "computes a diff",
     "procurement.services.bids.canonical_bid": "builds the receipt body, changes nothing",
