@@ -5,7 +5,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from criteria.models import Kind, Source, TenderCriterion
-from criteria.rules import IDENTITY_FIELDS, rule_type
+from criteria.rules import IDENTITY_FIELDS, amount_field, rule_type
 
 
 def _check(severity: str, code: str, obj: dict, sv: str, en: str) -> dict[str, Any]:
@@ -82,7 +82,7 @@ def criteria_checks(tender) -> list[dict[str, Any]]:
                     "Set the added-value mode (deduction, surcharge or percent_surcharge).",
                 )
             )
-        amount = "percent" if mode == "percent_surcharge" else "value"
+        amount = amount_field(method, mode) or "value"
         for tc in award:
             if getattr(tc, amount) is None:
                 found.append(

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from procurement.errors import field_error
 from scoring.engine.fulfilment import AnswerError, compile_rule
+from scoring.engine.inputs import amount_field as amount_field  # re-exported for criteria.checks
 from scoring.engine.rules import ManualRule, parse_rule, rule_errors
 
 RULE_TYPES = ("boolean", "linear", "thresholds", "choice", "manual")

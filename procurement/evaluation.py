@@ -6,12 +6,12 @@ saved half-configured.
 """
 
 from decimal import Decimal, InvalidOperation
-from typing import Literal
 
 from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from procurement.errors import field_error
+from scoring.engine.inputs import AddedValueMode, Aggregation, Method, PriceScoring
 
 
 def _decimal(value: object) -> Decimal:
@@ -29,19 +29,19 @@ def _decimal(value: object) -> Decimal:
 class EvaluationSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    method: Literal[
-        "lowest_price", "weighted_points", "added_value", "value_for_money", "lowest_cost"
-    ] = "lowest_price"
+    # The choices are the engine's (scoring.engine.inputs): one vocabulary for the settings,
+    # the forms, the OpenAPI schema and the snapshot.
+    method: Method = "lowest_price"
     price_weight: Decimal | None = None
-    price_scoring: Literal["proportional", "linear_range", "absolute"] | None = None
+    price_scoring: PriceScoring | None = None
     price_floor: Decimal | None = None
     price_ceiling: Decimal | None = None
-    mode: Literal["deduction", "surcharge", "percent_surcharge"] | None = None
+    mode: AddedValueMode | None = None
     lifetime_years: int | None = Field(default=None, ge=1, le=100)
     discount_rate: Decimal | None = None
     co2_price_per_tonne: Decimal | None = None
     tie_break: list[str] = Field(default_factory=lambda: ["lower_price", "earlier_submission"])
-    aggregation: Literal["consensus", "mean", "median"] = "consensus"
+    aggregation: Aggregation = "consensus"
     spread_threshold: Decimal = Decimal("0.4")
     evaluators_see_prices: bool = False
 

@@ -14,31 +14,38 @@ from procurement.cpv import cpv_code_error
 from procurement.evaluation import parse_evaluation
 from procurement.models import Lot, Tender
 from procurement.services.tenders import TENDER_FIELDS
+from scoring.engine import inputs as vocabulary
+from scoring.engine.inputs import amount_field
 
-METHODS = [
-    ("lowest_price", _("Lowest price")),
-    ("weighted_points", _("Weighted points (price and quality)")),
-    ("added_value", _("Added value (money deductions or surcharges)")),
-    ("value_for_money", _("Value for money (quality per price)")),
-    ("lowest_cost", _("Lowest life-cycle cost (LCC)")),
-]
-PRICE_SCORINGS = [
-    ("", _("— not used —")),
-    ("proportional", _("Proportional (lowest price ÷ price)")),
-    ("linear_range", _("Linear between the lowest and the highest price")),
-    ("absolute", _("Absolute, between a price floor and ceiling")),
-]
-MODES = [
-    ("", _("— not used —")),
-    ("deduction", _("Deduction from the price")),
-    ("surcharge", _("Surcharge on the price")),
-    ("percent_surcharge", _("Surcharge in percent of the price")),
-]
-AGGREGATIONS = [
-    ("consensus", _("Consensus score set by the officer")),
-    ("mean", _("Mean of the evaluators' scores")),
-    ("median", _("Median of the evaluators' scores")),
-]
+# Words for the engine's vocabulary (scoring.engine.inputs owns the keys): a key without words
+# here fails at import, so a new method or mode cannot reach the forms unnamed.
+METHOD_WORDS = {
+    "lowest_price": _("Lowest price"),
+    "weighted_points": _("Weighted points (price and quality)"),
+    "added_value": _("Added value (money deductions or surcharges)"),
+    "value_for_money": _("Value for money (quality per price)"),
+    "lowest_cost": _("Lowest life-cycle cost (LCC)"),
+}
+PRICE_SCORING_WORDS = {
+    "proportional": _("Proportional (lowest price ÷ price)"),
+    "linear_range": _("Linear between the lowest and the highest price"),
+    "absolute": _("Absolute, between a price floor and ceiling"),
+}
+MODE_WORDS = {
+    "deduction": _("Deduction from the price"),
+    "surcharge": _("Surcharge on the price"),
+    "percent_surcharge": _("Surcharge in percent of the price"),
+}
+AGGREGATION_WORDS = {
+    "consensus": _("Consensus score set by the officer"),
+    "mean": _("Mean of the evaluators' scores"),
+    "median": _("Median of the evaluators' scores"),
+}
+NOT_USED = ("", _("— not used —"))
+METHODS = [(key, METHOD_WORDS[key]) for key in vocabulary.METHODS]
+PRICE_SCORINGS = [NOT_USED, *((key, PRICE_SCORING_WORDS[key]) for key in vocabulary.PRICE_SCORINGS)]
+MODES = [NOT_USED, *((key, MODE_WORDS[key]) for key in vocabulary.ADDED_VALUE_MODES)]
+AGGREGATIONS = [(key, AGGREGATION_WORDS[key]) for key in vocabulary.AGGREGATIONS]
 
 RULE_TYPES = [
     ("boolean", _("Yes or no")),
@@ -276,17 +283,27 @@ class AmendForm(ReasonForm):
         super().__init__(*args, **kwargs)
         self.tender = tender
         self.amount_fields: list[tuple[Any, str, str]] = []
-        method = (tender.evaluation or {}).get("method", "lowest_price")
-        amount = {"added_value": "value", "value_for_money": "weight"}.get(method, "weight")
+        evaluation = tender.evaluation or {}
+        # The amount the engine reads for this method (amount_field): an LCC tender's
+        # criteria carry money values, not weights.
+        key = amount_field(evaluation.get("method", "lowest_price"), evaluation.get("mode"))
+        if key is None:  # lowest price: no criterion carries an amount
+            return
+        words = {
+            "weight": _("weight (points)"),
+            "value": _("value (%(currency)s)") % {"currency": tender.currency},
+            "percent": _("percent of the price"),
+        }[key]
         for tc in criteria:
             if tc.kind != Kind.AWARD:
                 continue
-            key = "percent" if amount == "value" and tc.percent is not None else amount
             name = f"criterion_{tc.pk}"
+            now = getattr(tc, key)
             self.fields[name] = _decimal_field(
-                f"{tc.code}: {key}",
+                _("%(title)s (%(code)s): %(amount)s")
+                % {"title": tc.title, "code": tc.code, "amount": words},
                 _("Now %(amount)s. Leave empty to keep it.")
-                % {"amount": getattr(tc, key) if getattr(tc, key) is not None else "—"},
+                % {"amount": "—" if now is None else format(now.normalize(), "f")},
             )
             self.amount_fields.append((tc, key, name))
 

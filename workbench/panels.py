@@ -15,6 +15,7 @@ from procurement import projection
 from procurement.checks import all_checks
 from procurement.models import Tender
 from scoring.engine.explain import describe_rule
+from scoring.engine.inputs import amount_field
 from scoring.engine.rules import RuleValidationError, parse_rule
 
 HUNDRED = Decimal(100)
@@ -53,9 +54,12 @@ def rule_in_words(rule: dict, unit: str = "") -> str:
 
 
 def amount_kind(tender: Tender) -> str:
-    """Which amount the tender's method needs: weight (points), value (money) or percent."""
-    method = (tender.evaluation or {}).get("method", "lowest_price")
-    return {"added_value": "value", "lowest_cost": "value"}.get(method, "weight")
+    """Which amount the tender's method needs: weight (points), value (money) or percent
+    (the engine's answer, ``amount_field``); weight where no criterion is scored."""
+    evaluation = tender.evaluation or {}
+    return (
+        amount_field(evaluation.get("method", "lowest_price"), evaluation.get("mode")) or "weight"
+    )
 
 
 def plain(amount: Decimal | None) -> str:

@@ -13,31 +13,22 @@ from api.serializers.common import (
 )
 from procurement import projection
 from procurement.models import CURRENCIES, Lot, Procedure, Tender
+from scoring.engine import inputs as vocabulary
 
 EVALUATION_SCHEMA = {
     "type": "object",
     "description": (
         "The evaluation method and its parameters (amounts are decimal strings in the tender's "
-        "currency). method: lowest_price | weighted_points | added_value | value_for_money | "
-        "lowest_cost. Optional everywhere: tie_break, aggregation, spread_threshold, "
-        "evaluators_see_prices."
+        f"currency). method: {' | '.join(vocabulary.METHODS)}. Optional everywhere: tie_break, "
+        "aggregation, spread_threshold, evaluators_see_prices."
     ),
     "properties": {
-        "method": {
-            "type": "string",
-            "enum": [
-                "lowest_price",
-                "weighted_points",
-                "added_value",
-                "value_for_money",
-                "lowest_cost",
-            ],
-        },
+        "method": {"type": "string", "enum": list(vocabulary.METHODS)},
         "price_weight": {"type": "string", "example": "60"},
-        "price_scoring": {"type": "string", "enum": ["proportional", "linear_range", "absolute"]},
+        "price_scoring": {"type": "string", "enum": list(vocabulary.PRICE_SCORINGS)},
         "price_floor": {"type": "string"},
         "price_ceiling": {"type": "string"},
-        "mode": {"type": "string", "enum": ["deduction", "surcharge", "percent_surcharge"]},
+        "mode": {"type": "string", "enum": list(vocabulary.ADDED_VALUE_MODES)},
         "lifetime_years": {"type": "integer"},
         "discount_rate": {"type": "string", "example": "0.04"},
         "co2_price_per_tonne": {"type": "string", "example": "1200"},
@@ -46,7 +37,7 @@ EVALUATION_SCHEMA = {
             "items": {"type": "string"},
             "example": ["lower_price", "earlier_submission"],
         },
-        "aggregation": {"type": "string", "enum": ["consensus", "mean", "median"]},
+        "aggregation": {"type": "string", "enum": list(vocabulary.AGGREGATIONS)},
         "spread_threshold": {"type": "string", "example": "0.4"},
         "evaluators_see_prices": {"type": "boolean"},
     },

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
-from typing import Annotated, Any, Literal, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple, get_args
 
 from pydantic import (
     BaseModel,
@@ -35,6 +35,30 @@ AddedValueMode = Literal["deduction", "surcharge", "percent_surcharge"]
 Aggregation = Literal["consensus", "mean", "median"]
 Category = Literal["environmental", "social", "animal_welfare", "small_supplier", "quality"]
 CriterionKind = Literal["requirement", "award", "contract_condition"]
+TieRule = Literal["lower_price", "earlier_submission", "lottery"]  # and "criterion:<code>"
+# The vocabulary of the evaluation settings is the engine's (these types): the settings'
+# validation, the forms, the OpenAPI schema and the snapshot take their choices from them.
+METHODS: tuple[str, ...] = get_args(Method)
+PRICE_SCORINGS: tuple[str, ...] = get_args(PriceScoring)
+ADDED_VALUE_MODES: tuple[str, ...] = get_args(AddedValueMode)
+AGGREGATIONS: tuple[str, ...] = get_args(Aggregation)
+TIE_RULES: tuple[str, ...] = get_args(TieRule)
+
+
+def amount_field(method: str, mode: str | None = None) -> str | None:
+    """Which amount an award criterion carries under the method: ``weight`` (points, of
+    weighted points and value for money), ``value`` (money, of added value and life-cycle
+    cost), ``percent`` (added value's percent surcharge), or None (lowest price scores no
+    criterion). The one answer for the forms, the checks and the API."""
+    if method in ("weighted_points", "value_for_money"):
+        return "weight"
+    if method == "added_value":
+        return "percent" if mode == "percent_surcharge" else "value"
+    if method == "lowest_cost":
+        return "value"
+    return None
+
+
 CATEGORIES: tuple[str, ...] = (
     "environmental",
     "social",

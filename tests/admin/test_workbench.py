@@ -4,6 +4,7 @@ own message. The whole journey in a real browser is in tests/browser/test_workbe
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -243,3 +244,42 @@ def test_forged_posts_are_refused_with_a_message_not_a_server_error(officer, wei
     response = client.post(step(weighted, "library"), {"criterion": "not-an-id"})
     assert response.status_code == 200
     assert any("Choose a criterion" in m for m in messages_of(response))
+
+
+def test_amending_a_life_cycle_cost_tender_changes_the_money_value_that_counts(officer):
+    """The amount an award criterion carries is the engine's answer for the method: an LCC
+    tender's criteria carry money values (the amend page asked for a weight the engine
+    ignores, so nothing that counts changed)."""
+    tender = new_tender(
+        officer,
+        evaluation={
+            "method": "lowest_cost",
+            "lifetime_years": 5,
+            "discount_rate": "0.04",
+            "co2_price_per_tonne": "1200",
+        },
+    )
+    fuel = attach_criterion(
+        tender=tender,
+        actor=officer,
+        definition={
+            "code": "ENV-FUEL",
+            "title": "Förnybart bränsle",
+            "category": "environmental",
+            "level": "advanced",
+            "kind": "award",
+            "rule": {"type": "linear", "worst": "0", "best": "100"},
+        },
+        value=Decimal("100000"),
+    )
+    tender = publish_tender(tender=tender, actor=officer)
+    client = logged_in(officer)
+    page = text_of(client.get(step(tender, "amend")))
+    assert "Förnybart bränsle (ENV-FUEL): value (SEK)" in page
+    assert "Now 100000." in page
+    response = client.post(
+        step(tender, "amend"), {"reason": "Högre vikt för miljön", f"criterion_{fuel.pk}": "250000"}
+    )
+    assert response.status_code == 302, messages_of(response)
+    fuel.refresh_from_db()
+    assert fuel.value == Decimal("250000") and fuel.weight is None
