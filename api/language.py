@@ -8,8 +8,10 @@ API response: the same URL and headers give the same text. Responses carry
 (``{"sv", "en"}``) are written as they are, whatever the language.
 """
 
+import datetime
+
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_noop
 from django.utils.translation.trans_real import parse_accept_lang_header
@@ -68,7 +70,8 @@ class ApiLanguageMiddleware:
         if not request.path.startswith(API_PREFIX):
             return self.get_response(request)
         language = api_language(request)
-        with translation.override(language):
+        # The API speaks UTC (ISO 8601 with Z), whatever the workbench's TIME_ZONE.
+        with translation.override(language), timezone.override(datetime.UTC):
             request.LANGUAGE_CODE = language
             response = self.get_response(request)
         response["Content-Language"] = language

@@ -171,7 +171,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en"
 LANGUAGES = [("sv", "Svenska"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = "UTC"
+# The workbench's time: officers enter and read times in it (deadlines, receipts, protocols).
+# The API and everything stored speak UTC (api.language.ApiLanguageMiddleware keeps it there).
+TIME_ZONE = os.environ.get("TIME_ZONE", "") or "Europe/Stockholm"
 USE_I18N = True
 USE_TZ = True
 
