@@ -23,6 +23,7 @@ from django.contrib.admin.utils import quote, unquote
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserCreationForm
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -33,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.models import AuditEvent
 from procurement import policy, projection
 from procurement.errors import DomainError
+from procurement.formfields import LocalDecimalField
 from procurement.models import (
     ApiToken,
     Bid,
@@ -98,8 +100,14 @@ def adopt(target, saved) -> None:
 # --- base classes ----------------------------------------------------------------------------
 
 
+# Decimal inputs read as the page's language writes them ("0,5" in Swedish), never changed.
+DECIMAL_INPUTS = {models.DecimalField: {"form_class": LocalDecimalField}}
+
+
 class ScopedAdmin(admin.ModelAdmin):
     """Read-only by default; the queryset comes from a selector; out of scope is a 404."""
+
+    formfield_overrides = DECIMAL_INPUTS
 
     def scoped_queryset(self, request) -> QuerySet:
         raise NotImplementedError

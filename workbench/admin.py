@@ -33,6 +33,7 @@ from criteria.selectors import criteria_for
 from criteria.services import amend_tender, attach_criterion
 from procurement import policy
 from procurement.admin import (
+    DECIMAL_INPUTS,
     AuditHistoryMixin,
     ScopedAdmin,
     ServiceFormsMixin,
@@ -83,6 +84,8 @@ RULE_TYPE_NAMES = dict(RULE_TYPES)
 
 
 class LotInline(admin.StackedInline):
+    formfield_overrides = DECIMAL_INPUTS
+
     """Lots of a draft are added and changed through add_lot / update_lot; never deleted."""
 
     model = Lot

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from criteria.models import Category, Kind, Level
 from procurement.cpv import cpv_code_error
 from procurement.evaluation import parse_evaluation
+from procurement.formfields import LocalDecimalField
 from procurement.models import Lot, Tender
 from procurement.services.tenders import TENDER_FIELDS
 from scoring.engine import inputs as vocabulary
@@ -76,7 +77,7 @@ DETAIL_FIELDS = tuple(name for name in TENDER_FIELDS if name != "evaluation")
 
 
 def _decimal_field(label, help_text, **kwargs) -> forms.DecimalField:
-    return forms.DecimalField(
+    return LocalDecimalField(
         label=label, help_text=help_text, required=False, max_digits=18, decimal_places=6, **kwargs
     )
 
@@ -419,8 +420,8 @@ class OwnCriterionForm(AmountsForm):
         self.rule_type = rule_type
         self.rows: list[tuple[str, str]] = []
         if rule_type == "linear":
-            self.fields["worst"] = forms.DecimalField(label=_("Worst answer (fulfilment 0)"))
-            self.fields["best"] = forms.DecimalField(label=_("Best answer (fulfilment 1)"))
+            self.fields["worst"] = LocalDecimalField(label=_("Worst answer (fulfilment 0)"))
+            self.fields["best"] = LocalDecimalField(label=_("Best answer (fulfilment 1)"))
         elif rule_type == "thresholds":
             self.fields["direction"] = forms.ChoiceField(
                 label=_("Steps"),
@@ -430,12 +431,12 @@ class OwnCriterionForm(AmountsForm):
                 ],
             )
             for i in range(1, ROWS + 1):
-                self._row(i, "bound", _("Step %(n)s: bound") % {"n": i}, forms.DecimalField)
+                self._row(i, "bound", _("Step %(n)s: bound") % {"n": i}, LocalDecimalField)
                 self._row(
                     i,
                     "fulfilment",
                     _("Step %(n)s: fulfilment (0-1)") % {"n": i},
-                    forms.DecimalField,
+                    LocalDecimalField,
                 )
         elif rule_type == "choice":
             for i in range(1, ROWS + 1):
@@ -444,7 +445,7 @@ class OwnCriterionForm(AmountsForm):
                     i,
                     "fulfilment",
                     _("Option %(n)s: fulfilment (0-1)") % {"n": i},
-                    forms.DecimalField,
+                    LocalDecimalField,
                 )
         elif rule_type == "manual":
             self.fields["scale_max"] = forms.IntegerField(
@@ -594,7 +595,7 @@ class SimulationForm(forms.Form):
                     coerce=int,
                     choices=[(lot.number, f"{lot.number}. {lot.title}") for lot in self.lots],
                 )
-            self.fields[f"bid_{i}_price"] = forms.DecimalField(
+            self.fields[f"bid_{i}_price"] = LocalDecimalField(
                 label=_("Bid %(n)s: price") % {"n": i}, required=False, min_value=0
             )
             for tc in self.criteria:
@@ -621,7 +622,7 @@ class SimulationForm(forms.Form):
                         max_value=(tc.rule or {}).get("scale_max"),
                     )
                 else:
-                    field = forms.DecimalField(label=label, required=False)
+                    field = LocalDecimalField(label=label, required=False)
                 self.fields[f"bid_{i}_c_{tc.pk}"] = field
 
     def columns(self) -> list[str | Promise]:
