@@ -176,6 +176,10 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "") or "Europe/Stockholm"
 USE_I18N = True
 USE_TZ = True
+# Numbers, money and times are shown the way the page's language writes them
+# (config/formats, workbench/formats.py); the API writes JSON, unaffected.
+FORMAT_MODULE_PATH = ["config.formats"]
+USE_THOUSAND_SEPARATOR = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))

@@ -17,7 +17,6 @@ from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -35,7 +34,7 @@ from scoring.services.declarations import declare_conflict
 from scoring.services.lottery import draw_lottery
 from scoring.services.runs import start_evaluation, verify_evaluation
 from scoring.services.scores import set_consensus, submit_scores
-from workbench import panels
+from workbench import formats, panels
 from workbench.chart import category_chart
 from workbench.forms import METHODS
 
@@ -68,9 +67,7 @@ def _decimal_or_none(text: str) -> Decimal | None:
 
 
 def _money(money: dict | None) -> str:
-    if not money:
-        return ""
-    return f"{money.get('amount')} {money.get('currency', '')}".strip()
+    return formats.money_of(money) if money else ""
 
 
 class EvaluationPagesMixin:
@@ -247,7 +244,7 @@ class EvaluationPagesMixin:
                     "bid": bid,
                     "name": bid.supplier.name,
                     "lot": bid.lot.number,
-                    "price": None if hide else f"{bid.price_amount} {tender.currency}",
+                    "price": None if hide else formats.money(bid.price_amount, tender.currency),
                     "cells": cells,
                 }
             )
@@ -484,11 +481,23 @@ class EvaluationPagesMixin:
                             **b,
                             "name": b["supplier"]["name"],
                             "price_text": None if hide else _money(b["price"]),
-                            "result_text": b.get("total_score")
-                            or _money(b.get("comparison_price")),
-                            "cells": {c["code"]: c for c in b["criteria"]},
+                            "result_text": (
+                                formats.points(b["total_score"])
+                                if b.get("total_score") is not None
+                                else _money(b.get("comparison_price"))
+                            ),
+                            "cells": {
+                                c["code"]: {**c, "value_text": formats.answer(c.get("value"))}
+                                for c in b["criteria"]
+                            },
                             "category_values": [
-                                b["categories"].get(key)
+                                (
+                                    formats.money(b["categories"][key], tender.currency)
+                                    if money
+                                    else formats.points(b["categories"][key])
+                                )
+                                if b["categories"].get(key) is not None
+                                else None
                                 for key in ["price", *dict(Category.choices)]
                                 if any(key in x["categories"] for x in bids)
                             ],
@@ -587,7 +596,7 @@ class EvaluationPagesMixin:
                 _("%(reference)s is awarded; the standstill period ends %(date)s.")
                 % {
                     "reference": tender.reference,
-                    "date": timezone.localtime(award.standstill_ends_at).strftime("%Y-%m-%d %H:%M"),
+                    "date": formats.when_zoned(award.standstill_ends_at),
                 },
                 messages.SUCCESS,
             )

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from criteria.burden import supplier_burden
 from criteria.models import Kind, TenderAmendment, TenderCriterion
@@ -17,6 +18,7 @@ from procurement.models import Tender
 from scoring.engine.explain import describe_rule
 from scoring.engine.inputs import amount_field
 from scoring.engine.rules import RuleValidationError, parse_rule
+from workbench import formats
 
 HUNDRED = Decimal(100)
 
@@ -63,24 +65,48 @@ def amount_kind(tender: Tender) -> str:
 
 
 def plain(amount: Decimal | None) -> str:
-    """15.0000 -> "15": amounts as a person wrote them; a dash when there is none."""
-    return "—" if amount is None else format(amount.normalize(), "f")
+    """15.0000 -> "15", 12.5 -> "12,5" in Swedish: amounts as a person wrote them; a dash
+    when there is none."""
+    return formats.DASH if amount is None else formats.number(amount.normalize())
+
+
+AMOUNT_WORDS = {
+    "weight": _lazy("weight"),
+    "value": _lazy("value"),
+    "percent": _lazy("percent"),
+}
 
 
 def amendment_rows(tender: Tender) -> list[dict[str, Any]]:
+    """Each amendment's changes in words, each criterion by its title and code."""
+    names = {
+        str(tc.pk): f"{criterion_title(tc)} ({tc.code})"
+        for tc in TenderCriterion.objects.filter(tender=tender)
+    }
     rows = []
     for amendment in TenderAmendment.objects.filter(tender=tender).select_related("created_by"):
         changes = []
         for key, value in (amendment.changes or {}).items():
             if key == "criteria":
-                changes += [
-                    ", ".join(f"{k}: {v}" for k, v in item.items() if k != "tender_criterion")
-                    for item in value
-                ]
+                for item in value:
+                    amounts = ", ".join(
+                        f"{AMOUNT_WORDS.get(k, k)} {plain(Decimal(str(v)))}"
+                        for k, v in item.items()
+                        if k != "tender_criterion" and v is not None
+                    )
+                    name = names.get(str(item.get("tender_criterion")), _("a criterion"))
+                    changes.append(
+                        _("%(criterion)s: %(amounts)s") % {"criterion": name, "amounts": amounts}
+                    )
             elif key == "evaluation":
+                weight = value.get("price_weight")
                 changes.append(
                     _("evaluation settings (price weight %(weight)s)")
-                    % {"weight": value.get("price_weight", "—")}
+                    % {"weight": plain(Decimal(str(weight))) if weight is not None else "—"}
+                )
+            elif key == "submission_deadline":
+                changes.append(
+                    _("new submission deadline: %(when)s") % {"when": formats.when_zoned(value)}
                 )
             else:
                 changes.append(f"{key}: {value}")
@@ -145,10 +171,10 @@ def weight_summary(tender: Tender) -> dict[str, Any] | None:
                 "lot": lot,
                 "parts": [(_("Price"), price)]
                 + [(tc.code, tc.weight or Decimal(0)) for tc in applicable],
-                "criteria_total": format(criteria_total.normalize(), "f"),
-                "total": format(total.normalize(), "f"),
+                "criteria_total": plain(criteria_total),
+                "total": plain(total),
                 "ok": total == HUNDRED,
-                "missing": format((HUNDRED - total).normalize(), "f"),
+                "missing": plain(HUNDRED - total),
             }
         )
     return {"lots": per_lot, "several": len(lots) > 1}
@@ -176,9 +202,7 @@ def protocol(tender: Tender, viewer) -> dict[str, Any] | None:
 
 
 def _money_text(money: dict | None) -> str:
-    if not money:
-        return ""
-    return f"{money.get('amount')} {money.get('currency', '')}".strip()
+    return formats.money_of(money) if money else ""
 
 
 def simulation_result(simulation) -> list[dict[str, Any]]:
@@ -194,9 +218,11 @@ def simulation_result(simulation) -> list[dict[str, Any]]:
                     "rank": bid.get("rank"),
                     "name": (bid.get("supplier") or {}).get("name", ""),
                     "price": _money_text(bid.get("price")),
-                    "score": bid.get("total_score")
-                    or _money_text(bid.get("comparison_price"))
-                    or "",
+                    "score": (
+                        formats.points(bid["total_score"])
+                        if bid.get("total_score") is not None
+                        else _money_text(bid.get("comparison_price"))
+                    ),
                     "qualified": bid.get("qualified", True),
                     "reasons": [
                         in_language(r.get("message", ""))

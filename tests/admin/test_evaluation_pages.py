@@ -170,8 +170,8 @@ def test_consensus_evaluation_result_verify_and_evidence(
     assert evaluation.status == Evaluation.Status.DONE  # eager Celery in the suite
     text = text_of(result)
     # charlie: 70 (lowest price) + 4/5 x 30 = 94; dana: 70 x 0.8 = 56 + 2/5 x 30 = 12 -> 68
-    assert re.search(r"1 Charlie Gård AB 800000\.00 SEK 94\.0000", text), text[:2000]
-    assert re.search(r"2 Dana Livs AB 1000000\.00 SEK 68\.0000", text)
+    assert re.search(r"1 Charlie Gård AB SEK.800,000\.00 94\.0000", text), text[:2000]
+    assert re.search(r"2 Dana Livs AB SEK.1,000,000\.00 68\.0000", text)
     html = result.content.decode()
     assert html.count('class="wb-chart"') == 1 and 'role="img"' in html and "<desc" in html
     assert "Category profile" in text and "Quality" in text

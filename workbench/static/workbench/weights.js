@@ -4,6 +4,8 @@
   "use strict";
   var input = document.getElementById("id_price_weight");
   if (!input) { return; }
+  // Written as the page's language writes it: 12,5 in Swedish, 12.5 in English.
+  var sign = (document.documentElement.lang || "").slice(0, 2) === "sv" ? "," : ".";
   function units(text) {
     var match = /^\s*(\d+)(?:[.,](\d{0,4}))?\s*$/.exec(text || "0");
     if (!match) { return null; }
@@ -12,7 +14,7 @@
   function shown(u) {
     var whole = Math.trunc(u / 10000), part = Math.abs(u % 10000);
     var text = String(whole);
-    if (part) { text += "." + String(part).padStart(4, "0").replace(/0+$/, ""); }
+    if (part) { text += sign + String(part).padStart(4, "0").replace(/0+$/, ""); }
     return (u < 0 && whole === 0 ? "-" : "") + text;
   }
   function update() {
