@@ -14,6 +14,8 @@
 """
 
 import json
+from collections.abc import Mapping
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -101,7 +103,9 @@ def adopt(target, saved) -> None:
 
 
 # Decimal inputs read as the page's language writes them ("0,5" in Swedish), never changed.
-DECIMAL_INPUTS = {models.DecimalField: {"form_class": LocalDecimalField}}
+DECIMAL_INPUTS: Mapping[type[models.Field], Mapping[str, Any]] = {
+    models.DecimalField: {"form_class": LocalDecimalField}
+}
 
 
 class ScopedAdmin(admin.ModelAdmin):
