@@ -233,6 +233,10 @@ class Tender(models.Model):
         return self.status
 
     @property
+    def effective_status_label(self) -> str:
+        return str(self.Status(self.effective_status).label)
+
+    @property
     def is_sealed(self) -> bool:
         """Bids stay sealed until the opening is complete."""
         return self.status not in UNSEALED_STATUSES

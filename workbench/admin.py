@@ -62,6 +62,7 @@ from workbench import (
     audit_admin,  # noqa: F401 - registers the audit trail's admin pages
     panels,
 )
+from workbench.desk import next_step
 from workbench.evaluation import EvaluationPagesMixin
 from workbench.forms import (
     DETAIL_FIELDS,
@@ -297,6 +298,7 @@ class TenderAdmin(EvaluationPagesMixin, AuditHistoryMixin, ServiceFormsMixin, Sc
             "tender": tender,
             "status_label": Tender.Status(tender.effective_status).label,
             "steps": self.steps(request, tender),
+            "next_step": next_step(tender, request.user),
             "criteria_rows": panels.criteria_rows(tender),
             "weights": panels.weight_summary(tender),
             "amount_kind": panels.amount_kind(tender),

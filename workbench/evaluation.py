@@ -21,10 +21,10 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from criteria.models import Category
+from criteria.models import Category, TenderCriterion
 from procurement import policy, projection
 from procurement.errors import DomainError
-from procurement.models import Tender, User
+from procurement.models import Bid, Tender, User
 from procurement.policy import Action
 from scoring import selectors
 from scoring.evidence import evidence_zip
@@ -70,6 +70,40 @@ def _money(money: dict | None) -> str:
     return formats.money_of(money) if money else ""
 
 
+def missing_in_words(tender: Tender) -> list[dict[str, Any]]:
+    """What stops the evaluation, each item in words: the criterion by its title, the bid by
+    its supplier."""
+    items = selectors.missing_items(tender)
+    if not items:
+        return []
+    titles = {
+        str(tc.pk): f"{panels.criterion_title(tc)} ({tc.code})"
+        for tc in TenderCriterion.objects.filter(tender=tender)
+    }
+    suppliers = {
+        str(bid.pk): bid.supplier.name
+        for bid in Bid.objects.filter(tender=tender).select_related("supplier")
+    }
+    words = {
+        "consensus": _("No consensus score yet: %(criterion)s, %(supplier)s"),
+        "scores": _("No evaluator's score yet: %(criterion)s, %(supplier)s"),
+    }
+    found = []
+    for item in items:
+        template = words.get(item.get("kind", ""))
+        text = item.get("message") or (
+            template
+            % {
+                "criterion": titles.get(item.get("tender_criterion", ""), item.get("code", "")),
+                "supplier": suppliers.get(item.get("bid", ""), ""),
+            }
+            if template
+            else item.get("code", "")
+        )
+        found.append({**item, "text": text})
+    return found
+
+
 class EvaluationPagesMixin:
     """Added to the Tender admin: URLs and views for the pages after the opening."""
 
@@ -95,7 +129,7 @@ class EvaluationPagesMixin:
 
     def evaluation_context(self, request, tender: Tender) -> dict[str, Any]:
         user = request.user
-        if tender.status not in EVALUABLE:
+        if tender.status not in (*EVALUABLE, Tender.Status.AWARDED):
             return {}
         link = lambda name: reverse(f"admin:procurement_tender_{name}", args=[quote(tender.pk)])  # noqa: E731
         steps = []
@@ -109,14 +143,16 @@ class EvaluationPagesMixin:
             steps.append({"label": _("Consensus"), "url": link("consensus")})
         if policy.may(user, Action.EVALUATION_RUN, tender):
             steps.append({"label": _("Run the evaluation"), "url": link("evaluate")})
+        awarded = Award.objects.filter(tender=tender).values_list("evaluation_id", flat=True)
+        runs = list(selectors.evaluations_for(user).filter(tender=tender).order_by("created_at"))
         evaluations = [
             {
                 "evaluation": evaluation,
+                "number": number,
+                "awarded": evaluation.pk in set(awarded),
                 "url": self._evaluation_url(tender, evaluation),
             }
-            for evaluation in selectors.evaluations_for(user)
-            .filter(tender=tender)
-            .order_by("-created_at")[:10]
+            for number, evaluation in list(enumerate(runs, start=1))[::-1][:10]
         ]
         return {
             "after_opening_steps": steps,
@@ -124,8 +160,8 @@ class EvaluationPagesMixin:
             "may_run_evaluation": policy.may_now(user, Action.EVALUATION_RUN, tender),
             "run_url": link("evaluate"),
             "missing": (
-                selectors.missing_items(tender)
-                if policy.may(user, Action.EVALUATION_RUN, tender)
+                missing_in_words(tender)
+                if policy.may_now(user, Action.EVALUATION_RUN, tender)
                 else []
             ),
         }

@@ -15,7 +15,9 @@ from django.utils.translation import gettext_lazy as _
 
 from audit import context
 from procurement import policy
+from procurement.models import Role
 from procurement.services import logins
+from workbench.desk import desk_for
 
 
 def may_enter(user) -> bool:
@@ -75,11 +77,48 @@ class MemberAuthenticationForm(LimitedLoginMixin, AdminAuthenticationForm):
             )
 
 
+# The model lists each buyer role keeps beside its desk (workbench/desk.py); the rest are done
+# better by the workbench's own pages (the tender page, the scoring sheet, the result). The
+# platform operator keeps every list.
+LISTS_BY_ROLE = {
+    Role.ADMIN: {
+        "procurement.tender",
+        "procurement.organization",
+        "procurement.user",
+        "procurement.apitoken",
+        "criteria.criterion",
+        "audit.auditevent",
+    },
+    Role.OFFICER: {"procurement.tender", "criteria.criterion", "audit.auditevent"},
+    Role.EVALUATOR: {"procurement.tender"},
+    Role.AUDITOR: {"procurement.tender", "scoring.evaluation", "audit.auditevent"},
+}
+
+
 class AnbudAdminSite(admin.AdminSite):
     site_header = "Anbud"
     site_title = "Anbud"
     index_title = _("Procurement workbench")
+    index_template = "admin/anbud_index.html"
     login_form = MemberAuthenticationForm
 
     def has_permission(self, request):
         return may_enter(request.user)
+
+    def get_app_list(self, request, app_label=None):
+        found = super().get_app_list(request, app_label)
+        role = getattr(request.user, "role", "")
+        if policy.is_operator(request.user) or role not in LISTS_BY_ROLE:
+            return found
+        keep = LISTS_BY_ROLE[role]
+        lists = []
+        for app in found:
+            models = [
+                m for m in app["models"] if f"{app['app_label']}.{m['object_name'].lower()}" in keep
+            ]
+            if models:
+                lists.append({**app, "models": models})
+        return lists
+
+    def index(self, request, extra_context=None):
+        return super().index(request, {"desk": desk_for(request.user), **(extra_context or {})})
