@@ -125,12 +125,13 @@ def officer_desk(user: Any) -> dict[str, Any]:
         .select_related("opening_requested_by")
         .order_by("submission_deadline")
     )
-    groups = []
+    groups: list[dict[str, Any]] = []
+    todo: list[dict[str, Any]] = []
     for state in STATE_ORDER:
         rows = [_row(t, user) for t in tenders if t.effective_status == state]
         if rows:
             groups.append({"state": state, "words": STATE_WORDS[state], "rows": rows})
-    todo = [row for group in groups for row in group["rows"] if row["next"]]
+            todo += [row for row in rows if row["next"]]
     return {"kind": "officer", "groups": groups, "todo": todo}
 
 
