@@ -12,7 +12,9 @@ from django.contrib.admin import ActionLocation
 from criteria.models import Criterion, TenderAmendment, TenderCriterion
 from criteria.selectors import criteria_for
 from criteria.services import (
-    LIBRARY_FIELDS,
+    LIBRARY_FIELDS as ALL_LIBRARY_FIELDS,
+)
+from criteria.services import (
     attach_criterion,
     copy_criterion,
     create_criterion,
@@ -35,6 +37,10 @@ from procurement.policy import Action
 from procurement.selectors import tenders_for
 
 AMOUNT_FIELDS = ("weight", "value", "percent")
+
+# The library's fields as the admin's form edits them; the options' words come with the
+# shared library and the API (a JSON field is no form for a person).
+LIBRARY_FIELDS = tuple(name for name in ALL_LIBRARY_FIELDS if name != "option_labels")
 
 
 class CriterionForm(forms.ModelForm):

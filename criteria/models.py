@@ -53,6 +53,9 @@ class CriterionText(models.Model):
     rule = models.JSONField()
     source = models.CharField(max_length=32, choices=Source.choices, default=Source.BID)
     profile_field = models.CharField(max_length=32, blank=True)
+    # Words for a choice rule's options, {key: {"sv", "en"}}: what pages show instead of the
+    # key. Not part of the rule (the engine reads keys); copied with the criterion.
+    option_labels = models.JSONField(default=dict, blank=True)
 
     class Meta:
         abstract = True

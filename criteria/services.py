@@ -45,6 +45,7 @@ TEXT_FIELDS = (
     "rule",
     "source",
     "profile_field",
+    "option_labels",
 )
 LIBRARY_FIELDS = (*TEXT_FIELDS, "ocds", "source_reference")
 

@@ -16,6 +16,7 @@ from django.core.files.uploadhandler import (
     StopFutureHandlers,
     TemporaryFileUploadHandler,
 )
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -228,3 +229,14 @@ class LimitedUploadHandler(TemporaryFileUploadHandler):
 
 
 __all__ = ["CheckedFile", "LimitedUploadHandler", "StopFutureHandlers", "check_upload"]
+
+
+def file_response(doc) -> FileResponse:
+    """A stored document as a download (the API's and the workbench's): byte for byte, with
+    its SHA-256."""
+    response = FileResponse(
+        doc.file.open("rb"), as_attachment=True, filename=doc.filename, content_type=doc.media_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Digest"] = f"sha-256={doc.sha256}"
+    return response

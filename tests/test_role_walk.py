@@ -239,6 +239,17 @@ def _admin_paths(world) -> list[str]:
     ]
     paths += [f"/admin/procurement/tender/{t}/change/" for t in world["tenders"].values()]
     paths += [f"/admin/procurement/bid/{b['id']}/change/" for b in world["bids"]]
+    # The workbench's own bid pages and their documents.
+    paths += [
+        f"/admin/procurement/tender/{t}/bids/{b['id']}/"
+        for b in world["bids"]
+        for t in [world["tenders"][b["state"]]]
+    ]
+    paths += [
+        f"/admin/procurement/tender/{t}/bids/{bid_id}/documents/{document}/"
+        for bid_id, document in world["documents"]
+        for t in [next(world["tenders"][b["state"]] for b in world["bids"] if b["id"] == bid_id)]
+    ]
     paths += [f"/admin/procurement/tender/{t}/evaluations/{e}/" for t, e in world["evaluations"]]
     return paths
 
@@ -251,7 +262,7 @@ def _seen_by(role: str, world) -> str:
         browser = Client()
         browser.force_login(User.objects.get(pk=world["users"][role]))
         for path in _admin_paths(world):
-            response = browser.get(path)
+            response = browser.get(path, follow=True)
             assert response.status_code < 500, (path, response.status_code)
             pages.append(_texts(response))
     return "\n".join(pages)

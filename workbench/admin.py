@@ -632,7 +632,9 @@ class TenderAdmin(EvaluationPagesMixin, AuditHistoryMixin, ServiceFormsMixin, Sc
                     "criterion": criterion,
                     "title": panels.criterion_title(criterion),
                     "description": panels.criterion_description(criterion),
-                    "rule": panels.rule_in_words(criterion.rule, criterion.unit),
+                    "rule": panels.rule_in_words(
+                        criterion.rule, criterion.unit, criterion.option_labels
+                    ),
                     "used": criterion.code in used,
                     "scored": criterion.kind == Kind.AWARD,
                     "form": posted

@@ -24,8 +24,10 @@ from django.utils.translation import gettext_lazy
 from criteria.models import Category, TenderCriterion
 from procurement import policy, projection
 from procurement.errors import DomainError
-from procurement.models import Bid, Tender, User
+from procurement.models import Bid, BidDocument, BidResponse, Tender, User
 from procurement.policy import Action
+from procurement.selectors import bid_documents_for, bids_for
+from procurement.uploads import file_response
 from scoring import selectors
 from scoring.evidence import evidence_zip
 from scoring.models import Award, ConflictDeclaration, ConsensusScore, Evaluation, EvaluatorScore
@@ -104,6 +106,15 @@ def missing_in_words(tender: Tender) -> list[dict[str, Any]]:
     return found
 
 
+def bid_documents_for_bids(user, bids) -> list:
+    """The documents of these bids that the user may open (no price sheets for the blind)."""
+    return list(
+        projection.bid_documents_for(user, BidDocument.objects.filter(bid__in=bids)).order_by(
+            "filename", "version"
+        )
+    )
+
+
 class EvaluationPagesMixin:
     """Added to the Tender admin: URLs and views for the pages after the opening."""
 
@@ -114,6 +125,12 @@ class EvaluationPagesMixin:
         """(path suffix after the tender's id, view, URL name after 'procurement_')."""
         run = "evaluations/<uuid:evaluation_id>/"
         return [
+            ("bids/<uuid:bid_id>/", self.bid_view, "tender_bid"),
+            (
+                "bids/<uuid:bid_id>/documents/<uuid:document_id>/",
+                self.bid_document_view,
+                "tender_bid_document",
+            ),
             ("declare/", self.declare_view, "tender_declare"),
             ("scores/", self.scores_view, "tender_scores"),
             ("consensus/", self.consensus_view, "tender_consensus"),
@@ -169,6 +186,78 @@ class EvaluationPagesMixin:
     def _evaluation_url(self, tender, evaluation, suffix=""):
         name = f"admin:procurement_tender_evaluation{'_' + suffix if suffix else ''}"
         return reverse(name, args=[quote(tender.pk), evaluation.pk])
+
+    # --- a bid, as its reader may see it -----------------------------------------------------
+
+    def _readable_bid(self, request, object_id, bid_id) -> tuple[Tender, Bid]:
+        tender = self.get_object(request, unquote(object_id))
+        bid = (
+            bids_for(request.user)
+            .filter(tender=tender, pk=bid_id)
+            .select_related("supplier", "lot", "tender")
+            .prefetch_related("responses", "documents")
+            .first()
+        )
+        if bid is None:
+            raise Http404
+        return tender, bid
+
+    def bid_view(self, request, object_id, bid_id):
+        tender, bid = self._readable_bid(request, object_id, bid_id)
+        seen = projection.bid_for(request.user, bid)
+        answers = {r.tender_criterion_id: r.value for r in bid.responses.all()}
+        facts = bid.supplier_facts or {}
+        rows = []
+        for tc in TenderCriterion.objects.filter(tender=tender).order_by("position", "code"):
+            if tc.lot_id not in (None, bid.lot_id):
+                continue
+            from_profile = tc.source == "supplier_profile"
+            value = facts.get(tc.profile_field) if from_profile else answers.get(tc.pk)
+            rows.append(
+                {
+                    "title": panels.criterion_title(tc),
+                    "code": tc.code,
+                    "kind": tc.get_kind_display(),
+                    "category": tc.get_category_display(),
+                    "answer": panels.answer_words(tc, value),
+                    "manual": (tc.rule or {}).get("type") == "manual",
+                    "from_profile": from_profile,
+                    "rule": panels.rule_in_words(tc.rule, tc.unit, tc.option_labels),
+                }
+            )
+        documents = [
+            {
+                "document": d,
+                "url": reverse(
+                    "admin:procurement_tender_bid_document",
+                    args=[quote(tender.pk), bid.pk, d.pk],
+                ),
+            }
+            for d in seen.documents
+        ]
+        scores_url = (
+            reverse("admin:procurement_tender_scores", args=[quote(tender.pk)])
+            if policy.may(request.user, Action.BIDS_SCORE, tender)
+            else None
+        )
+        return self._render(
+            request,
+            tender,
+            "bid.html",
+            title=_("Bid from %(supplier)s") % {"supplier": bid.supplier.name},
+            bid=bid,
+            seen=seen,
+            answers=rows,
+            documents=documents,
+            scores_url=scores_url,
+        )
+
+    def bid_document_view(self, request, object_id, bid_id, document_id):
+        _tender, bid = self._readable_bid(request, object_id, bid_id)
+        document = bid_documents_for(request.user, bid).filter(pk=document_id).first()
+        if document is None:
+            raise Http404
+        return file_response(document)
 
     # --- evaluators ------------------------------------------------------------------------
 
@@ -245,6 +334,13 @@ class EvaluationPagesMixin:
             (item["bid"], item["tender_criterion"]): item["spread"]
             for item in (selectors.moderation_items(tender) if consensus else [])
         }
+        answers: dict[tuple, Any] = {
+            (r.bid_id, r.tender_criterion_id): r.value
+            for r in BidResponse.objects.filter(bid__in=bids, tender_criterion__in=criteria)
+        }
+        documents: dict[Any, list] = {}
+        for document in bid_documents_for_bids(user, bids):
+            documents.setdefault(document.bid_id, []).append(document)
         rows = []
         for bid in bids:
             cells: list[dict[str, Any] | None] = []
@@ -253,17 +349,31 @@ class EvaluationPagesMixin:
                     cells.append(None)
                     continue
                 saved = current.get((bid.pk, tc.pk))
+                given = [s.score for s in others.get((bid.pk, tc.pk), [])]
+                agreed = given[0] if given and len(set(given)) == 1 else None
+                shown_score, shown_text = "", ""
+                if saved is not None:
+                    shown_score = panels.plain(saved.score)
+                    shown_text = (
+                        saved.justification
+                        if isinstance(saved, ConsensusScore)  # on the consensus page
+                        else saved.comment
+                    )
+                elif consensus and agreed is not None:
+                    # The evaluators agree: consensus starts from their score, to confirm.
+                    shown_score = panels.plain(agreed)
+                    shown_text = _("The evaluators agree: %(score)s.") % {"score": shown_score}
                 cells.append(
                     {
                         "name": f"{bid.pk}:{tc.pk}",
                         "scale": tc.rule.get("scale_max"),
-                        "score": "" if saved is None else panels.plain(saved.score),
-                        "text": ""
-                        if saved is None
-                        else (
-                            saved.justification
-                            if isinstance(saved, ConsensusScore)  # on the consensus page
-                            else saved.comment
+                        "score": shown_score,
+                        "text": shown_text,
+                        "agreed": saved is None and agreed is not None,
+                        "range": (
+                            (panels.plain(min(given)), panels.plain(max(given)))
+                            if len(set(given)) > 1
+                            else None
                         ),
                         "version": getattr(saved, "version", None),
                         "evaluators": [
@@ -273,6 +383,7 @@ class EvaluationPagesMixin:
                         "spread": flagged.get((str(bid.pk), str(tc.pk))),
                         "code": tc.code,
                         "bid_name": bid.supplier.name,
+                        "answer": panels.answer_words(tc, answers.get((bid.pk, tc.pk))),
                     }
                 )
             rows.append(
@@ -281,6 +392,17 @@ class EvaluationPagesMixin:
                     "name": bid.supplier.name,
                     "lot": bid.lot.number,
                     "price": None if hide else formats.money(bid.price_amount, tender.currency),
+                    "url": reverse("admin:procurement_tender_bid", args=[quote(tender.pk), bid.pk]),
+                    "documents": [
+                        {
+                            "name": d.filename,
+                            "url": reverse(
+                                "admin:procurement_tender_bid_document",
+                                args=[quote(tender.pk), bid.pk, d.pk],
+                            ),
+                        }
+                        for d in documents.get(bid.pk, [])
+                    ],
                     "cells": cells,
                 }
             )

@@ -17,7 +17,7 @@ from procurement.checks import all_checks
 from procurement.models import Tender
 from scoring.engine.explain import describe_rule
 from scoring.engine.inputs import amount_field
-from scoring.engine.rules import RuleValidationError, parse_rule
+from scoring.engine.rules import ChoiceRule, RuleValidationError, parse_rule
 from workbench import formats
 
 HUNDRED = Decimal(100)
@@ -46,13 +46,45 @@ def criterion_description(tc) -> str:
     return tc.description
 
 
-def rule_in_words(rule: dict, unit: str = "") -> str:
+def option_words(labels: dict | None, key: str) -> str:
+    """A choice option in words: its label in the chosen language, else the key made
+    readable (``no_measurement`` -> "no measurement"), never the bare code."""
+    words = (labels or {}).get(key) or {}
+    return words.get(lang()) or words.get("en") or key.replace("_", " ").strip()
+
+
+def rule_in_words(rule: dict, unit: str = "", labels: dict | None = None) -> str:
     try:
         parsed = parse_rule(rule)
     except RuleValidationError:
         return _("(the rule is not valid)")
     en, sv = describe_rule(parsed, f" {unit}" if unit else "")
-    return sv if lang() == "sv" else en
+    text = sv if lang() == "sv" else en
+    if isinstance(parsed, ChoiceRule):
+        # The engine names options by key; a reader gets their words.
+        for key in parsed.options:
+            for quote_open, quote_close in (('"', '"'), ("”", "”")):
+                text = text.replace(
+                    f"{quote_open}{key}{quote_close}",
+                    f"{quote_open}{option_words(labels, key)}{quote_close}",
+                )
+    return text
+
+
+def answer_words(tc, value: Any) -> str:
+    """A supplier's answer to a criterion as a person reads it: Ja/Nej, a number with its
+    unit, a choice by its words, or the text as written."""
+    if value is None or value == "":
+        return _("No answer")
+    kind = (tc.rule or {}).get("type")
+    if kind == "choice":
+        return option_words(tc.option_labels, str(value))
+    if kind == "boolean":
+        return formats.yes_no(value)
+    if kind in ("linear", "thresholds"):
+        text = formats.answer(value)
+        return f"{text} {tc.unit}".strip() if tc.unit else text
+    return formats.answer(value)
 
 
 def amount_kind(tender: Tender) -> str:
@@ -138,7 +170,7 @@ def criteria_rows(tender: Tender) -> list[dict[str, Any]]:
                 "description": criterion_description(tc),
                 "kind": tc.get_kind_display(),
                 "category": tc.get_category_display(),
-                "rule": rule_in_words(tc.rule, tc.unit),
+                "rule": rule_in_words(tc.rule, tc.unit, tc.option_labels),
                 "lot": f"{tc.lot.number}. {tc.lot.title}"
                 if tc.lot is not None
                 else _("whole tender"),

@@ -112,9 +112,39 @@ class OcdsField(serializers.JSONField):
     pass
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {
+            "type": "object",
+            "properties": {"sv": {"type": "string"}, "en": {"type": "string"}},
+            "additionalProperties": False,
+        },
+        "description": "Words for a choice rule's options, by option key, in Swedish and "
+        'English, e.g. {"full": {"sv": "Fullt", "en": "Full"}}; pages show them instead of the key',
+        "example": {"no_measurement": {"sv": "Ingen mätning", "en": "No measurement"}},
+    }
+)
+class OptionLabelsField(serializers.JSONField):
+    def to_internal_value(self, data):
+        data = super().to_internal_value(data)
+        ok = isinstance(data, dict) and all(
+            isinstance(words, dict)
+            and set(words) <= {"sv", "en"}
+            and all(isinstance(text, str) and len(text) <= 200 for text in words.values())
+            for words in data.values()
+        )
+        if not ok:
+            raise serializers.ValidationError(
+                _('Give {"option key": {"sv": "…", "en": "…"}} for each option.')
+            )
+        return data
+
+
 class CriterionSerializer(PrebuiltFieldsMixin, StrictModelSerializer):
     rule = RuleField()
     ocds = OcdsField(required=False, allow_null=True)
+    option_labels = OptionLabelsField(required=False)
     shared = serializers.BooleanField(
         source="is_shared", read_only=True, help_text="Part of the shared, read-only library"
     )
@@ -183,6 +213,7 @@ class CriterionInputSerializer(StrictSerializer):
     source_reference = serializers.CharField(
         max_length=300, required=False, allow_blank=True, default=""
     )
+    option_labels = OptionLabelsField(required=False, default=dict)
 
 
 class CopySerializer(StrictSerializer):
@@ -206,6 +237,7 @@ def _amount_field(help_text: str):
 
 class TenderCriterionSerializer(PrebuiltFieldsMixin, StrictModelSerializer):
     rule = RuleField()
+    option_labels = OptionLabelsField(read_only=True)
     lot = serializers.UUIDField(source="lot_id", allow_null=True)
     criterion = serializers.UUIDField(
         source="criterion_id", allow_null=True, help_text="The library criterion it was copied from"
@@ -232,6 +264,7 @@ class TenderCriterionSerializer(PrebuiltFieldsMixin, StrictModelSerializer):
             "rule",
             "source",
             "profile_field",
+            "option_labels",
             "weight",
             "value",
             "percent",

@@ -1,7 +1,7 @@
 from typing import Any
 
 import django_filters
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -34,7 +34,7 @@ from api.serializers.tenders import (
 from criteria import selectors as criteria_selectors
 from criteria import services as criteria_services
 from criteria.burden import supplier_burden
-from procurement import selectors
+from procurement import selectors, uploads
 from procurement.checks import all_checks
 from procurement.errors import InvalidInput, field_error
 from procurement.models import Lot, Tender, TenderDocument
@@ -408,10 +408,4 @@ class TenderDocumentViewSet(TenderChildMixin, mixins.ListModelMixin, viewsets.Ge
         return file_response(self.get_object())
 
 
-def file_response(doc) -> FileResponse:
-    response = FileResponse(
-        doc.file.open("rb"), as_attachment=True, filename=doc.filename, content_type=doc.media_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Digest"] = f"sha-256={doc.sha256}"
-    return response
+file_response = uploads.file_response

@@ -142,7 +142,7 @@ def test_consensus_evaluation_result_verify_and_evidence(
     officer = logged_in(people["officer"])
     page = text_of(officer.get(step(tender, "consensus")))
     assert "eva: 5" in page and "erik: 1" in page
-    assert "⚑ spread 0.8000 of the scale" in page  # 4 of 5 > the default 0.4
+    assert "⚑ The scores differ: 1 to 5. A spread of 80% of the scale" in page  # > 40 %
 
     # Running before consensus is refused with what is missing.
     refused = officer.post(step(tender, "evaluate"), follow=True)

@@ -456,7 +456,9 @@ def test_evaluators_score_and_an_officer_evaluates_in_the_admin(
     one.click_text("Consensus")
     content = one.page.inner_text("#content")
     assert (
-        "eva: 5" in content and "erik: 1" in content and "⚑ spread 0.8000 of the scale" in content
+        "eva: 5" in content
+        and "erik: 1" in content
+        and "⚑ The scores differ: 1 to 5. A spread of 80% of the scale" in content
     )
     one.check("consensus")
     inputs = one.page.locator("input[name^='score:']")

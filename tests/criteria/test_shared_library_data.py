@@ -184,7 +184,18 @@ def test_codes_are_unique():
 
 @pytest.mark.parametrize("criterion", CRITERIA, ids=criterion_ids())
 def test_criterion_has_exactly_the_keys(criterion):
-    assert set(criterion) == KEYS
+    choice = criterion["rule"]["type"] == "choice"
+    assert set(criterion) == KEYS | ({"option_labels"} if choice else set())
+
+
+@pytest.mark.parametrize(
+    "criterion", [c for c in CRITERIA if c["rule"]["type"] == "choice"], ids=lambda c: c["code"]
+)
+def test_every_option_has_words_in_both_languages(criterion):
+    labels = criterion["option_labels"]
+    assert set(labels) == set(criterion["rule"]["options"])
+    for words in labels.values():
+        assert set(words) == LANGUAGES and all(w.strip() for w in words.values())
 
 
 @pytest.mark.parametrize("criterion", CRITERIA, ids=criterion_ids())

@@ -71,7 +71,7 @@ def _everything_the_evaluator_reads(tender, bid_id, evaluator, evaluator_user) -
     admin = Client()
     admin.force_login(evaluator_user)
     for url in (f"/admin/procurement/bid/{bid_id}/change/", "/admin/procurement/bid/"):
-        page = admin.get(url)
+        page = admin.get(url, follow=True)
         assert page.status_code == 200
         text.append(page.content.decode())
     return "\n".join(text)

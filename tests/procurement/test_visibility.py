@@ -72,7 +72,9 @@ def test_every_representation_of_a_bid_follows_the_tender(api, clock, see_prices
     bid_list = admin.get("/admin/procurement/bid/").content.decode()
     assert _shows_price(bid_list) is see_prices
     assert ("hidden from evaluators" in bid_list) is not see_prices
-    bid_page = admin.get(f"/admin/procurement/bid/{draft['id']}/change/").content.decode()
+    bid_page = admin.get(
+        f"/admin/procurement/bid/{draft['id']}/change/", follow=True
+    ).content.decode()
     assert _shows_price(bid_page) is see_prices
     doc_list = admin.get("/admin/procurement/biddocument/").content.decode()
     assert ("prices.csv" in doc_list) is see_prices
