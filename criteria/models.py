@@ -37,25 +37,29 @@ class Source(models.TextChoices):
 class CriterionText(models.Model):
     """Fields shared by a library criterion and its frozen copy on a tender."""
 
-    code = models.CharField(max_length=64)
-    category = models.CharField(max_length=32, choices=Category.choices)
-    level = models.CharField(max_length=16, choices=Level.choices, default=Level.BASIC)
-    kind = models.CharField(max_length=32, choices=Kind.choices)
-    title = models.CharField(max_length=300)
-    title_en = models.CharField(max_length=300, blank=True)
-    description = models.TextField(blank=True)
-    description_en = models.TextField(blank=True)
-    reason = models.TextField(blank=True)
-    reason_en = models.TextField(blank=True)
-    verification = models.TextField(blank=True)
-    verification_en = models.TextField(blank=True)
-    unit = models.CharField(max_length=32, blank=True)
-    rule = models.JSONField()
-    source = models.CharField(max_length=32, choices=Source.choices, default=Source.BID)
-    profile_field = models.CharField(max_length=32, blank=True)
+    code = models.CharField(max_length=64, verbose_name=_("code"))
+    category = models.CharField(max_length=32, choices=Category.choices, verbose_name=_("category"))
+    level = models.CharField(
+        max_length=16, choices=Level.choices, default=Level.BASIC, verbose_name=_("level")
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices, verbose_name=_("kind"))
+    title = models.CharField(max_length=300, verbose_name=_("title"))
+    title_en = models.CharField(max_length=300, blank=True, verbose_name=_("title en"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
+    description_en = models.TextField(blank=True, verbose_name=_("description en"))
+    reason = models.TextField(blank=True, verbose_name=_("reason"))
+    reason_en = models.TextField(blank=True, verbose_name=_("reason en"))
+    verification = models.TextField(blank=True, verbose_name=_("verification"))
+    verification_en = models.TextField(blank=True, verbose_name=_("verification en"))
+    unit = models.CharField(max_length=32, blank=True, verbose_name=_("unit"))
+    rule = models.JSONField(verbose_name=_("rule"))
+    source = models.CharField(
+        max_length=32, choices=Source.choices, default=Source.BID, verbose_name=_("source")
+    )
+    profile_field = models.CharField(max_length=32, blank=True, verbose_name=_("profile field"))
     # Words for a choice rule's options, {key: {"sv", "en"}}: what pages show instead of the
     # key. Not part of the rule (the engine reads keys); copied with the criterion.
-    option_labels = models.JSONField(default=dict, blank=True)
+    option_labels = models.JSONField(default=dict, blank=True, verbose_name=_("option labels"))
 
     class Meta:
         abstract = True
@@ -71,16 +75,28 @@ class Criterion(CriterionText):
         blank=True,
         on_delete=models.PROTECT,
         related_name="criteria",
+        verbose_name=_("organization"),
     )
-    version = models.PositiveIntegerField(default=1)
-    ocds = models.JSONField(null=True, blank=True)
-    source_reference = models.CharField(max_length=300, blank=True)
+    version = models.PositiveIntegerField(default=1, verbose_name=_("version"))
+    ocds = models.JSONField(null=True, blank=True, verbose_name=_("ocds"))
+    source_reference = models.CharField(
+        max_length=300, blank=True, verbose_name=_("source reference")
+    )
     copied_from = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="copies",
+        verbose_name=_("copied from"),
     )
-    copied_from_version = models.PositiveIntegerField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    copied_from_version = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("copied from version")
+    )
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created at")
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("criterion")
@@ -114,29 +130,65 @@ class TenderCriterion(CriterionText):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     tender = models.ForeignKey(
-        "procurement.Tender", on_delete=models.CASCADE, related_name="tender_criteria"
+        "procurement.Tender",
+        on_delete=models.CASCADE,
+        related_name="tender_criteria",
+        verbose_name=_("tender"),
     )
     lot = models.ForeignKey(
-        "procurement.Lot", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "procurement.Lot",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("lot"),
     )
     criterion = models.ForeignKey(
-        Criterion, null=True, blank=True, on_delete=models.SET_NULL, related_name="applications"
+        Criterion,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="applications",
+        verbose_name=_("criterion"),
     )
-    criterion_version = models.PositiveIntegerField(null=True, blank=True)
+    criterion_version = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("criterion version")
+    )
     weight = models.DecimalField(
-        max_digits=9, decimal_places=4, null=True, blank=True, validators=[MinValueValidator(0)]
+        max_digits=9,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        verbose_name=_("weight"),
     )
     value = models.DecimalField(
-        max_digits=18, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+        max_digits=18,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        verbose_name=_("value"),
     )
     percent = models.DecimalField(
-        max_digits=9, decimal_places=4, null=True, blank=True, validators=[MinValueValidator(0)]
+        max_digits=9,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        verbose_name=_("percent"),
     )
-    position = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(default=0, verbose_name=_("position"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created at")
+    )
 
     class Meta:
         verbose_name = _("criterion on a tender")
@@ -164,18 +216,27 @@ class TenderAmendment(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     tender = models.ForeignKey(
-        "procurement.Tender", on_delete=models.PROTECT, related_name="amendments"
+        "procurement.Tender",
+        on_delete=models.PROTECT,
+        related_name="amendments",
+        verbose_name=_("tender"),
     )
-    number = models.PositiveIntegerField()
-    reason = models.TextField()
-    changes = models.JSONField()
-    configuration_before = models.JSONField()
-    configuration_after = models.JSONField()
-    configuration_sha256 = models.CharField(max_length=64)
+    number = models.PositiveIntegerField(verbose_name=_("number"))
+    reason = models.TextField(verbose_name=_("reason"))
+    changes = models.JSONField(verbose_name=_("changes"))
+    configuration_before = models.JSONField(verbose_name=_("configuration before"))
+    configuration_after = models.JSONField(verbose_name=_("configuration after"))
+    configuration_sha256 = models.CharField(max_length=64, verbose_name=_("configuration sha256"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created at")
+    )
 
     class Meta:
         verbose_name = _("amendment")

@@ -22,22 +22,40 @@ class Organization(models.Model):
         SUPPLIER = "supplier", _("Supplier")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    name = models.CharField(max_length=200)
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    org_number = models.CharField(max_length=32, blank=True)
-    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
-    employees = models.PositiveIntegerField(null=True, blank=True)
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    kind = models.CharField(max_length=16, choices=Kind.choices, verbose_name=_("kind"))
+    org_number = models.CharField(max_length=32, blank=True, verbose_name=_("org number"))
+    country = models.CharField(
+        max_length=2, blank=True, help_text=_("ISO 3166-1 alpha-2"), verbose_name=_("country")
+    )
+    employees = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("employees"))
     annual_turnover = models.DecimalField(
-        max_digits=18, decimal_places=2, null=True, blank=True, help_text="EUR"
+        max_digits=18,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("EUR"),
+        verbose_name=_("annual turnover"),
     )
     balance_sheet_total = models.DecimalField(
-        max_digits=18, decimal_places=2, null=True, blank=True, help_text="EUR"
+        max_digits=18,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("EUR"),
+        verbose_name=_("balance sheet total"),
     )
-    non_profit = models.BooleanField(default=False)
+    non_profit = models.BooleanField(default=False, verbose_name=_("non profit"))
     opening_quorum = models.PositiveSmallIntegerField(
-        default=2, help_text="Officers needed to open bids (LOU 12 kap. 10 §: two by default)."
+        default=2,
+        help_text=_(
+            "Officers needed to open bids: two by default (good practice; an organisation may decide on one)."
+        ),
+        verbose_name=_("opening quorum"),
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created at")
+    )
 
     class Meta:
         verbose_name = _("organisation")
@@ -105,9 +123,14 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # see the com
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+        verbose_name=_("organization"),
     )
-    role = models.CharField(max_length=16, choices=Role.choices, blank=True)
+    role = models.CharField(max_length=16, choices=Role.choices, blank=True, verbose_name=_("role"))
     # Set by procurement.signals from pre_save to post_save (not a field).
     _password_changed: bool
 
@@ -175,36 +198,70 @@ class Tender(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="tenders")
-    reference = models.CharField(max_length=64)
-    title = models.CharField(max_length=300)
-    description = models.TextField(blank=True)
-    procedure = models.CharField(max_length=32, choices=Procedure.choices, default=Procedure.OPEN)
-    cpv_codes = models.JSONField(default=list, blank=True)
-    currency = models.CharField(max_length=3, choices=CURRENCIES, default="SEK")
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="tenders",
+        verbose_name=_("organization"),
+    )
+    reference = models.CharField(max_length=64, verbose_name=_("reference"))
+    title = models.CharField(max_length=300, verbose_name=_("title"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
+    procedure = models.CharField(
+        max_length=32,
+        choices=Procedure.choices,
+        default=Procedure.OPEN,
+        verbose_name=_("procedure"),
+    )
+    cpv_codes = models.JSONField(default=list, blank=True, verbose_name=_("cpv codes"))
+    currency = models.CharField(
+        max_length=3, choices=CURRENCIES, default="SEK", verbose_name=_("currency")
+    )
     estimated_value = models.DecimalField(
-        max_digits=18, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+        max_digits=18,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        verbose_name=_("estimated value"),
     )
-    submission_deadline = models.DateTimeField()
-    evaluation = models.JSONField(default=dict, blank=True)
-    no_lots_reason = models.TextField(blank=True)
+    submission_deadline = models.DateTimeField(verbose_name=_("submission deadline"))
+    evaluation = models.JSONField(default=dict, blank=True, verbose_name=_("evaluation"))
+    no_lots_reason = models.TextField(blank=True, verbose_name=_("no lots reason"))
     # Stored status; "closed" is never stored: it follows from the clock (see effective_status).
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
-    cancel_reason = models.TextField(blank=True)
-    publish_warnings = models.JSONField(default=list, blank=True)
-    published_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.DRAFT, verbose_name=_("status")
+    )
+    cancel_reason = models.TextField(blank=True, verbose_name=_("cancel reason"))
+    publish_warnings = models.JSONField(
+        default=list, blank=True, verbose_name=_("publish warnings")
+    )
+    published_at = models.DateTimeField(null=True, blank=True, verbose_name=_("published at"))
     opening_requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("opening requested by"),
     )
-    opening_requested_at = models.DateTimeField(null=True, blank=True)
-    opened_at = models.DateTimeField(null=True, blank=True)
-    opening_protocol = models.JSONField(null=True, blank=True)
-    version = models.PositiveIntegerField(default=1)
+    opening_requested_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("opening requested at")
+    )
+    opened_at = models.DateTimeField(null=True, blank=True, verbose_name=_("opened at"))
+    opening_protocol = models.JSONField(null=True, blank=True, verbose_name=_("opening protocol"))
+    version = models.PositiveIntegerField(default=1, verbose_name=_("version"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created at")
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = TenderQuerySet.as_manager()
 
@@ -250,12 +307,21 @@ class Lot(models.Model):
     """A part of a tender that is bid for and awarded on its own (art. 46)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="lots")
-    number = models.PositiveIntegerField(validators=[MinValueValidator(1)])
-    title = models.CharField(max_length=300)
-    description = models.TextField(blank=True)
+    tender = models.ForeignKey(
+        Tender, on_delete=models.CASCADE, related_name="lots", verbose_name=_("tender")
+    )
+    number = models.PositiveIntegerField(
+        validators=[MinValueValidator(1)], verbose_name=_("number")
+    )
+    title = models.CharField(max_length=300, verbose_name=_("title"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
     estimated_value = models.DecimalField(
-        max_digits=18, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+        max_digits=18,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        verbose_name=_("estimated value"),
     )
     minimum_turnover = models.DecimalField(
         max_digits=18,
@@ -263,9 +329,14 @@ class Lot(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(0)],
-        help_text="Required minimum yearly turnover; at most twice the lot's value (art. 58(3)).",
+        help_text=_(
+            "Required minimum yearly turnover; at most twice the lot's value (art. 58(3))."
+        ),
+        verbose_name=_("minimum turnover"),
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created at")
+    )
 
     class Meta:
         verbose_name = _("lot")
@@ -288,16 +359,22 @@ class StoredFile(models.Model):
     """A file with the facts that prove what it was: SHA-256, size, media type, version."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    filename = models.CharField(max_length=255)
-    file = models.FileField(upload_to="documents/%Y/%m/", max_length=500)
-    sha256 = models.CharField(max_length=64)
-    size = models.PositiveBigIntegerField()
-    media_type = models.CharField(max_length=127)
-    version = models.PositiveIntegerField(default=1)
+    filename = models.CharField(max_length=255, verbose_name=_("filename"))
+    file = models.FileField(upload_to="documents/%Y/%m/", max_length=500, verbose_name=_("file"))
+    sha256 = models.CharField(max_length=64, verbose_name=_("sha256"))
+    size = models.PositiveBigIntegerField(verbose_name=_("size"))
+    media_type = models.CharField(max_length=127, verbose_name=_("media type"))
+    version = models.PositiveIntegerField(default=1, verbose_name=_("version"))
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
-    uploaded_at = models.DateTimeField(default=timezone.now, editable=False)
+    uploaded_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("uploaded at")
+    )
 
     class Meta:
         abstract = True
@@ -314,8 +391,12 @@ class TenderDocument(StoredFile):
         CLARIFICATION = "clarification", _("Clarification (Q&A)")
         OTHER = "other", _("Other")
 
-    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="documents")
-    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.OTHER)
+    tender = models.ForeignKey(
+        Tender, on_delete=models.PROTECT, related_name="documents", verbose_name=_("tender")
+    )
+    kind = models.CharField(
+        max_length=16, choices=Kind.choices, default=Kind.OTHER, verbose_name=_("kind")
+    )
 
     class Meta:
         verbose_name = _("tender document")
@@ -333,34 +414,56 @@ class Bid(models.Model):
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="bids")
-    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="bids")
-    supplier = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="bids")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
-    price_amount = models.DecimalField(
-        max_digits=18, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
+    tender = models.ForeignKey(
+        Tender, on_delete=models.PROTECT, related_name="bids", verbose_name=_("tender")
     )
-    cost = models.JSONField(null=True, blank=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    withdrawn_at = models.DateTimeField(null=True, blank=True)
-    sha256 = models.CharField(max_length=64, blank=True)
+    lot = models.ForeignKey(
+        Lot, on_delete=models.PROTECT, related_name="bids", verbose_name=_("lot")
+    )
+    supplier = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="bids", verbose_name=_("supplier")
+    )
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.DRAFT, verbose_name=_("status")
+    )
+    price_amount = models.DecimalField(
+        max_digits=18,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal(0))],
+        verbose_name=_("price amount"),
+    )
+    cost = models.JSONField(null=True, blank=True, verbose_name=_("cost"))
+    submitted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("submitted at"))
+    withdrawn_at = models.DateTimeField(null=True, blank=True, verbose_name=_("withdrawn at"))
+    sha256 = models.CharField(max_length=64, blank=True, verbose_name=_("sha256"))
     # A random value drawn at submission and hashed with the bid (procurement.services.bids):
     # sealed with the price, so that nobody who sees the hash but not the price can test a
     # guessed price against it. Empty for bids submitted before it was introduced.
-    salt = models.CharField(max_length=32, blank=True, default="")
+    salt = models.CharField(max_length=32, blank=True, default="", verbose_name=_("salt"))
     # The supplier's facts as they stood at submission (SME class and the facts behind it,
     # non-profit, country): evaluations and reports read these, never today's profile.
-    supplier_facts = models.JSONField(null=True, blank=True)
-    receipt = models.JSONField(null=True, blank=True)
+    supplier_facts = models.JSONField(null=True, blank=True, verbose_name=_("supplier facts"))
+    receipt = models.JSONField(null=True, blank=True, verbose_name=_("receipt"))
     supersedes = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="superseded_by",
+        verbose_name=_("supersedes"),
     )
-    version = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(default=1, verbose_name=_("version"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created at")
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("bid")
@@ -382,11 +485,16 @@ class BidResponse(models.Model):
     """A bid's answer to one criterion of the tender."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    bid = models.ForeignKey(Bid, on_delete=models.CASCADE, related_name="responses")
-    tender_criterion = models.ForeignKey(
-        "criteria.TenderCriterion", on_delete=models.PROTECT, related_name="responses"
+    bid = models.ForeignKey(
+        Bid, on_delete=models.CASCADE, related_name="responses", verbose_name=_("bid")
     )
-    value = models.JSONField(null=True)
+    tender_criterion = models.ForeignKey(
+        "criteria.TenderCriterion",
+        on_delete=models.PROTECT,
+        related_name="responses",
+        verbose_name=_("tender criterion"),
+    )
+    value = models.JSONField(null=True, verbose_name=_("value"))
 
     class Meta:
         verbose_name = _("bid response")
@@ -408,8 +516,12 @@ class BidDocument(StoredFile):
         PRICE_SHEET = "price_sheet", _("Price sheet")
         OTHER = "other", _("Other")
 
-    bid = models.ForeignKey(Bid, on_delete=models.PROTECT, related_name="documents")
-    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.OTHER)
+    bid = models.ForeignKey(
+        Bid, on_delete=models.PROTECT, related_name="documents", verbose_name=_("bid")
+    )
+    kind = models.CharField(
+        max_length=16, choices=Kind.choices, default=Kind.OTHER, verbose_name=_("kind")
+    )
 
     class Meta:
         verbose_name = _("bid document")
@@ -429,11 +541,23 @@ class ApiToken(AbstractAuthToken):
         LOGIN = "login", _("Login")
         INTEGRATION = "integration", _("Integration")
 
-    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.LOGIN)
-    name = models.CharField(max_length=100, blank=True, help_text="Names an integration token")
-    client_address = models.CharField(max_length=64, blank=True)
+    kind = models.CharField(
+        max_length=16, choices=Kind.choices, default=Kind.LOGIN, verbose_name=_("kind")
+    )
+    name = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text=_("Names an integration token"),
+        verbose_name=_("name"),
+    )
+    client_address = models.CharField(max_length=64, blank=True, verbose_name=_("client address"))
     created_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     class Meta:
@@ -455,9 +579,9 @@ class SharedCounter(models.Model):
     """A counter every server process shares when no Redis is configured (or while it is down):
     failed logins, denials. Incremented atomically (procurement.counters)."""
 
-    key = models.CharField(max_length=200, primary_key=True)
-    value = models.BigIntegerField(default=0)
-    expires_at = models.DateTimeField(db_index=True)
+    key = models.CharField(max_length=200, primary_key=True, verbose_name=_("key"))
+    value = models.BigIntegerField(default=0, verbose_name=_("value"))
+    expires_at = models.DateTimeField(db_index=True, verbose_name=_("expires at"))
 
     class Meta:
         verbose_name = _("shared counter")

@@ -15,19 +15,30 @@ class ConflictDeclaration(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     tender = models.ForeignKey(
-        "procurement.Tender", on_delete=models.PROTECT, related_name="conflict_declarations"
+        "procurement.Tender",
+        on_delete=models.PROTECT,
+        related_name="conflict_declarations",
+        verbose_name=_("tender"),
     )
     evaluator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("evaluator"),
     )
-    has_conflict = models.BooleanField()
-    statement = models.TextField()
-    declared_at = models.DateTimeField(default=timezone.now)
-    measure = models.TextField(blank=True)
+    has_conflict = models.BooleanField(verbose_name=_("has conflict"))
+    statement = models.TextField(verbose_name=_("statement"))
+    declared_at = models.DateTimeField(default=timezone.now, verbose_name=_("declared at"))
+    measure = models.TextField(blank=True, verbose_name=_("measure"))
     measure_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("measure by"),
     )
-    measure_at = models.DateTimeField(null=True, blank=True)
+    measure_at = models.DateTimeField(null=True, blank=True, verbose_name=_("measure at"))
 
     class Meta:
         verbose_name = _("conflict-of-interest declaration")
@@ -45,15 +56,22 @@ class ConflictDeclaration(models.Model):
 
 class ScoreBase(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    tender = models.ForeignKey("procurement.Tender", on_delete=models.PROTECT, related_name="+")
-    bid = models.ForeignKey("procurement.Bid", on_delete=models.PROTECT, related_name="+")
-    tender_criterion = models.ForeignKey(
-        "criteria.TenderCriterion", on_delete=models.PROTECT, related_name="+"
+    tender = models.ForeignKey(
+        "procurement.Tender", on_delete=models.PROTECT, related_name="+", verbose_name=_("tender")
     )
-    score = models.DecimalField(max_digits=9, decimal_places=4)
-    version = models.PositiveIntegerField(default=1)
-    is_current = models.BooleanField(default=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    bid = models.ForeignKey(
+        "procurement.Bid", on_delete=models.PROTECT, related_name="+", verbose_name=_("bid")
+    )
+    tender_criterion = models.ForeignKey(
+        "criteria.TenderCriterion",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("tender criterion"),
+    )
+    score = models.DecimalField(max_digits=9, decimal_places=4, verbose_name=_("score"))
+    version = models.PositiveIntegerField(default=1, verbose_name=_("version"))
+    is_current = models.BooleanField(default=True, verbose_name=_("is current"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         abstract = True
@@ -64,9 +82,12 @@ class EvaluatorScore(ScoreBase):
     adds a new version and the old one stays, with its time."""
 
     evaluator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("evaluator"),
     )
-    comment = models.TextField(blank=True)
+    comment = models.TextField(blank=True, verbose_name=_("comment"))
 
     class Meta:
         verbose_name = _("evaluator score")
@@ -87,8 +108,13 @@ class EvaluatorScore(ScoreBase):
 class ConsensusScore(ScoreBase):
     """The settled score of one bid on one manual criterion, with its written justification."""
 
-    justification = models.TextField()
-    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    justification = models.TextField(verbose_name=_("justification"))
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("set by"),
+    )
 
     class Meta:
         verbose_name = _("consensus score")
@@ -118,33 +144,42 @@ class Evaluation(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     tender = models.ForeignKey(
-        "procurement.Tender", on_delete=models.PROTECT, related_name="evaluations"
+        "procurement.Tender",
+        on_delete=models.PROTECT,
+        related_name="evaluations",
+        verbose_name=_("tender"),
     )
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
-    progress = models.PositiveSmallIntegerField(default=0)
-    method = models.CharField(max_length=32)
-    engine_version = models.CharField(max_length=32, blank=True)
-    input_json = models.TextField(blank=True)
-    input_sha256 = models.CharField(max_length=64, blank=True)
-    result_json = models.TextField(blank=True)
-    result_sha256 = models.CharField(max_length=64, blank=True)
-    error = models.JSONField(null=True, blank=True)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.QUEUED, verbose_name=_("status")
+    )
+    progress = models.PositiveSmallIntegerField(default=0, verbose_name=_("progress"))
+    method = models.CharField(max_length=32, verbose_name=_("method"))
+    engine_version = models.CharField(max_length=32, blank=True, verbose_name=_("engine version"))
+    input_json = models.TextField(blank=True, verbose_name=_("input json"))
+    input_sha256 = models.CharField(max_length=64, blank=True, verbose_name=_("input sha256"))
+    result_json = models.TextField(blank=True, verbose_name=_("result json"))
+    result_sha256 = models.CharField(max_length=64, blank=True, verbose_name=_("result sha256"))
+    error = models.JSONField(null=True, blank=True, verbose_name=_("error"))
     derived_from = models.ForeignKey(
         "self",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="derived",
-        help_text="The evaluation whose tie a lottery resolved",
+        help_text=_("The evaluation whose tie a lottery resolved"),
+        verbose_name=_("derived from"),
     )
-    task_id = models.CharField(max_length=64, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    task_id = models.CharField(max_length=64, blank=True, verbose_name=_("task id"))
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
 
     class Meta:
         verbose_name = _("evaluation")
@@ -160,22 +195,37 @@ class LotteryDraw(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     evaluation = models.ForeignKey(
-        Evaluation, on_delete=models.PROTECT, related_name="lottery_draws"
+        Evaluation,
+        on_delete=models.PROTECT,
+        related_name="lottery_draws",
+        verbose_name=_("evaluation"),
     )
     result_evaluation = models.ForeignKey(
-        Evaluation, null=True, on_delete=models.PROTECT, related_name="lottery_results"
+        Evaluation,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="lottery_results",
+        verbose_name=_("result evaluation"),
     )
-    lot = models.ForeignKey("procurement.Lot", on_delete=models.PROTECT, related_name="+")
-    tied_bids = models.JSONField()
-    order = models.JSONField()
-    seed = models.CharField(max_length=64)
+    lot = models.ForeignKey(
+        "procurement.Lot", on_delete=models.PROTECT, related_name="+", verbose_name=_("lot")
+    )
+    tied_bids = models.JSONField(verbose_name=_("tied bids"))
+    order = models.JSONField(verbose_name=_("order"))
+    seed = models.CharField(max_length=64, verbose_name=_("seed"))
     drawn_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("drawn by"),
     )
     witness = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("witness"),
     )
-    drawn_at = models.DateTimeField(default=timezone.now)
+    drawn_at = models.DateTimeField(default=timezone.now, verbose_name=_("drawn at"))
 
     class Meta:
         verbose_name = _("lottery draw")
@@ -191,17 +241,30 @@ class Award(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     tender = models.OneToOneField(
-        "procurement.Tender", on_delete=models.PROTECT, related_name="award"
+        "procurement.Tender",
+        on_delete=models.PROTECT,
+        related_name="award",
+        verbose_name=_("tender"),
     )
-    evaluation = models.ForeignKey(Evaluation, on_delete=models.PROTECT, related_name="+")
-    lots = models.JSONField(help_text='[{"lot": id, "bids": [id, ...], "follows_ranking": bool}]')
-    justification = models.TextField()
-    deviates_from_ranking = models.BooleanField(default=False)
+    evaluation = models.ForeignKey(
+        Evaluation, on_delete=models.PROTECT, related_name="+", verbose_name=_("evaluation")
+    )
+    lots = models.JSONField(
+        help_text='[{"lot": id, "bids": [id, ...], "follows_ranking": bool}]',
+        verbose_name=_("lots"),
+    )
+    justification = models.TextField(verbose_name=_("justification"))
+    deviates_from_ranking = models.BooleanField(
+        default=False, verbose_name=_("deviates from ranking")
+    )
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
-    decided_at = models.DateTimeField(default=timezone.now)
-    standstill_ends_at = models.DateTimeField()
+    decided_at = models.DateTimeField(default=timezone.now, verbose_name=_("decided at"))
+    standstill_ends_at = models.DateTimeField(verbose_name=_("standstill ends at"))
 
     class Meta:
         verbose_name = _("award")
@@ -216,14 +279,20 @@ class Simulation(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     tender = models.ForeignKey(
-        "procurement.Tender", on_delete=models.CASCADE, related_name="simulations"
+        "procurement.Tender",
+        on_delete=models.CASCADE,
+        related_name="simulations",
+        verbose_name=_("tender"),
     )
-    input_json = models.TextField()
-    result_json = models.TextField()
+    input_json = models.TextField(verbose_name=_("input json"))
+    result_json = models.TextField(verbose_name=_("result json"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("simulation")

@@ -22,7 +22,6 @@ from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -60,6 +59,7 @@ from procurement.services.tenders import (
 from scoring.services.simulation import simulate
 from workbench import (
     audit_admin,  # noqa: F401 - registers the audit trail's admin pages
+    formats,
     panels,
 )
 from workbench.desk import next_step
@@ -414,7 +414,7 @@ class TenderAdmin(EvaluationPagesMixin, AuditHistoryMixin, ServiceFormsMixin, Sc
             title=_("Publish %(reference)s") % {"reference": tender.reference},
             happens=[
                 _("Suppliers can read the tender and submit bids until %(deadline)s.")
-                % {"deadline": timezone.localtime(tender.submission_deadline)},
+                % {"deadline": formats.when_zoned(tender.submission_deadline)},
                 _(
                     "The criteria, their weights and the evaluation method freeze. Before the "
                     "deadline they can change only by a reasoned amendment that suppliers see."
@@ -480,7 +480,7 @@ class TenderAdmin(EvaluationPagesMixin, AuditHistoryMixin, ServiceFormsMixin, Sc
                 _("%(name)s started the opening at %(when)s. As the second officer you confirm it.")
                 % {
                     "name": tender.opening_requested_by,
-                    "when": timezone.localtime(tender.opening_requested_at),
+                    "when": formats.when_zoned(tender.opening_requested_at),
                 },
                 _(
                     "The bids are unsealed and the opening protocol lists each bid with its price "
@@ -491,10 +491,11 @@ class TenderAdmin(EvaluationPagesMixin, AuditHistoryMixin, ServiceFormsMixin, Sc
         else:
             happens = [
                 _("The submission deadline %(deadline)s has passed; no bid can arrive any more.")
-                % {"deadline": timezone.localtime(tender.submission_deadline)},
+                % {"deadline": formats.when_zoned(tender.submission_deadline)},
                 _(
-                    "The law asks for two officers: you start the opening, and a second officer "
-                    "confirms it. Until then the bids stay sealed."
+                    "Your organisation opens bids with two officers (good practice, and Anbud's "
+                    "default): you start the opening, and a second officer confirms it. Until "
+                    "then the bids stay sealed."
                 ),
             ]
         return self._render(
