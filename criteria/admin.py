@@ -8,7 +8,10 @@ rules every ModelAdmin here follows.
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
+from criteria import rules
 from criteria.models import Criterion, TenderAmendment, TenderCriterion
 from criteria.selectors import criteria_for
 from criteria.services import (
@@ -41,6 +44,23 @@ AMOUNT_FIELDS = ("weight", "value", "percent")
 # The library's fields as the admin's form edits them; the options' words come with the
 # shared library and the API (a JSON field is no form for a person).
 LIBRARY_FIELDS = tuple(name for name in ALL_LIBRARY_FIELDS if name != "option_labels")
+# Read only: the rule in words, the English texts marked as English.
+_SHOWN_AS = {
+    "rule": "rule_words",
+    "ocds": "ocds_words",
+    "title_en": "title_en_text",
+    "description_en": "description_en_text",
+    "reason_en": "reason_en_text",
+    "verification_en": "verification_en_text",
+}
+READ_ONLY_FIELDS = tuple(_SHOWN_AS.get(name, name) for name in LIBRARY_FIELDS)
+
+
+def english(text: str):
+    return format_html('<span lang="en">{}</span>', text) if text else "—"
+
+
+rule_in_words = rules.rule_in_words
 
 
 class CriterionForm(forms.ModelForm):
@@ -76,19 +96,49 @@ class CriterionAdmin(AuditHistoryMixin, ServiceFormsMixin, ScopedAdmin):
     def scoped_queryset(self, request):
         return criteria_for(request.user).select_related("organization")
 
-    @admin.display(description="library")
+    @admin.display(description=_("library"))
     def library(self, obj):
-        return "shared" if obj.organization_id is None else obj.organization.name
+        return _("shared") if obj.organization_id is None else obj.organization.name
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return ((None, {"fields": LIBRARY_FIELDS}),)
         editable = self.has_change_permission(request, obj)
-        main = (*LIBRARY_FIELDS, "expected_version") if editable else LIBRARY_FIELDS
-        return ((None, {"fields": main}), ("State", {"fields": self.state_fields}))
+        main = (*LIBRARY_FIELDS, "expected_version") if editable else READ_ONLY_FIELDS
+        return ((None, {"fields": main}), (_("State"), {"fields": self.state_fields}))
 
     def get_readonly_fields(self, request, obj=None):
-        return () if obj is None else self.state_fields
+        if obj is None:
+            return ()
+        if self.has_change_permission(request, obj):
+            return self.state_fields
+        return (*READ_ONLY_FIELDS, *self.state_fields)
+
+    # Read only, a criterion is shown in words: its rule, its options by their names, and
+    # its English texts marked as English (so that a reader, and a screen reader, knows).
+    @admin.display(description=_("rule"))
+    def rule_words(self, obj):
+        return rule_in_words(obj.rule, obj.unit, obj.option_labels)
+
+    @admin.display(description=_("open data (OCDS)"))
+    def ocds_words(self, obj):
+        return rules.ocds_in_words(obj.ocds)
+
+    @admin.display(description=_("title en"))
+    def title_en_text(self, obj):
+        return english(obj.title_en)
+
+    @admin.display(description=_("description en"))
+    def description_en_text(self, obj):
+        return english(obj.description_en)
+
+    @admin.display(description=_("reason en"))
+    def reason_en_text(self, obj):
+        return english(obj.reason_en)
+
+    @admin.display(description=_("verification en"))
+    def verification_en_text(self, obj):
+        return english(obj.verification_en)
 
     def _may_change(self, user, obj) -> bool:
         # The shared library (no organisation) is read-only for everyone: the policy says so.
@@ -125,7 +175,7 @@ class CriterionAdmin(AuditHistoryMixin, ServiceFormsMixin, ScopedAdmin):
         delete_criterion(criterion=obj, actor=request.user)
 
     @admin.action(
-        description="Copy to my organisation's library",
+        description=_("Copy to my organisation's library"),
         permissions=["copy"],
         location=[ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM],
     )
@@ -136,7 +186,11 @@ class CriterionAdmin(AuditHistoryMixin, ServiceFormsMixin, ScopedAdmin):
             except DomainError as error:
                 self.message_user(request, f"{criterion.code}: {describe(error)}", messages.ERROR)
             else:
-                self.message_user(request, f"{criterion.code}: copied as {copy}.", messages.SUCCESS)
+                self.message_user(
+                    request,
+                    _("%(code)s: copied as %(copy)s.") % {"code": criterion.code, "copy": copy},
+                    messages.SUCCESS,
+                )
 
 
 class TenderCriterionForm(forms.ModelForm):

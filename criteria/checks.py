@@ -155,8 +155,8 @@ def _weight_checks(tender, ev, method, award, t_obj, tc_obj) -> list[dict[str, A
                     "error",
                     "price_weight_missing",
                     t_obj,
-                    "Ange prisets vikt (price_weight).",
-                    "Set the price weight (price_weight).",
+                    "Ange prisets vikt.",
+                    "Set the price weight.",
                 )
             )
             price_weight = Decimal(0)
@@ -167,8 +167,8 @@ def _weight_checks(tender, ev, method, award, t_obj, tc_obj) -> list[dict[str, A
                     "error",
                     "price_scoring_missing",
                     t_obj,
-                    "Ange hur priset poängsätts (price_scoring).",
-                    "Set how price is scored (price_scoring).",
+                    "Ange hur priset poängsätts.",
+                    "Set how price is scored.",
                 )
             )
         elif scoring in ("proportional", "linear_range"):
@@ -179,7 +179,7 @@ def _weight_checks(tender, ev, method, award, t_obj, tc_obj) -> list[dict[str, A
                     t_obj,
                     "Relativ prisutvärdering: ett anbuds prispoäng beror på de andra anbuden, så "
                     "ett tillkommande eller bortfallande anbud kan byta ordning på två andra. "
-                    "Absolut prisutvärdering (price_scoring absolute) kan inte det.",
+                    "Absolut prisutvärdering kan inte det.",
                     "Relative price scoring: a bid's price points depend on the other bids, so "
                     "adding or removing a bid can swap two others (rank reversal). Absolute "
                     "price scoring cannot.",
@@ -196,8 +196,8 @@ def _weight_checks(tender, ev, method, award, t_obj, tc_obj) -> list[dict[str, A
                         "error",
                         "price_ceiling_missing",
                         t_obj,
-                        "Absolut prisutvärdering behöver ett pristak (price_ceiling).",
-                        "Absolute price scoring needs a price ceiling (price_ceiling).",
+                        "Absolut prisutvärdering behöver ett pristak.",
+                        "Absolute price scoring needs a price ceiling.",
                     )
                 )
             elif floor >= ceiling:

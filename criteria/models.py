@@ -107,13 +107,15 @@ class Criterion(CriterionText):
                 fields=["organization", "code"],
                 condition=models.Q(organization__isnull=False),
                 name="criterion_code_unique_per_org",
-                violation_error_message="Your library already has a criterion with this code.",
+                violation_error_message=_("Your library already has a criterion with this code."),
             ),
             models.UniqueConstraint(
                 fields=["code"],
                 condition=models.Q(organization__isnull=True),
                 name="shared_criterion_code_unique",
-                violation_error_message="The shared library already has a criterion with this code.",
+                violation_error_message=_(
+                    "The shared library already has a criterion with this code."
+                ),
             ),
         ]
 
@@ -202,7 +204,7 @@ class TenderCriterion(CriterionText):
             models.UniqueConstraint(
                 fields=["tender", "code"],
                 name="tender_criterion_code_unique",
-                violation_error_message="This tender already uses a criterion with this code.",
+                violation_error_message=_("This tender already uses a criterion with this code."),
             ),
         ]
 

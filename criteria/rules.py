@@ -4,12 +4,20 @@ checks against a frozen rule, and labels. The rule vocabulary itself lives in
 
 from typing import Any
 
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from procurement.errors import field_error
+from scoring.engine.explain import describe_rule
 from scoring.engine.fulfilment import AnswerError, compile_rule
 from scoring.engine.inputs import amount_field as amount_field  # re-exported for criteria.checks
-from scoring.engine.rules import ManualRule, parse_rule, rule_errors
+from scoring.engine.rules import (
+    ChoiceRule,
+    ManualRule,
+    RuleValidationError,
+    parse_rule,
+    rule_errors,
+)
 
 RULE_TYPES = ("boolean", "linear", "thresholds", "choice", "manual")
 
@@ -74,3 +82,60 @@ def answer_error(rule: dict, value: Any) -> dict[str, str] | None:
 
 def rule_type(rule: dict) -> str:
     return str(rule.get("type", "")) if isinstance(rule, dict) else ""
+
+
+def _lang() -> str:
+    return "sv" if (get_language() or "en").startswith("sv") else "en"
+
+
+def option_words(labels: dict | None, key: str) -> str:
+    """A choice option in words: its label in the chosen language, else the key made
+    readable (``no_measurement`` -> "no measurement"), never the bare code."""
+    words = (labels or {}).get(key) or {}
+    return words.get(_lang()) or words.get("en") or key.replace("_", " ").strip()
+
+
+def rule_in_words(rule: dict, unit: str = "", labels: dict | None = None) -> str:
+    try:
+        parsed = parse_rule(rule)
+    except RuleValidationError:
+        return _("(the rule is not valid)")
+    en, sv = describe_rule(parsed, f" {unit}" if unit else "")
+    text = sv if _lang() == "sv" else en
+    if isinstance(parsed, ChoiceRule):
+        # The engine names options by key; a reader gets their words.
+        for key in parsed.options:
+            for quote_open, quote_close in (('"', '"'), ("”", "”")):
+                text = text.replace(
+                    f"{quote_open}{key}{quote_close}",
+                    f"{quote_open}{option_words(labels, key)}{quote_close}",
+                )
+    return text
+
+
+# The OCDS sustainability codelists a criterion is published with (goal, strategies).
+OCDS_GOALS = {
+    "economic": gettext_lazy("economic"),
+    "environmental": gettext_lazy("environmental"),
+    "social": gettext_lazy("social"),
+}
+OCDS_STRATEGIES = {
+    "awardCriteria": gettext_lazy("award criteria"),
+    "contractPerformanceConditions": gettext_lazy("contract performance conditions"),
+    "selectionCriteria": gettext_lazy("selection criteria"),
+    "technicalSpecifications": gettext_lazy("technical specifications"),
+}
+
+
+def ocds_in_words(ocds: dict | None) -> str:
+    """How a criterion is published as open data, in words: its goal and strategies."""
+    if not ocds:
+        return "—"
+    goal = ocds.get("goal")
+    strategies = ", ".join(str(OCDS_STRATEGIES.get(s, s)) for s in ocds.get("strategies") or ())
+    parts = []
+    if goal:
+        parts.append(str(_("goal: %(goal)s") % {"goal": OCDS_GOALS.get(goal, goal)}))
+    if strategies:
+        parts.append(str(_("used in: %(strategies)s") % {"strategies": strategies}))
+    return "; ".join(parts) or "—"

@@ -233,7 +233,7 @@ class AuditHistoryMixin:
             event.data_json = json.dumps(event.data, indent=2, ensure_ascii=False, sort_keys=True)
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Audit history: {obj}",
+            "title": _("Audit history: %(object)s") % {"object": obj},
             "subtitle": None,
             "object": obj,
             "opts": self.opts,
@@ -525,6 +525,8 @@ class BidAdmin(AuditHistoryMixin, ScopedAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # The workbench's bid page reads better: answers by criterion, in words, documents.
         bid = self.get_object(request, unquote(object_id))
+        if bid is None:  # not there, or not this user's to read: the admin says so as ever
+            return super().change_view(request, object_id, form_url, extra_context)
         return HttpResponseRedirect(
             reverse("admin:procurement_tender_bid", args=[quote(bid.tender_id), bid.pk])
         )
@@ -564,7 +566,8 @@ class IntegrationTokenForm(forms.ModelForm):
         min_value=1,
         max_value=3650,
         initial=365,
-        help_text="Leave empty for a token that lives until it is revoked.",
+        label=_("Expires in days"),
+        help_text=_("Leave empty for a token that lives until it is revoked."),
     )
 
     class Meta:
@@ -631,8 +634,11 @@ class ApiTokenAdmin(AuditHistoryMixin, ServiceFormsMixin, ScopedAdmin):
         adopt(obj, saved)
         self.message_user(
             request,
-            f"The token for {saved.name}: {raw} (copy it now; it is stored only as a hash "
-            "and cannot be shown again).",
+            _(
+                "The token for %(name)s: %(token)s (copy it now; it is stored only as a hash "
+                "and cannot be shown again)."
+            )
+            % {"name": saved.name, "token": raw},
             messages.WARNING,
         )
 

@@ -273,7 +273,7 @@ class Tender(models.Model):
             models.UniqueConstraint(
                 fields=["organization", "reference"],
                 name="tender_reference_unique_per_org",
-                violation_error_message="A tender with this reference already exists.",
+                violation_error_message=_("A tender with this reference already exists."),
             ),
         ]
 
@@ -346,7 +346,7 @@ class Lot(models.Model):
             models.UniqueConstraint(
                 fields=["tender", "number"],
                 name="lot_number_unique_per_tender",
-                violation_error_message="This tender already has a lot with that number.",
+                violation_error_message=_("This tender already has a lot with that number."),
             ),
         ]
 

@@ -301,9 +301,15 @@ def flushable_audit_trail(db):
             cursor.execute(sql)
 
 
+def load_shared_library() -> None:
+    """The shared criteria library as its data migrations load it (the criteria, then the
+    words of their options): a transactional test elsewhere in the same worker may have
+    flushed the tables since the migrations ran."""
+    import_module("criteria.migrations.0004_shared_library").load(apps, None)
+    import_module("criteria.migrations.0006_option_labels").label_options(apps, None)
+
+
 @pytest.fixture
 def shared_library(db):
-    """The shared criteria library as its data migration loads it: a transactional test
-    elsewhere in the same worker may have flushed the tables since the migrations ran."""
-
-    import_module("criteria.migrations.0004_shared_library").load(apps, None)
+    """The shared criteria library (see load_shared_library)."""
+    load_shared_library()

@@ -36,7 +36,7 @@ def new_tender(officer: User, **overrides) -> Tender:
         "estimated_value": Decimal("5000000.00"),
         "submission_deadline": timezone.now() + dt.timedelta(days=40),
         "evaluation": {"method": "lowest_price"},
-        "no_lots_reason": "Meat and eggs are delivered together to the same kitchens.",
+        "no_lots_reason": "Kött och ägg levereras tillsammans till samma kök.",
         **overrides,
     }
     return create_tender(actor=officer, **fields)

@@ -43,6 +43,7 @@ from procurement.admin import (
     may_use_admin,
 )
 from procurement.errors import DomainError
+from procurement.formfields import LocalDecimalField
 from procurement.models import Lot, Tender, TenderDocument
 from procurement.policy import Action
 from procurement.selectors import tenders_for
@@ -59,8 +60,10 @@ from procurement.services.tenders import (
 from scoring.services.simulation import simulate
 from workbench import (
     audit_admin,  # noqa: F401 - registers the audit trail's admin pages
+    evaluation_admin,  # noqa: F401 - the evaluations' list in words
     formats,
     panels,
+    words,
 )
 from workbench.desk import next_step
 from workbench.evaluation import EvaluationPagesMixin
@@ -76,6 +79,7 @@ from workbench.forms import (
     ReasonForm,
     SimulationForm,
     TenderForm,
+    TieBreakField,
 )
 
 LIBRARY_PAGE = 25
@@ -85,10 +89,9 @@ RULE_TYPE_NAMES = dict(RULE_TYPES)
 
 
 class LotInline(admin.StackedInline):
-    formfield_overrides = DECIMAL_INPUTS
-
     """Lots of a draft are added and changed through add_lot / update_lot; never deleted."""
 
+    formfield_overrides = DECIMAL_INPUTS
     model = Lot
     form = LotForm
     extra = 0
@@ -336,6 +339,14 @@ class TenderAdmin(EvaluationPagesMixin, AuditHistoryMixin, ServiceFormsMixin, Sc
                 value = dict(field.choices).get(value, value)  # type: ignore[arg-type]  # pairs at run time
             elif isinstance(field, forms.BooleanField):
                 value = _("yes") if value else _("no")
+            elif isinstance(field, TieBreakField):
+                titles = dict(tender.tender_criteria.values_list("code", "title"))
+                value = ", ".join(
+                    words.tie_rule(rule, titles.get(rule.removeprefix("criterion:")))
+                    for rule in value
+                )
+            elif isinstance(field, LocalDecimalField):
+                value = formats.number(value)
             shown.append((field.label, value))
         return shown
 

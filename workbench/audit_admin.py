@@ -7,11 +7,17 @@ Nobody adds, changes or deletes an event here: the chain is append-only and writ
 ``audit.services.record`` inside the service that made the change.
 """
 
+from typing import Any
+
 from django.contrib import admin, messages
+from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from audit import exports
 from audit.models import AuditEvent, ChainHead
@@ -19,9 +25,10 @@ from audit.selectors import chains_for, verify_chains
 from audit.services import record_export
 from procurement import policy
 from procurement.admin import ScopedAdmin
-from procurement.models import BUYER_ROLES
+from procurement.models import BUYER_ROLES, Tender
 from procurement.policy import Action
-from procurement.selectors import audit_events_for, audit_trail_for_export
+from procurement.selectors import audit_events_for, audit_trail_for_export, tenders_for
+from workbench import formats, words
 
 
 def _is_platform_operator(user) -> bool:
@@ -50,36 +57,85 @@ class ReadOnlyAuditAdmin(ScopedAdmin):
         return may_read_audit_trail(request.user)
 
 
+class _WordsFilter(admin.SimpleListFilter):
+    """A list filter whose choices are the codes in the trail, each shown in words."""
+
+    field = ""
+    words: Any = None
+
+    def lookups(self, request, model_admin):
+        codes = (
+            model_admin.get_queryset(request)
+            .order_by()
+            .values_list(self.field, flat=True)
+            .distinct()
+        )
+        return sorted(((c, self.words(c)) for c in codes if c), key=lambda item: item[1])
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        return queryset.filter(**{self.field: value}) if value else queryset
+
+
+class ActionFilter(_WordsFilter):
+    title = gettext_lazy("what happened")
+    parameter_name = "action"
+    field = "action"
+    words = staticmethod(words.action)
+
+
+class ObjectTypeFilter(_WordsFilter):
+    title = gettext_lazy("object")
+    parameter_name = "object_type"
+    field = "object_type"
+    words = staticmethod(words.object_type)
+
+
+class RoleFilter(_WordsFilter):
+    title = gettext_lazy("role")
+    parameter_name = "actor_role"
+    field = "actor_role"
+    words = staticmethod(words.role)
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAuditAdmin):
     list_display = (
-        "created_at",
+        "when",
         "sequence",
         "actor_username",
-        "actor_role",
+        "role_words",
+        "action_words",
+        "object_words",
+        "tender_reference",
+    )
+    list_filter = (ActionFilter, ObjectTypeFilter, RoleFilter)
+    # A tender's reference and an actor's name find their events (besides the codes and ids).
+    search_fields = (
         "action",
+        "actor_username",
+        "actor__first_name",
+        "actor__last_name",
         "object_type",
         "object_id",
-        "tender_id",
+        "request_id",
     )
-    list_filter = ("action", "object_type", "actor_role")
-    search_fields = ("action", "actor_username", "object_type", "object_id", "request_id")
     date_hierarchy = "created_at"
     ordering = ("-created_at", "-sequence")
     list_per_page = 100
+    # The detail page in words; the codes stay in the API and the exports, where systems read
+    # them (the chain's link fields are shown as stored: they are what a verifier recomputes).
     fields = (
-        "created_at",
-        "chain",
+        "when",
+        "chain_words",
         "sequence",
-        "organization_id",
-        "actor",
         "actor_username",
-        "actor_role",
-        "action",
-        "object_type",
+        "role_words",
+        "action_words",
+        "object_words",
         "object_id",
-        "tender_id",
-        "data",
+        "tender_reference",
+        "data_words",
         "request_id",
         "client_address",
         "prev_hash",
@@ -92,10 +148,71 @@ class AuditEventAdmin(ReadOnlyAuditAdmin):
     export_action = Action.AUDIT_EXPORT
 
     def scoped_queryset(self, request):
-        return audit_events_for(request.user).select_related("actor")
+        reference = Tender.objects.filter(pk=OuterRef("tender_id")).values("reference")[:1]
+        return (
+            audit_events_for(request.user)
+            .select_related("actor")
+            .annotate(tender_reference=Subquery(reference))
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term:
+            # A tender's reference (NLL-2026-0031) finds every event about that tender.
+            tenders = tenders_for(request.user).filter(reference__icontains=term)
+            found = found | queryset.filter(tender_id__in=tenders.values("pk"))
+        return found, duplicates
+
+    @admin.display(description=gettext_lazy("time"), ordering="created_at")
+    def when(self, event):
+        return formats.when_zoned(event.created_at)
+
+    @admin.display(description=gettext_lazy("role"), ordering="actor_role")
+    def role_words(self, event):
+        return words.role(event.actor_role) if event.actor_role else formats.DASH
+
+    @admin.display(description=gettext_lazy("what happened"), ordering="action")
+    def action_words(self, event):
+        return words.action(event.action)
+
+    @admin.display(description=gettext_lazy("object"), ordering="object_type")
+    def object_words(self, event):
+        return words.object_type(event.object_type)
+
+    @admin.display(description=gettext_lazy("chain"))
+    def chain_words(self, event):
+        return words.chain(event.chain)
+
+    @admin.display(description=gettext_lazy("tender"))
+    def tender_reference(self, event):
+        return getattr(event, "tender_reference", None) or formats.DASH
+
+    @admin.display(description=gettext_lazy("details"))
+    def data_words(self, event):
+        return format_html_join(
+            "", "<div>{}{}</div>", ((f"{k}: " if k else "", v) for k, v in words.data(event.data))
+        )
 
     def _may(self, user, action) -> bool:
         return policy.may(user, action)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        event = self.get_object(request, object_id)
+        if event is not None:
+            extra_context = {
+                **(extra_context or {}),
+                "title": _("Event %(sequence)s: %(what)s")
+                % {"sequence": event.sequence, "what": words.action(event.action)},
+                "subtitle": None,
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        # An event is the history; its page says everything there is.
+        return HttpResponseRedirect(
+            reverse("admin:audit_auditevent_change", args=[quote(unquote(object_id))])
+        )
 
     def changelist_view(self, request, extra_context=None):
         query = request.GET.urlencode()

@@ -36,9 +36,8 @@ from scoring.services.declarations import declare_conflict
 from scoring.services.lottery import draw_lottery
 from scoring.services.runs import start_evaluation, verify_evaluation
 from scoring.services.scores import set_consensus, submit_scores
-from workbench import formats, panels
+from workbench import formats, panels, words
 from workbench.chart import category_chart
-from workbench.forms import METHODS
 
 # The statuses the pages after the opening are for (the policy's transitions decide).
 EVALUABLE = policy.TRANSITIONS[Action.EVALUATION_RUN]
@@ -585,6 +584,7 @@ class EvaluationPagesMixin:
             "may_verify": policy.may(request.user, Action.EVALUATION_VERIFY, tender),
             "verify_url": self._evaluation_url(tender, evaluation, "verify"),
             "evidence_url": self._evaluation_url(tender, evaluation, "evidence"),
+            "method_label": words.value(evaluation.method),
         }
         if evaluation.status == Evaluation.Status.DONE:
             context.update(self.result_context(request, tender, evaluation))
@@ -677,11 +677,9 @@ class EvaluationPagesMixin:
                 text = text.replace(bid_id, name)
             return text
 
-        # Read with the result's method, which may be missing (None).
-        method_labels: dict[str | None, Any] = dict(METHODS)
         return {
             "lots": lots,
-            "method_label": method_labels.get(result.get("method"), result.get("method")),
+            "method_label": words.value(result.get("method") or evaluation.method),
             "warnings": [
                 panels.in_language(w.get("message", "")) for w in result.get("warnings", [])
             ],

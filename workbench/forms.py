@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.utils.functional import Promise
+from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from criteria.models import Category, Kind, Level
@@ -17,31 +18,9 @@ from procurement.models import Lot, Tender
 from procurement.services.tenders import TENDER_FIELDS
 from scoring.engine import inputs as vocabulary
 from scoring.engine.inputs import amount_field
+from workbench import words
+from workbench.words import AGGREGATION_WORDS, METHOD_WORDS, MODE_WORDS, PRICE_SCORING_WORDS
 
-# Words for the engine's vocabulary (scoring.engine.inputs owns the keys): a key without words
-# here fails at import, so a new method or mode cannot reach the forms unnamed.
-METHOD_WORDS = {
-    "lowest_price": _("Lowest price"),
-    "weighted_points": _("Weighted points (price and quality)"),
-    "added_value": _("Added value (money deductions or surcharges)"),
-    "value_for_money": _("Value for money (quality per price)"),
-    "lowest_cost": _("Lowest life-cycle cost (LCC)"),
-}
-PRICE_SCORING_WORDS = {
-    "proportional": _("Proportional (lowest price ÷ price)"),
-    "linear_range": _("Linear between the lowest and the highest price"),
-    "absolute": _("Absolute, between a price floor and ceiling"),
-}
-MODE_WORDS = {
-    "deduction": _("Deduction from the price"),
-    "surcharge": _("Surcharge on the price"),
-    "percent_surcharge": _("Surcharge in percent of the price"),
-}
-AGGREGATION_WORDS = {
-    "consensus": _("Consensus score set by the officer"),
-    "mean": _("Mean of the evaluators' scores"),
-    "median": _("Median of the evaluators' scores"),
-}
 NOT_USED = ("", _("— not used —"))
 METHODS = [(key, METHOD_WORDS[key]) for key in vocabulary.METHODS]
 PRICE_SCORINGS = [NOT_USED, *((key, PRICE_SCORING_WORDS[key]) for key in vocabulary.PRICE_SCORINGS)]
@@ -123,6 +102,68 @@ class CpvCodesField(forms.CharField):
         return list(initial or []) != self.to_python(data)
 
 
+TIE_SLOTS = 4
+NOT_CHOSEN = ("", "—")
+
+
+class TieBreakWidget(forms.MultiWidget):
+    """The tie-break rules in order, one select each (1st, 2nd, ...), each named for a screen
+    reader."""
+
+    def __init__(self, choices=()):
+        super().__init__(
+            [
+                forms.Select(
+                    choices=choices,
+                    attrs={"aria-label": format_lazy(_("Tie-break rule {}"), slot + 1)},
+                )
+                for slot in range(TIE_SLOTS)
+            ]
+        )
+
+    def decompress(self, value):
+        rules = list(value or [])[:TIE_SLOTS]
+        return [*rules, *[""] * (TIE_SLOTS - len(rules))]
+
+
+class TieBreakField(forms.MultiValueField):
+    """What decides between bids with equal results, in order, as a list (as in the API):
+    the lower price, the earlier submission, the higher score on a criterion, a lottery."""
+
+    def __init__(self, **kwargs):
+        choices = tie_break_choices(())
+        super().__init__(
+            [forms.ChoiceField(choices=choices, required=False) for _slot in range(TIE_SLOTS)],
+            widget=TieBreakWidget(choices),
+            require_all_fields=False,
+            required=False,
+            **kwargs,
+        )
+
+    def offer(self, criteria) -> None:
+        """Offer the tender's criteria besides the fixed rules."""
+        choices = tie_break_choices(criteria)
+        for field, widget in zip(self.fields, self.widget.widgets, strict=True):
+            field.choices = choices  # type: ignore[attr-defined]  # ChoiceFields, built above
+            widget.choices = choices
+
+    def compress(self, data_list):
+        # The engine's settings check says when a rule is chosen twice.
+        return [rule for rule in data_list or () if rule]
+
+
+def tie_break_choices(criteria) -> list[tuple[str, Any]]:
+    """(rule, words): the fixed rules and, for each criterion (code, title), its higher score."""
+    return [
+        NOT_CHOSEN,
+        *((rule, capfirst(words.tie_rule(rule))) for rule in vocabulary.TIE_RULES),
+        *(
+            (f"criterion:{code}", capfirst(words.tie_rule(f"criterion:{code}", title)))
+            for code, title in criteria
+        ),
+    ]
+
+
 class TenderForm(forms.ModelForm):
     """The tender's details and its evaluation settings as a real form (not JSON)."""
 
@@ -169,11 +210,11 @@ class TenderForm(forms.ModelForm):
     co2_price_per_tonne = _decimal_field(
         _("CO₂ price per tonne"), _("Life-cycle cost: the price of a tonne of CO₂e emitted.")
     )
-    tie_break = forms.CharField(
+    tie_break = TieBreakField(
         label=_("Tie-break order"),
-        required=False,
         help_text=_(
-            "Comma-separated, in order: lower_price, earlier_submission, criterion:CODE (the code of a criterion), lottery."
+            "What decides between bids with equal results, in order; a criterion can be "
+            "chosen once it is on the tender."
         ),
     )
     aggregation = forms.ChoiceField(label=_("Evaluators' scores"), choices=AGGREGATIONS)
@@ -215,10 +256,10 @@ class TenderForm(forms.ModelForm):
         for name, key in EVALUATION_FIELDS:
             if name not in self.fields:
                 continue
-            value = defaults.get(key)
-            if key == "tie_break" and value is not None:
-                value = ", ".join(value)
-            self.fields[name].initial = value
+            self.fields[name].initial = defaults.get(key)
+        if self.instance.pk and "tie_break" in self.fields:
+            criteria = self.instance.tender_criteria.values_list("code", "title")
+            self.fields["tie_break"].offer(criteria)
         if self.instance.pk and "expected_version" in self.fields:
             self.fields["expected_version"].initial = self.instance.version
 
@@ -227,7 +268,6 @@ class TenderForm(forms.ModelForm):
         for name, key in EVALUATION_FIELDS:
             value = self.cleaned_data.get(name)
             if key == "tie_break":
-                value = [part.strip() for part in (value or "").split(",") if part.strip()]
                 if not value:
                     continue
             elif key == "evaluators_see_prices":

@@ -6,18 +6,16 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 
+from criteria import rules
 from criteria.burden import supplier_burden
 from criteria.models import Kind, TenderAmendment, TenderCriterion
 from procurement import projection
 from procurement.checks import all_checks
 from procurement.models import Tender
-from scoring.engine.explain import describe_rule
 from scoring.engine.inputs import amount_field
-from scoring.engine.rules import ChoiceRule, RuleValidationError, parse_rule
 from workbench import formats
 
 HUNDRED = Decimal(100)
@@ -46,29 +44,8 @@ def criterion_description(tc) -> str:
     return tc.description
 
 
-def option_words(labels: dict | None, key: str) -> str:
-    """A choice option in words: its label in the chosen language, else the key made
-    readable (``no_measurement`` -> "no measurement"), never the bare code."""
-    words = (labels or {}).get(key) or {}
-    return words.get(lang()) or words.get("en") or key.replace("_", " ").strip()
-
-
-def rule_in_words(rule: dict, unit: str = "", labels: dict | None = None) -> str:
-    try:
-        parsed = parse_rule(rule)
-    except RuleValidationError:
-        return _("(the rule is not valid)")
-    en, sv = describe_rule(parsed, f" {unit}" if unit else "")
-    text = sv if lang() == "sv" else en
-    if isinstance(parsed, ChoiceRule):
-        # The engine names options by key; a reader gets their words.
-        for key in parsed.options:
-            for quote_open, quote_close in (('"', '"'), ("”", "”")):
-                text = text.replace(
-                    f"{quote_open}{key}{quote_close}",
-                    f"{quote_open}{option_words(labels, key)}{quote_close}",
-                )
-    return text
+option_words = rules.option_words
+rule_in_words = rules.rule_in_words
 
 
 def answer_words(tc, value: Any) -> str:
@@ -103,9 +80,9 @@ def plain(amount: Decimal | None) -> str:
 
 
 AMOUNT_WORDS = {
-    "weight": _lazy("weight"),
-    "value": _lazy("value"),
-    "percent": _lazy("percent"),
+    "weight": gettext_lazy("weight"),
+    "value": gettext_lazy("value"),
+    "percent": gettext_lazy("percent"),
 }
 
 

@@ -30,7 +30,11 @@ def test_evaluation_records_are_read_only_and_scoped(buyer, other_buyer):
     client = _login(officer)
     for model in PAGES:
         assert client.get(f"/admin/scoring/{model}/").status_code == 200, model
-    page = client.get(f"/admin/scoring/evaluation/{evaluation.pk}/change/")
+    # The list names each run by its tender and number; its page is the workbench's.
+    listing = client.get("/admin/scoring/evaluation/").content.decode()
+    assert f"Evaluation 1 of {tender.reference}" in listing
+    page = client.get(f"/admin/scoring/evaluation/{evaluation.pk}/change/", follow=True)
+    assert page.redirect_chain[-1][0].endswith(f"/evaluations/{evaluation.pk}/")
     assert page.status_code == 200
     assert b'name="_save"' not in page.content  # read-only
     outsider = _login(UserFactory(role="officer", organization=other_buyer, is_staff=True))

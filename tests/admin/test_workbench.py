@@ -64,7 +64,8 @@ def test_the_evaluation_settings_are_a_form_checked_with_the_api_messages(office
             price_weight="65",
             price_scoring="absolute",
             price_ceiling="2000000",
-            tie_break="lower_price, lottery",
+            tie_break_0="lower_price",
+            tie_break_1="lottery",
             cpv_codes="15110000\n03142500-9",
         ),
     )
@@ -74,6 +75,54 @@ def test_the_evaluation_settings_are_a_form_checked_with_the_api_messages(office
     assert tender.evaluation["price_weight"] == "65"
     assert tender.evaluation["price_ceiling"] == "2000000"
     assert tender.evaluation["tie_break"] == ["lower_price", "lottery"]
+
+
+def test_the_tie_break_is_chosen_in_words_with_the_tenders_criteria(officer, weighted):
+    attach_criterion(
+        tender=weighted,
+        actor=officer,
+        criterion=CriterionFactory(organization=None, code="LIB-EGGS", kind="award", title="Ägg"),
+        weight=Decimal(30),
+    )
+    weighted.refresh_from_db()
+    client = logged_in(officer)
+    client.cookies["django_language"] = "sv"
+    page = client.get(change_url(weighted))
+    options = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', page.content.decode())
+    offered = dict(options)
+    assert offered["lower_price"] == "Det lägre priset"
+    assert offered["criterion:LIB-EGGS"] == "Högre poäng på Ägg"
+    form = page.context["adminform"].form
+    assert form["tie_break"].value() == ["lower_price", "earlier_submission"]
+
+    chosen = {**tender_form(), "reference": weighted.reference, "title": weighted.title}
+    chosen.update(
+        method="weighted_points",
+        price_weight="70",
+        price_scoring="proportional",
+        expected_version=str(weighted.version),
+        tie_break_0="criterion:LIB-EGGS",
+        tie_break_1="lower_price",
+        tie_break_2="lower_price",
+    )
+    lot = weighted.lots.get()
+    chosen |= {
+        "lots-TOTAL_FORMS": "1",
+        "lots-INITIAL_FORMS": "1",
+        "lots-MIN_NUM_FORMS": "0",
+        "lots-MAX_NUM_FORMS": "1000",
+        "lots-0-id": str(lot.pk),
+        "lots-0-tender": str(weighted.pk),
+        "lots-0-title": lot.title,
+    }
+    refused = client.post(change_url(weighted), chosen)
+    assert refused.status_code == 200
+    assert refused.context["adminform"].form.errors["tie_break"]
+    chosen["tie_break_2"] = "lottery"
+    saved = client.post(change_url(weighted), chosen)
+    assert saved.status_code == 302, saved.context["errors"]
+    weighted.refresh_from_db()
+    assert weighted.evaluation["tie_break"] == ["criterion:LIB-EGGS", "lower_price", "lottery"]
 
 
 def test_a_refused_publish_is_a_message_on_the_page_and_changes_nothing(officer, weighted):

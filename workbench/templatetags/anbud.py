@@ -2,7 +2,7 @@
 
 from django import template
 
-from workbench import formats
+from workbench import formats, words
 
 register = template.Library()
 
@@ -16,3 +16,8 @@ register.filter("when_zoned", formats.when_zoned)
 register.filter("day", formats.day)
 register.filter("yes_no", formats.yes_no)
 register.filter("answer", formats.answer)
+register.filter("action_words", words.action)
+register.filter("object_words", words.object_type)
+register.filter("role_words", words.role)
+register.filter("data_words", words.data)
+register.filter("value_words", words.value)

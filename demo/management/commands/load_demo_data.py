@@ -137,7 +137,7 @@ class Command(BaseCommand):
                 estimated_value=Decimal("1800000.00"),
                 submission_deadline=now + dt.timedelta(days=35),
                 evaluation={"method": "lowest_price"},
-                no_lots_reason="One product family delivered to one central store; lots would raise prices.",
+                no_lots_reason="En produktfamilj som levereras till ett centrallager; delkontrakt skulle höja priserna.",
             )
             tender_services.publish_tender(tender=tender, actor=officer)
         if not Tender.objects.filter(organization=buyer, reference="NLL-2026-0031").exists():
@@ -176,7 +176,7 @@ class Command(BaseCommand):
                     "price_weight": "60",
                     "price_scoring": "proportional",
                 },
-                no_lots_reason="One kitchen organisation; the products are delivered together.",
+                no_lots_reason="En köksorganisation; produkterna levereras tillsammans.",
             )
             weights = {
                 "AW-ANTIBIOTICS-CRITICAL": 10,
