@@ -26,6 +26,18 @@ def _fmt(value: Decimal) -> str:
     return text
 
 
+def _sv(value: Decimal) -> str:
+    """A number in a Swedish message: decimal comma, thin space between thousands."""
+    whole, _dot, fraction = _fmt(value).partition(".")
+    sign, digits = ("-", whole[1:]) if whole.startswith("-") else ("", whole)
+    groups: list[str] = []
+    while len(digits) > 3:
+        digits, tail = digits[:-3], digits[-3:]
+        groups.insert(0, tail)
+    grouped = "\u00a0".join([digits, *groups])
+    return f"{sign}{grouped}{',' + fraction if fraction else ''}"
+
+
 def criteria_checks(tender) -> list[dict[str, Any]]:
     ev = tender.evaluation or {}
     method = ev.get("method", "lowest_price")
@@ -216,7 +228,7 @@ def _weight_checks(tender, ev, method, award, t_obj, tc_obj) -> list[dict[str, A
                         "warning",
                         "price_floor_above_zero",
                         t_obj,
-                        f"Prisgolvet {_fmt(floor)} gör prissänkningar under golvet värdelösa; "
+                        f"Prisgolvet {_sv(floor)} gör prissänkningar under golvet värdelösa; "
                         "domstolar har underkänt det (HFD 2022 ref. 41).",
                         f"The price floor {_fmt(floor)} makes price cuts below it worthless, "
                         "which Swedish courts have rejected (HFD 2022 ref. 41).",
@@ -229,13 +241,15 @@ def _weight_checks(tender, ev, method, award, t_obj, tc_obj) -> list[dict[str, A
         ]
         total = (price_weight or Decimal(0)) + sum((tc.weight or Decimal(0)) for tc in applicable)
         if total != 100:
-            where = f" (lot {lot.number})" if lot is not None and len(lots) > 1 else ""
+            several = lot is not None and len(lots) > 1
+            where_sv = f" (delkontrakt {lot.number})" if several else ""
+            where = f" (lot {lot.number})" if several else ""
             found.append(
                 _check(
                     "error",
                     "weights_do_not_sum_to_100",
                     {"type": "lot", "id": str(lot.pk)} if lot is not None else t_obj,
-                    f"Vikterna{where} summerar till {_fmt(total)}, inte 100.",
+                    f"Vikterna{where_sv} summerar till {_sv(total)}, inte 100.",
                     f"The weights{where} sum to {_fmt(total)}, not 100.",
                 )
             )
@@ -251,8 +265,8 @@ def _weight_checks(tender, ev, method, award, t_obj, tc_obj) -> list[dict[str, A
                         "warning",
                         "price_cannot_change_order",
                         t_obj,
-                        f"Priset ger högst {_fmt(price_weight)} poäng, men ett uppfyllt kriterium ger "
-                        f"minst {_fmt(min(discrete))}: inget pris kan väga upp det.",
+                        f"Priset ger högst {_sv(price_weight)} poäng, men ett uppfyllt kriterium ger "
+                        f"minst {_sv(min(discrete))}: inget pris kan väga upp det.",
                         f"Price gives at most {_fmt(price_weight)} points, but one more fulfilled "
                         f"criterion gives at least {_fmt(min(discrete))}: no price can outweigh it.",
                     )

@@ -2,6 +2,8 @@
 checks against a frozen rule, and labels. The rule vocabulary itself lives in
 ``scoring.engine.rules`` so that the engine can read frozen rules without Django."""
 
+import re
+from collections.abc import Iterable
 from typing import Any
 
 from django.utils.translation import get_language, gettext_lazy
@@ -11,6 +13,7 @@ from procurement.errors import field_error
 from scoring.engine.explain import describe_rule
 from scoring.engine.fulfilment import AnswerError, compile_rule
 from scoring.engine.inputs import amount_field as amount_field  # re-exported for criteria.checks
+from scoring.engine.messages import MESSAGES
 from scoring.engine.rules import (
     ChoiceRule,
     ManualRule,
@@ -45,7 +48,42 @@ def field_errors(rule: Any, *, base: str = "/rule") -> list[dict[str, str]]:
             field_error(p, "float_not_allowed", _('give numbers as decimal strings, e.g. "0.5"'))
             for p in floats
         ]
-    return [field_error(base + e.pointer, e.code, e.message) for e in rule_errors(rule)]
+    return [
+        field_error(base + e.pointer, e.code, engine_message(e.message_id, e.params, e.message))
+        for e in rule_errors(rule)
+    ]
+
+
+# Values a message names that are numbers the engine wrote ("0.5"), shown as the page writes
+# numbers; what a person typed (a text, an option, a key) is shown as typed.
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+_NUMBER_VALUES = frozenset({"value", "bound", "previous"})
+_BOUND_WORDS = {"at_least": gettext_lazy("at least"), "at_most": gettext_lazy("at most")}
+
+
+def engine_message(message_id: str, params: Iterable[tuple[str, str]], english: str) -> str:
+    """The engine's message in the active language: its template (scoring.engine.messages)
+    translated by the catalogue, filled in with the same values."""
+    template = MESSAGES.get(message_id)
+    if not template:
+        return english
+    values = dict(params)
+    if _lang() == "sv":
+        # In Swedish, the engine's keys a message names are words too.
+        values = {
+            name: str(_BOUND_WORDS[value]) if name == "first" and value in _BOUND_WORDS else value
+            for name, value in values.items()
+        }
+        values = {
+            name: value.replace(".", ",")
+            if name in _NUMBER_VALUES and _NUMBER.match(value)
+            else value
+            for name, value in values.items()
+        }
+    try:
+        return _(template).format(**values)
+    except (KeyError, IndexError, ValueError):  # a translation that names other values
+        return english
 
 
 def _walk_paths(value: Any, path: str):
@@ -76,7 +114,10 @@ def answer_error(rule: dict, value: Any) -> dict[str, str] | None:
     try:
         compile_rule(parsed)(value)
     except AnswerError as exc:
-        return {"code": exc.code, "message": exc.message}
+        return {
+            "code": exc.code,
+            "message": engine_message(exc.message_id, exc.params, exc.message),
+        }
     return None
 
 

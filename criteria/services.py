@@ -27,6 +27,7 @@ from procurement.evaluation import parse_evaluation
 from procurement.models import Lot, Tender, User
 from procurement.policy import Action
 from procurement.services.common import changed_fields, check_version
+from procurement.services.tenders import create_tender
 
 TEXT_FIELDS = (
     "code",
@@ -566,3 +567,124 @@ def amend_tender(
         },
     )
     return amendment
+
+
+# --- lots and copies: they carry criteria, so they live above procurement ---------------------
+
+
+@transaction.atomic
+def remove_lot(*, lot: Lot, actor: User, expected_version: int | None = None) -> None:
+    """Remove a lot from a draft. The tender keeps at least one lot, and a lot with criteria
+    of its own keeps them until they are removed (nothing goes without being asked for);
+    the other lots keep their numbers, which suppliers' questions and documents may cite."""
+    policy.require(actor, Action.LOT_REMOVE, organization_id=lot.tender.organization_id)
+    tender = Tender.objects.select_for_update().get(pk=lot.tender_id)
+    check_version(tender, expected_version)
+    if not policy.in_state(Action.LOT_REMOVE, tender):
+        raise StateConflict(
+            _("Lots can be removed only from a draft; the tender is %(status)s.")
+            % {"status": tender_status(tender.effective_status)},
+            code="tender_frozen",
+            current_status=tender.effective_status,
+        )
+    if not tender.lots.exclude(pk=lot.pk).exists():
+        raise StateConflict(
+            _("Lot %(number)s is the tender's only lot; a tender has at least one.")
+            % {"number": lot.number},
+            code="last_lot",
+            current_status=tender.effective_status,
+        )
+    codes = list(TenderCriterion.objects.filter(lot=lot).values_list("code", flat=True))
+    if codes:
+        raise StateConflict(
+            _("Lot %(number)s has criteria of its own (%(codes)s): remove them first.")
+            % {"number": lot.number, "codes": ", ".join(codes)},
+            code="lot_has_criteria",
+            current_status=tender.effective_status,
+        )
+    record(
+        action="lot.deleted",
+        actor=actor,
+        obj=lot,
+        tender_id=tender.pk,
+        data={"number": lot.number, "title": lot.title},
+    )
+    lot.delete()
+    tender.version += 1
+    tender.save(update_fields=["version", "updated_at"])
+
+
+COPIED_TENDER_FIELDS = (
+    "title",
+    "description",
+    "procedure",
+    "cpv_codes",
+    "currency",
+    "estimated_value",
+    "evaluation",
+    "no_lots_reason",
+)
+COPIED_LOT_FIELDS = ("number", "title", "description", "estimated_value", "minimum_turnover")
+COPIED_CRITERION_FIELDS = (
+    *TEXT_FIELDS,
+    "criterion_id",
+    "criterion_version",
+    "weight",
+    "value",
+    "percent",
+    "position",
+)
+
+
+@transaction.atomic
+def copy_tender(
+    *,
+    tender: Tender,
+    actor: User,
+    reference: str,
+    submission_deadline,
+    title: str | None = None,
+) -> Tender:
+    """A new draft of the actor's organisation from an earlier tender, in any state: its
+    details, evaluation settings, lots and criteria (as the earlier tender froze them, with
+    their library source), never its bids, documents, amendments or history."""
+    organization_id = policy.require(
+        actor, Action.TENDER_COPY, organization_id=tender.organization_id
+    )
+    fields = {name: getattr(tender, name) for name in COPIED_TENDER_FIELDS}
+    if title:
+        fields["title"] = title
+    copy = create_tender(
+        actor=actor, reference=reference, submission_deadline=submission_deadline, **fields
+    )
+    assert copy.organization_id == organization_id  # the same organisation, by the policy
+    # create_tender made lot 1; it becomes the earlier tender's first lot, then the rest.
+    lots: dict[Any, Lot] = {}
+    first = copy.lots.get()
+    for lot in tender.lots.order_by("number"):
+        made = first if not lots else Lot(tender=copy)
+        for name in COPIED_LOT_FIELDS:
+            setattr(made, name, getattr(lot, name))
+        made.save()
+        lots[lot.pk] = made
+    criteria = list(TenderCriterion.objects.filter(tender=tender).order_by("position"))
+    for tc in criteria:
+        TenderCriterion.objects.create(
+            tender=copy,
+            lot=lots.get(tc.lot_id),
+            created_by=actor,
+            **{name: getattr(tc, name) for name in COPIED_CRITERION_FIELDS},
+        )
+    record(
+        action="tender.copied",
+        actor=actor,
+        obj=copy,
+        tender_id=copy.pk,
+        data={
+            "from": tender.pk,
+            "from_reference": tender.reference,
+            "lots": len(lots),
+            "criteria": [tc.code for tc in criteria],
+        },
+    )
+    return copy

@@ -36,7 +36,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.models import AuditEvent
 from procurement import policy, projection
 from procurement.errors import DomainError
-from procurement.formfields import LocalDecimalField
+from procurement.formfields import LocalDateTimeField, LocalDecimalField
 from procurement.models import (
     ApiToken,
     Bid,
@@ -102,16 +102,18 @@ def adopt(target, saved) -> None:
 # --- base classes ----------------------------------------------------------------------------
 
 
-# Decimal inputs read as the page's language writes them ("0,5" in Swedish), never changed.
-DECIMAL_INPUTS: Mapping[type[models.Field], Mapping[str, Any]] = {
-    models.DecimalField: {"form_class": LocalDecimalField}
+# Inputs read as the page writes them: decimals ("0,5" in Swedish, never changed silently),
+# dates and times in local time ("1 mars 2027", "12.00") with the admin's picker.
+LOCAL_INPUTS: Mapping[type[models.Field], Mapping[str, Any]] = {
+    models.DecimalField: {"form_class": LocalDecimalField},
+    models.DateTimeField: {"form_class": LocalDateTimeField},
 }
 
 
 class ScopedAdmin(admin.ModelAdmin):
     """Read-only by default; the queryset comes from a selector; out of scope is a 404."""
 
-    formfield_overrides = DECIMAL_INPUTS
+    formfield_overrides = LOCAL_INPUTS
 
     def scoped_queryset(self, request) -> QuerySet:
         raise NotImplementedError

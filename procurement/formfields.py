@@ -7,12 +7,15 @@ a message that says how to write it, never turned into another number (``0,5`` o
 page is not 5).
 """
 
+import datetime
 import re
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.contrib.admin.widgets import AdminSplitDateTime
 from django.core.exceptions import ValidationError
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 _SPACES = (" ", "\u00a0", "\u202f", "\u2009")
@@ -72,3 +75,112 @@ class LocalDecimalField(forms.DecimalField):
         if isinstance(value, Decimal):
             return value
         return parse_decimal(str(value))
+
+
+# --- dates and times: what the page shows ("1 mars 2027 kl. 12.00") is also what it reads -----
+
+_MONTHS = {
+    # Swedish and English month names and their usual abbreviations.
+    **{
+        name: number
+        for number, name in enumerate(
+            (
+                "januari",
+                "februari",
+                "mars",
+                "april",
+                "maj",
+                "juni",
+                "juli",
+                "augusti",
+                "september",
+                "oktober",
+                "november",
+                "december",
+            ),
+            start=1,
+        )
+    },
+    **{
+        name: number
+        for number, name in enumerate(
+            (
+                "january",
+                "february",
+                "march",
+                "april",
+                "may",
+                "june",
+                "july",
+                "august",
+                "september",
+                "october",
+                "november",
+                "december",
+            ),
+            start=1,
+        )
+    },
+    **{
+        name: number
+        for number, name in enumerate(
+            ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"),
+            start=1,
+        )
+    },
+    "may.": 5,
+    "oct": 10,
+}
+_NAMED_DATE = re.compile(r"^(\d{1,2})\s*\.?\s+([a-zåäö]+)\.?\s+(\d{4})$")
+_TIME = re.compile(r"^(?:kl\.?\s*)?(\d{1,2})[.:](\d{2})$")
+
+
+class LocalDateField(forms.DateField):
+    """A date as the page writes it ("1 mars 2027") or as ISO ("2027-03-01")."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and (match := _NAMED_DATE.match(value.strip().lower())):
+            day, month, year = match.groups()
+            if month in _MONTHS:
+                try:
+                    return datetime.date(int(year), _MONTHS[month], int(day))
+                except ValueError:
+                    pass
+        return super().to_python(value)
+
+
+class LocalTimeField(forms.TimeField):
+    """A time as the page writes it ("kl. 12.00") or with a colon ("12:00")."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and (match := _TIME.match(value.strip().lower())):
+            hour, minute = int(match.group(1)), int(match.group(2))
+            if hour < 24 and minute < 60:
+                return datetime.time(hour, minute)
+        return super().to_python(value)
+
+
+class LocalDateTimeField(forms.SplitDateTimeField):
+    """A date and a time in the time zone of the workbench (Europe/Stockholm by default),
+    each with the admin's picker; the help text says which zone and how to write them."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", AdminSplitDateTime)
+        super().__init__(**kwargs)
+        self.fields = (
+            LocalDateField(error_messages={"invalid": self.error_messages["invalid_date"]}),
+            LocalTimeField(error_messages={"invalid": self.error_messages["invalid_time"]}),
+        )
+        self.help_text = _with_zone_hint(self.help_text)
+
+
+def _zone_hint(before: str) -> str:
+    hint = _("Local time (%(zone)s); write e.g. 2027-03-01 or 1 mars 2027, and 12:00.") % {
+        "zone": timezone.get_default_timezone_name()
+    }
+    return f"{before} {hint}".strip()
+
+
+# Fields are made when their form class is (at import): the hint is put together in the
+# language of the page that shows it.
+_with_zone_hint = lazy(_zone_hint, str)

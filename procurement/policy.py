@@ -51,6 +51,8 @@ class Action(StrEnum):
     TENDER_CHANGE = "tender.change"
     LOT_ADD = "lot.add"
     LOT_CHANGE = "lot.change"
+    LOT_REMOVE = "lot.remove"
+    TENDER_COPY = "tender.copy"
     DOCUMENT_UPLOAD = "tender.upload_document"
     CRITERIA_ATTACH = "tender.attach_criteria"
     CRITERIA_CHANGE = "tender.change_criteria"
@@ -101,6 +103,8 @@ RULES: dict[Action, Rule] = {
     Action.TENDER_CHANGE: Rule(OFFICERS, gettext_lazy("change tenders")),
     Action.LOT_ADD: Rule(OFFICERS, gettext_lazy("add lots")),
     Action.LOT_CHANGE: Rule(OFFICERS, gettext_lazy("change lots")),
+    Action.LOT_REMOVE: Rule(OFFICERS, gettext_lazy("remove lots")),
+    Action.TENDER_COPY: Rule(OFFICERS, gettext_lazy("copy tenders into a new draft")),
     Action.DOCUMENT_UPLOAD: Rule(OFFICERS, gettext_lazy("upload tender documents")),
     Action.CRITERIA_ATTACH: Rule(OFFICERS, gettext_lazy("attach criteria")),
     Action.CRITERIA_CHANGE: Rule(OFFICERS, gettext_lazy("change criteria")),
@@ -145,6 +149,7 @@ TRANSITIONS: dict[Action, frozenset[str]] = {
     Action.TENDER_CHANGE: frozenset({S.DRAFT}),
     Action.LOT_ADD: frozenset({S.DRAFT}),
     Action.LOT_CHANGE: frozenset({S.DRAFT}),
+    Action.LOT_REMOVE: frozenset({S.DRAFT}),
     Action.CRITERIA_ATTACH: frozenset({S.DRAFT}),
     Action.CRITERIA_CHANGE: frozenset({S.DRAFT}),
     Action.CRITERIA_REMOVE: frozenset({S.DRAFT}),

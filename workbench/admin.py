@@ -19,7 +19,7 @@ from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.functional import Promise
@@ -29,10 +29,10 @@ from django.utils.translation import gettext_lazy, ngettext
 from audit.models import AuditEvent
 from criteria.models import Kind, TenderCriterion
 from criteria.selectors import criteria_for
-from criteria.services import amend_tender, attach_criterion
+from criteria.services import amend_tender, attach_criterion, copy_tender, remove_lot
 from procurement import policy
 from procurement.admin import (
-    DECIMAL_INPUTS,
+    LOCAL_INPUTS,
     AuditHistoryMixin,
     ScopedAdmin,
     ServiceFormsMixin,
@@ -73,6 +73,7 @@ from workbench.forms import (
     RULE_TYPES,
     AmendForm,
     AmountsForm,
+    CopyForm,
     LibraryFilterForm,
     LotForm,
     OwnCriterionForm,
@@ -80,7 +81,9 @@ from workbench.forms import (
     SimulationForm,
     TenderForm,
     TieBreakField,
+    place_errors,
 )
+from workbench.records import RecordPagesMixin
 
 LIBRARY_PAGE = 25
 LOT_FIELDS = ("title", "description", "estimated_value", "minimum_turnover")
@@ -89,13 +92,13 @@ RULE_TYPE_NAMES = dict(RULE_TYPES)
 
 
 class LotInline(admin.StackedInline):
-    """Lots of a draft are added and changed through add_lot / update_lot; never deleted."""
+    """Lots of a draft are added, changed and removed through add_lot / update_lot /
+    remove_lot (the service says when a lot must stay: the last one, or one with criteria)."""
 
-    formfield_overrides = DECIMAL_INPUTS
+    formfield_overrides = LOCAL_INPUTS
     model = Lot
     form = LotForm
     extra = 0
-    can_delete = False
     fields = ("lot_number", "title", "description", "estimated_value", "minimum_turnover")
     readonly_fields = ("lot_number",)
     show_change_link = False
@@ -114,7 +117,7 @@ class LotInline(admin.StackedInline):
         return may_edit_draft(request.user, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return False
+        return obj is not None and policy.may_now(request.user, Action.LOT_REMOVE, obj)
 
 
 class DocumentForm(forms.Form):
@@ -123,7 +126,9 @@ class DocumentForm(forms.Form):
 
 
 @admin.register(Tender)
-class TenderAdmin(EvaluationPagesMixin, AuditHistoryMixin, ServiceFormsMixin, ScopedAdmin):
+class TenderAdmin(
+    RecordPagesMixin, EvaluationPagesMixin, AuditHistoryMixin, ServiceFormsMixin, ScopedAdmin
+):
     form = TenderForm
     change_form_template = "admin/procurement/tender/change_form.html"
     list_display = (
@@ -238,7 +243,14 @@ class TenderAdmin(EvaluationPagesMixin, AuditHistoryMixin, ServiceFormsMixin, Sc
         if formset.model is not Lot:
             raise PermissionDenied
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for lot_form in formset.deleted_forms:
+            if lot_form.instance.pk:
+                stored = Lot.objects.select_related("tender").get(pk=lot_form.instance.pk)
+                remove_lot(lot=stored, actor=request.user)
+                formset.deleted_objects.append(stored)
         for lot_form in formset.forms:
+            if lot_form in formset.deleted_forms:
+                continue
             if not lot_form.has_changed() or not hasattr(lot_form, "cleaned_data"):
                 continue
             data = {name: lot_form.cleaned_data.get(name) for name in LOT_FIELDS}
@@ -317,7 +329,12 @@ class TenderAdmin(EvaluationPagesMixin, AuditHistoryMixin, ServiceFormsMixin, Sc
             "links": {
                 name: self._url(f"tender_{name}", tender)
                 for name in ("library", "own_criterion", "simulate", "documents")
-            },
+            }
+            | (
+                {"copy": self._url("tender_copy", tender)}
+                if policy.may(request.user, Action.TENDER_COPY, tender)
+                else {}
+            ),
         }
         context.update(self.evaluation_context(request, tender))
         if tender.status in (Tender.Status.DRAFT, Tender.Status.PUBLISHED):
@@ -357,12 +374,14 @@ class TenderAdmin(EvaluationPagesMixin, AuditHistoryMixin, ServiceFormsMixin, Sc
             ("publish/", self.publish_view, "tender_publish"),
             ("amend/", self.amend_view, "tender_amend"),
             ("cancel/", self.cancel_view, "tender_cancel"),
+            ("copy/", self.copy_view, "tender_copy"),
             ("open/", self.open_view, "tender_open"),
             ("criteria/library/", self.library_view, "tender_library"),
             ("criteria/new/", self.own_criterion_view, "tender_own_criterion"),
             ("simulate/", self.simulate_view, "tender_simulate"),
             ("documents/", self.documents_view, "tender_documents"),
             *self.evaluation_views(),
+            *self.record_views(),
         ]
         own = [
             path(
@@ -457,12 +476,60 @@ class TenderAdmin(EvaluationPagesMixin, AuditHistoryMixin, ServiceFormsMixin, Sc
             title=_("Cancel %(reference)s") % {"reference": tender.reference},
             happens=[
                 _("The tender ends without a contract. This cannot be undone."),
-                _("Suppliers who have bid are told; sealed bids stay sealed."),
+                _(
+                    "Anbud sends nothing to suppliers: the tender shows as cancelled to them and "
+                    "in open data. Tell those who have bid yourself. Sealed bids stay sealed."
+                ),
                 _("The reason is recorded with the tender and in the audit trail."),
             ],
             form=form,
             submit=_("Cancel the tender"),
             danger=True,
+        )
+
+    def copy_view(self, request, object_id):
+        tender = self.get_object(request, unquote(object_id))
+        if tender is None:
+            raise Http404
+        if not policy.may(request.user, Action.TENDER_COPY, tender):
+            raise PermissionDenied
+        form = CopyForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                copy = copy_tender(
+                    tender=tender,
+                    actor=request.user,
+                    reference=form.cleaned_data["reference"],
+                    title=form.cleaned_data["title"] or None,
+                    submission_deadline=form.cleaned_data["submission_deadline"],
+                )
+            except DomainError as error:
+                self._refused(request, error)
+                # The message says it; a field it names shows it too (the banner has the rest).
+                named = [e for e in error.errors if e.get("field", "").strip("/") in form.fields]
+                place_errors(form, named, "", tuple(form.fields))
+            else:
+                return self._done(
+                    request,
+                    copy,
+                    _("%(reference)s is a new draft, copied from %(source)s.")
+                    % {"reference": copy.reference, "source": tender.reference},
+                )
+        return self._render(
+            request,
+            tender,
+            "confirm.html",
+            title=_("Copy %(reference)s into a new draft") % {"reference": tender.reference},
+            happens=[
+                _(
+                    "A new draft of your organisation gets this tender's details, evaluation "
+                    "settings, lots and criteria (as this tender has them, with their weights)."
+                ),
+                _("Bids, documents, amendments and the history stay with this tender."),
+                _("You can change everything in the draft before you publish it."),
+            ],
+            form=form,
+            submit=_("Copy into a new draft"),
         )
 
     def open_view(self, request, object_id):

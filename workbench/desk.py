@@ -93,7 +93,7 @@ def next_step(tender: Tender, user: Any) -> dict[str, str] | None:
             "label": str(STEP_WORDS[Action.EVALUATION_RUN]),
             "url": _tender_url(tender, "tender_evaluate"),
         }
-    if status in (S.EVALUATED, S.AWARDED):
+    if status in (S.EVALUATED, S.AWARDED) and policy.may(user, Action.EVALUATION_READ, tender):
         evaluation = _latest_evaluation(tender)
         if evaluation is not None:
             label = (

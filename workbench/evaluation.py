@@ -148,16 +148,17 @@ class EvaluationPagesMixin:
         if tender.status not in (*EVALUABLE, Tender.Status.AWARDED):
             return {}
         link = lambda name: reverse(f"admin:procurement_tender_{name}", args=[quote(tender.pk)])  # noqa: E731
+        # Only the steps this user may take now: after the award, none of them is open.
         steps = []
-        if policy.may(user, Action.CONFLICT_DECLARE, tender):
+        if policy.may_now(user, Action.CONFLICT_DECLARE, tender):
             declared = ConflictDeclaration.objects.filter(tender=tender, evaluator=user).first()
             if declared is None:
                 steps.append({"label": _("Declare conflicts of interest"), "url": link("declare")})
             elif not declared.has_conflict:
                 steps.append({"label": _("Score the bids"), "url": link("scores")})
-        if policy.may(user, Action.CONSENSUS_SET, tender):
+        if policy.may_now(user, Action.CONSENSUS_SET, tender):
             steps.append({"label": _("Consensus"), "url": link("consensus")})
-        if policy.may(user, Action.EVALUATION_RUN, tender):
+        if policy.may_now(user, Action.EVALUATION_RUN, tender):
             steps.append({"label": _("Run the evaluation"), "url": link("evaluate")})
         awarded = Award.objects.filter(tender=tender).values_list("evaluation_id", flat=True)
         runs = list(selectors.evaluations_for(user).filter(tender=tender).order_by("created_at"))
@@ -564,7 +565,14 @@ class EvaluationPagesMixin:
             return HttpResponseRedirect(
                 reverse("admin:procurement_tender_change", args=[quote(tender.pk)])
             )
-        self.message_user(request, _("The evaluation is queued."), messages.SUCCESS)
+        # Without a worker (the embedded default) the run is already over: say what is true.
+        evaluation.refresh_from_db()
+        if evaluation.status == Evaluation.Status.DONE:
+            self.message_user(request, _("The evaluation is done."), messages.SUCCESS)
+        elif evaluation.status == Evaluation.Status.FAILED:
+            self.message_user(request, _("The evaluation failed."), messages.ERROR)
+        else:
+            self.message_user(request, _("The evaluation is queued."), messages.SUCCESS)
         return HttpResponseRedirect(self._evaluation_url(tender, evaluation))
 
     def _evaluation(self, request, object_id, evaluation_id) -> tuple[Tender, Evaluation]:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from criteria.models import Category, Kind, Level
 from procurement.cpv import cpv_code_error
 from procurement.evaluation import parse_evaluation
-from procurement.formfields import LocalDecimalField
+from procurement.formfields import LocalDateTimeField, LocalDecimalField
 from procurement.models import Lot, Tender
 from procurement.services.tenders import TENDER_FIELDS
 from scoring.engine import inputs as vocabulary
@@ -61,7 +61,7 @@ def _decimal_field(label, help_text, **kwargs) -> forms.DecimalField:
     )
 
 
-def _place_errors(form: forms.Form, errors: list[dict[str, str]], prefix: str, names) -> None:
+def place_errors(form: forms.Form, errors: list[dict[str, str]], prefix: str, names) -> None:
     """Put service field errors (JSON pointers such as /evaluation/price_weight) on the field
     they name; anything else on the form as a whole."""
     for item in errors:
@@ -285,7 +285,7 @@ class TenderForm(forms.ModelForm):
             return cleaned
         evaluation, errors = parse_evaluation(self.evaluation_input())
         if errors:
-            _place_errors(self, errors, "/evaluation", EVALUATION_FIELD_NAMES)
+            place_errors(self, errors, "/evaluation", EVALUATION_FIELD_NAMES)
         else:
             cleaned["evaluation"] = evaluation
         return cleaned
@@ -307,11 +307,28 @@ class ReasonForm(forms.Form):
     )
 
 
+class CopyForm(forms.Form):
+    """A new draft from an earlier tender: its own reference and deadline, maybe a title."""
+
+    reference = forms.CharField(
+        label=_("Reference"),
+        max_length=64,
+        help_text=_("Your own case number, unique in your organisation."),
+    )
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=300,
+        required=False,
+        help_text=_("Leave empty to keep the copied tender's title."),
+    )
+    submission_deadline = LocalDateTimeField(label=_("Submission deadline"))
+
+
 class AmendForm(ReasonForm):
     """A reasoned amendment before the deadline: a later deadline, a new price weight or
     new amounts for the criteria (one field per criterion, added by the view)."""
 
-    submission_deadline = forms.DateTimeField(
+    submission_deadline = LocalDateTimeField(
         label=_("New submission deadline"),
         required=False,
         help_text=_(

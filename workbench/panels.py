@@ -15,6 +15,7 @@ from criteria.models import Kind, TenderAmendment, TenderCriterion
 from procurement import projection
 from procurement.checks import all_checks
 from procurement.models import Tender
+from procurement.selectors import bids_for
 from scoring.engine.inputs import amount_field
 from workbench import formats
 
@@ -207,7 +208,12 @@ def protocol(tender: Tender, viewer) -> dict[str, Any] | None:
     found = projection.protocol_for(viewer, tender)
     if found is None:
         return None
-    return {**found, "prices_hidden": not projection.sees_prices(viewer, tender)}
+    # A bid's page only for the bids the viewer may read (an evaluator declares first).
+    readable = {
+        str(pk) for pk in bids_for(viewer).filter(tender=tender).values_list("pk", flat=True)
+    }
+    bids = [{**bid, "readable": str(bid.get("bid")) in readable} for bid in found.get("bids", [])]
+    return {**found, "bids": bids, "prices_hidden": not projection.sees_prices(viewer, tender)}
 
 
 def _money_text(money: dict | None) -> str:

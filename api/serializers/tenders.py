@@ -90,6 +90,29 @@ class LotInputSerializer(StrictSerializer):
     )
 
 
+class LotChangeSerializer(StrictSerializer):
+    """What a draft's lot lets change (its number stays: others may cite it)."""
+
+    title = serializers.CharField(max_length=300, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    estimated_value = MoneySerializer(required=False, allow_null=True)
+    minimum_turnover = MoneySerializer(
+        required=False,
+        allow_null=True,
+        help_text="Required minimum yearly turnover; at most twice the estimated value (art. 58(3)).",
+    )
+
+
+class TenderCopyInputSerializer(StrictSerializer):
+    reference = serializers.CharField(
+        max_length=64, help_text="The new draft's reference, unique in your organisation"
+    )
+    submission_deadline = serializers.DateTimeField(help_text="The new draft's deadline")
+    title = serializers.CharField(
+        max_length=300, required=False, help_text="The new title; the copied tender's when left out"
+    )
+
+
 class TenderSerializer(PrebuiltFieldsMixin, StrictModelSerializer):
     """A tender as its reader may see it."""
 

@@ -1,6 +1,7 @@
 """The audit trail: read, export and verify. Nothing here writes, except the export's own event."""
 
 import django_filters
+from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -100,7 +101,19 @@ EXPORT_PARAMETERS = [
         OpenApiParameter.QUERY,
         required=True,
         enum=list(exports.FORMATS),
-        description="csv, jsonl (verifiable offline with `python -m audit.verify`) or xlsx",
+        description="csv, jsonl or xlsx; each verifiable offline with `python -m audit.verify`",
+    ),
+    OpenApiParameter(
+        "delimiter",
+        OpenApiTypes.STR,
+        OpenApiParameter.QUERY,
+        enum=list(exports.DELIMITERS),
+        description=(
+            "CSV only: the separator between fields, `comma` (`,`), `semicolon` (`;`) or `tab`. "
+            "By default `semicolon` when the answer's language (`?lang=`, else "
+            "`Accept-Language`) is Swedish, as Excel with Swedish settings expects, else "
+            "`comma`."
+        ),
     ),
     OpenApiParameter("tender", OpenApiTypes.UUID, description="The tender's id"),
     OpenApiParameter("actor", OpenApiTypes.UUID, description="The acting user's id"),
@@ -157,14 +170,22 @@ class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         description=(
             "CSV, JSON Lines or XLSX with the same filters as the list, in chain order (chain, "
             "then sequence). Streamed: memory does not grow with the number of rows. Every "
-            "hashed field is included, so a JSON Lines export can be verified offline with "
-            "`python -m audit.verify FILE`. Each export is itself recorded (`audit.exported`). "
-            "Admins, auditors and the platform operator only."
+            "hashed field is included, so every format can be verified offline with "
+            "`python -m audit.verify FILE`. CSV is UTF-8 with a byte order mark, its header "
+            "the fields' keys, separated by `;` when the answer's language is Swedish and by "
+            "`,` otherwise (`delimiter` chooses). XLSX is typed: `sequence` a number, the time "
+            "an Excel date and time in the server's time zone (named in the column title) and, "
+            "last, the exact UTC time as text; column titles in the answer's language, the "
+            "fields' keys in the hidden sheet `fields`. `data` is readable JSON in every format. "
+            "Each export is itself recorded (`audit.exported`). Admins, auditors and the "
+            "platform operator only."
         ),
         parameters=EXPORT_PARAMETERS,
         filters=False,
         responses={
-            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV with a header"),
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR, description="CSV (UTF-8 with a byte order mark) with a header"
+            ),
             (200, "application/jsonl"): OpenApiResponse(
                 OpenApiTypes.STR, description="One canonical JSON event per line"
             ),
@@ -187,6 +208,16 @@ class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                 },
                 code="invalid",
             )
+        delimiter = request.query_params.get("delimiter") or None
+        if delimiter is not None and delimiter not in exports.DELIMITERS:
+            raise ValidationError(
+                {
+                    "delimiter": [
+                        _("Choose one of %(formats)s.") % {"formats": ", ".join(exports.DELIMITERS)}
+                    ]
+                },
+                code="invalid",
+            )
         readable, sealed = audit_trail_for_export(request.user)
         queryset = self.filter_queryset(readable).order_by("chain", "sequence")
         sealed_ids = frozenset(
@@ -198,7 +229,13 @@ class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             if request.query_params.get(name)
         }
         services.record_export(actor=request.user, file_format=file_format, filters=used)
-        return exports.download(queryset, file_format, sealed_ids)
+        return exports.download(
+            queryset,
+            file_format,
+            sealed_ids,
+            language=translation.get_language(),  # the API's (api.language)
+            delimiter=delimiter,
+        )
 
     @extend_schema(
         summary="Verify the hash chain",

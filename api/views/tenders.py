@@ -5,6 +5,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
+    OpenApiExample,
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
@@ -25,9 +26,11 @@ from api.serializers.criteria import AmendInputSerializer, AmendmentSerializer, 
 from api.serializers.documents import DocumentSerializer, TenderDocumentUploadSerializer
 from api.serializers.tenders import (
     CheckSerializer,
+    LotChangeSerializer,
     LotInputSerializer,
     LotSerializer,
     ReasonSerializer,
+    TenderCopyInputSerializer,
     TenderInputSerializer,
     TenderSerializer,
 )
@@ -94,6 +97,7 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         "open": Action.TENDER_OPEN,
         "cancel": Action.TENDER_CANCEL,
         "amend": Action.TENDER_AMEND,
+        "copy": Action.TENDER_COPY,
     }
     filterset_class = TenderFilter
     ordering_fields = ["submission_deadline", "created_at", "reference", "title"]
@@ -220,6 +224,39 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return self._out(self.get_object())
 
     @extend_schema(
+        summary="Copy a tender into a new draft",
+        description=(
+            "A new draft of your organisation from a tender in any state: its details, "
+            "evaluation settings, lots and criteria (as that tender froze them, with their "
+            "library source and version). Never its bids, documents, amendments or history. "
+            "Give the new `reference` and `submission_deadline`; `title` is optional."
+        ),
+        request=TenderCopyInputSerializer,
+        responses={201: TenderSerializer, **problems(*WRITE)},
+        examples=[
+            OpenApiExample(
+                "Next year's tender",
+                value={
+                    "reference": "NLL-2027-0031",
+                    "submission_deadline": "2027-03-01T11:00:00Z",
+                    "title": "Kött och ägg 2027",
+                },
+                request_only=True,
+            )
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def copy(self, request, pk=None):
+        serializer = TenderCopyInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        tender = criteria_services.copy_tender(
+            tender=self.get_object(), actor=request.user, **serializer.validated_data
+        )
+        response = self._out(tender, status.HTTP_201_CREATED)
+        response["Location"] = f"/api/v1/tenders/{tender.pk}/"  # the copy, not under /copy/
+        return response
+
+    @extend_schema(
         summary="The tender's amendments, oldest first",
         description="Reason, changes and the configuration before and after (with its SHA-256). Suppliers see them too.",
         parameters=PAGE,
@@ -279,6 +316,9 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 TENDER_PK = OpenApiParameter(
     "tender_pk", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The tender's id"
 )
+LOT_PK = OpenApiParameter(
+    "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The lot's id"
+)
 DOC_PK = OpenApiParameter(
     "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The document's id"
 )
@@ -297,18 +337,53 @@ class TenderChildMixin:
         return self._tender
 
 
-@extend_schema(parameters=[TENDER_PK])
+def _lot_amounts(tender: Tender, data: dict[str, Any]) -> dict[str, Any]:
+    """The money fields of a lot as amounts, in the tender's currency (400 otherwise)."""
+    wrong = [
+        field_error(
+            f"/{key}/currency",
+            "currency_mismatch",
+            _("Use %(currency)s.") % {"currency": tender.currency},
+        )
+        for key in ("estimated_value", "minimum_turnover")
+        if data.get(key) and data[key]["currency"] != tender.currency
+    ]
+    if wrong:
+        raise InvalidInput(
+            _("Amounts of this tender are in %(currency)s.") % {"currency": tender.currency},
+            errors=wrong,
+        )
+    for key in ("estimated_value", "minimum_turnover"):
+        if key in data:
+            value = data[key]
+            data[key] = value["amount"] if value else None
+    return data
+
+
+@extend_schema(parameters=[TENDER_PK, LOT_PK])
 @extend_schema_view(
     list=extend_schema(
         summary="List a tender's lots",
         description="The lots (delkontrakt) of a tender with their estimated value and any minimum turnover.",
         responses={200: LotSerializer(many=True), **problems(*LIST)},
     ),
+    retrieve=extend_schema(
+        summary="Read a lot",
+        description="One lot (delkontrakt) of the tender: number, title, estimated value and any minimum turnover.",
+        responses={200: LotSerializer, **problems(*READ)},
+    ),
 )
-class LotViewSet(TenderChildMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class LotViewSet(
+    TenderChildMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     serializer_class = LotSerializer
     permission_classes = [RolePermission]
-    write_actions = {"create": Action.LOT_ADD}
+    write_actions = {
+        "create": Action.LOT_ADD,
+        "partial_update": Action.LOT_CHANGE,
+        "destroy": Action.LOT_REMOVE,
+    }
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     queryset = Lot.objects.none()
 
@@ -327,26 +402,47 @@ class LotViewSet(TenderChildMixin, mixins.ListModelMixin, viewsets.GenericViewSe
         tender = self.get_tender()
         serializer = LotInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        wrong = [
-            field_error(
-                f"/{key}/currency",
-                "currency_mismatch",
-                _("Use %(currency)s.") % {"currency": tender.currency},
-            )
-            for key in ("estimated_value", "minimum_turnover")
-            if data.get(key) and data[key]["currency"] != tender.currency
-        ]
-        if wrong:
-            raise InvalidInput(
-                _("Amounts of this tender are in %(currency)s.") % {"currency": tender.currency},
-                errors=wrong,
-            )
-        for key in ("estimated_value", "minimum_turnover"):
-            value = data.get(key)
-            data[key] = value["amount"] if value else None
+        data = _lot_amounts(tender, dict(serializer.validated_data))
         lot = tender_services.add_lot(tender=tender, actor=request.user, **data)
         return Response(LotSerializer(lot).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Change a lot",
+        description=(
+            "Drafts only (409 once published: amend the tender instead). `title`, "
+            "`description`, `estimated_value`, `minimum_turnover`; the number stays."
+        ),
+        request=LotChangeSerializer,
+        responses={200: LotSerializer, **problems(*WRITE, 409)},
+    )
+    def partial_update(self, request, tender_pk=None, pk=None):
+        lot = self.get_object()
+        # Not partial: every field is optional, and a money object given must be whole.
+        serializer = LotChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        changes = _lot_amounts(lot.tender, dict(serializer.validated_data))
+        lot = tender_services.update_lot(lot=lot, actor=request.user, changes=changes)
+        return Response(LotSerializer(lot).data)
+
+    @extend_schema(
+        summary="Remove a lot",
+        description=(
+            "Drafts only (409 once published). A tender keeps at least one lot (409 "
+            "`last_lot`), and a lot with criteria of its own keeps them until they are removed "
+            "(409 `lot_has_criteria`). The other lots keep their numbers. Send the tender's "
+            "ETag as `If-Match` to refuse the removal if the tender changed since you read it "
+            "(412)."
+        ),
+        request=None,
+        responses={204: None, **problems(*WRITE, 409, 412)},
+    )
+    def destroy(self, request, tender_pk=None, pk=None):
+        lot = self.get_object()
+        tender = self.get_tender()
+        criteria_services.remove_lot(
+            lot=lot, actor=request.user, expected_version=expected_version(request, tender)
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema(parameters=[TENDER_PK, DOC_PK])

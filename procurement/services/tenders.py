@@ -317,6 +317,8 @@ def update_lot(*, lot: Lot, actor: User, changes: dict[str, Any]) -> Lot:
         setattr(lot, name, changes[name])
     if diff:
         lot.save()
+        tender.version += 1  # a lot is part of the tender: its ETag changes
+        tender.save(update_fields=["version", "updated_at"])
         record(
             action="lot.updated", actor=actor, obj=lot, tender_id=tender.pk, data={"changes": diff}
         )

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
+from scoring.engine import messages
 from scoring.engine.rules import (
     BooleanRule,
     ChoiceRule,
@@ -32,10 +33,12 @@ NONE: Ratio = (_ZERO, _ONE)
 class AnswerError(ValueError):
     """An answer the rule cannot read (a text where a number is needed, an unknown option)."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message_id: str | None = None, **params: str) -> None:
         self.code = code
-        self.message = message
-        super().__init__(message)
+        self.message_id = message_id or code
+        self.params = tuple(params.items())
+        self.message = messages.text(self.message_id, **params)
+        super().__init__(self.message)
 
 
 def ratio_of(value: Fraction) -> Ratio:
@@ -50,10 +53,10 @@ def number_of(answer: Answer) -> Decimal:
             value = None
         if value is not None and value.is_finite() and "_" not in answer:
             return value
-        raise AnswerError("number_expected", f'a number is expected, not "{answer[:40]}"')
+        raise AnswerError("number_expected", "number_expected_not", answer=answer[:40])
     if answer.__class__ is int:
         return Decimal(answer)
-    raise AnswerError("number_expected", "a number is expected")
+    raise AnswerError("number_expected")
 
 
 def shown_value(answer: Answer) -> bool | str | None:
@@ -84,7 +87,7 @@ def _boolean(answer: Answer) -> Ratio:
         return FULL
     if answer is False:
         return NONE
-    raise AnswerError("boolean_expected", "yes or no (true/false) is expected")
+    raise AnswerError("boolean_expected")
 
 
 def _linear(worst: Decimal, best: Decimal) -> Scorer:
@@ -145,7 +148,7 @@ def _choice(rule: ChoiceRule) -> Scorer:
     def choose(answer: Answer) -> Ratio:
         if isinstance(answer, str) and answer in options:
             return options[answer]
-        raise AnswerError("unknown_option", f'"{answer}" is not one of the options: {names}')
+        raise AnswerError("unknown_option", answer=str(answer), options=names)
 
     return choose
 

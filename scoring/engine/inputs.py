@@ -26,6 +26,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from scoring.engine.decimal_context import normalised
+from scoring.engine.messages import MESSAGES
 from scoring.engine.rules import ManualRule, Rule
 from scoring.engine.scalars import Answer, DecimalStr, Ratio, Timestamp, Whole
 
@@ -70,6 +71,14 @@ CATEGORIES: tuple[str, ...] = (
 _TIE_RULE_RE = re.compile(r"^(lower_price|earlier_submission|lottery|criterion:\S.*)$")
 
 
+def _refused(message_id: str, **params: str) -> PydanticCustomError:
+    """A refused setting (pydantic's "value_error", as before), its message the template
+    ``message_id`` with ``params``: translatable by the presentation layer."""
+    return PydanticCustomError(
+        "value_error", MESSAGES[message_id], {"message_id": message_id, **params}
+    )
+
+
 class EngineInputError(ValueError):
     """An input the engine cannot evaluate (e.g. a manual score is missing, a price of 0
     under proportional scoring). ``code`` is stable; ``details`` names the objects."""
@@ -107,12 +116,9 @@ class EvaluationConfig(_Frozen):
     def _known_tie_rules(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for item in value:
             if not _TIE_RULE_RE.match(item):
-                raise ValueError(
-                    f'unknown tie-break rule "{item}": use lower_price, earlier_submission, '
-                    "criterion:<code> or lottery"
-                )
+                raise _refused("unknown_tie_rule", rule=item)
         if len(set(value)) != len(value):
-            raise ValueError("a tie-break rule is listed twice")
+            raise _refused("tie_rule_twice")
         return value
 
     @model_validator(mode="after")
@@ -130,34 +136,34 @@ class EvaluationConfig(_Frozen):
         }
         for name, methods in owners.items():
             if getattr(self, name) is not None and method not in methods:
-                raise ValueError(f"{name} does not apply to method {method}")
+                raise _refused("setting_not_for_method", name=name, method=method)
         if method == "weighted_points":
             if self.price_weight is None:
-                raise ValueError("weighted_points needs price_weight")
+                raise _refused("price_weight_missing")
             if self.price_weight < 0:
-                raise ValueError("price_weight cannot be negative")
+                raise _refused("price_weight_negative")
             if self.price_scoring == "absolute":
                 if self.price_ceiling is None:
-                    raise ValueError("absolute price scoring needs price_ceiling")
+                    raise _refused("price_ceiling_missing")
                 if self.price_ceiling <= (self.price_floor or 0):
-                    raise ValueError("price_ceiling must be above price_floor")
+                    raise _refused("ceiling_not_above_floor")
                 if (self.price_floor or 0) < 0:
-                    raise ValueError("price_floor cannot be negative")
+                    raise _refused("price_floor_negative")
             elif self.price_floor is not None or self.price_ceiling is not None:
-                raise ValueError("price_floor and price_ceiling apply to absolute price scoring")
+                raise _refused("bounds_without_absolute")
         if method == "lowest_cost":
             for name in ("lifetime_years", "discount_rate", "co2_price_per_tonne"):
                 if getattr(self, name) is None:
-                    raise ValueError(f"lowest_cost needs {name}")
+                    raise _refused("life_cycle_setting_missing", name=name)
             assert self.lifetime_years is not None and self.discount_rate is not None
             if not 1 <= self.lifetime_years <= 100:
-                raise ValueError("lifetime_years must be between 1 and 100")
+                raise _refused("lifetime_out_of_range")
             if self.discount_rate <= -1:
-                raise ValueError("discount_rate must be above -1")
+                raise _refused("discount_rate_too_low")
             if (self.co2_price_per_tonne or 0) < 0:
-                raise ValueError("co2_price_per_tonne cannot be negative")
+                raise _refused("co2_price_negative")
         if not 0 <= self.spread_threshold <= 1:
-            raise ValueError("spread_threshold must lie between 0 and 1")
+            raise _refused("spread_out_of_range")
         return self
 
     @property

@@ -17,15 +17,28 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
+from scoring.engine import messages
 from scoring.engine.decimal_context import normalised, ratio_text
 from scoring.engine.scalars import DecimalStr, Ratio, Whole
 
 
 @dataclass(frozen=True, slots=True)
 class RuleError:
+    """One problem: where (a JSON Pointer), what (a stable code), the message in English, and
+    what a translation needs: the template's id in ``messages.MESSAGES`` and its values."""
+
     pointer: str
     code: str
     message: str
+    message_id: str = ""
+    params: tuple[tuple[str, str], ...] = ()
+
+
+def _problem(pointer: str, code: str, message_id: str | None = None, **params: object) -> RuleError:
+    """A RuleError whose message is the template ``message_id`` (the code by default)."""
+    key = message_id or code
+    values = {name: str(value) for name, value in params.items()}
+    return RuleError(pointer, code, messages.text(key, **values), key, tuple(values.items()))
 
 
 class RuleValidationError(ValueError):
@@ -44,7 +57,7 @@ class _RuleModel(BaseModel):
             raise PydanticCustomError(
                 "rule_invalid",
                 "; ".join(f"{p.pointer}: {p.message}" for p in problems),
-                {"errors": tuple((p.pointer, p.code, p.message) for p in problems)},
+                {"errors": tuple(problems)},
             )
 
 
@@ -64,16 +77,7 @@ class LinearRule(_RuleModel):
     @model_validator(mode="after")
     def _scale_has_length(self) -> LinearRule:
         if self.best == self.worst:
-            self._raise(
-                [
-                    RuleError(
-                        "/best",
-                        "best_equals_worst",
-                        f"best and worst are both {normalised(self.best)}: the scale needs two "
-                        "different ends",
-                    )
-                ]
-            )
+            self._raise([_problem("/best", "best_equals_worst", value=normalised(self.best))])
         return self
 
 
@@ -109,52 +113,42 @@ class ThresholdsRule(_RuleModel):
         first_key = "at_most" if self.steps[0].at_most is not None else "at_least"
         for index, step in enumerate(self.steps):
             if (step.at_least is None) == (step.at_most is None):
-                problems.append(
-                    RuleError(
-                        f"/steps/{index}",
-                        "step_needs_one_bound",
-                        "each step needs exactly one bound: at_least or at_most",
-                    )
-                )
+                problems.append(_problem(f"/steps/{index}", "step_needs_one_bound"))
                 continue
             key = "at_most" if step.at_most is not None else "at_least"
             if key != first_key:
-                problems.append(
-                    RuleError(
-                        f"/steps/{index}/{key}",
-                        "mixed_bounds",
-                        f"all steps must use the same bound; the first step uses {first_key}",
-                    )
-                )
+                problems.append(_problem(f"/steps/{index}/{key}", "mixed_bounds", first=first_key))
         if problems:
             self._raise(problems)
         for index in range(1, len(self.steps)):
             before, step = self.steps[index - 1], self.steps[index]
             if first_key == "at_least" and not step.bound > before.bound:
                 problems.append(
-                    RuleError(
+                    _problem(
                         f"/steps/{index}/at_least",
                         "steps_out_of_order",
-                        f"steps must go up: at_least {normalised(step.bound)} must be greater "
-                        f"than the previous step's {normalised(before.bound)}",
+                        "steps_not_ascending",
+                        bound=normalised(step.bound),
+                        previous=normalised(before.bound),
                     )
                 )
             if first_key == "at_most" and not step.bound < before.bound:
                 problems.append(
-                    RuleError(
+                    _problem(
                         f"/steps/{index}/at_most",
                         "steps_out_of_order",
-                        f"steps must go down: at_most {normalised(step.bound)} must be less "
-                        f"than the previous step's {normalised(before.bound)}",
+                        "steps_not_descending",
+                        bound=normalised(step.bound),
+                        previous=normalised(before.bound),
                     )
                 )
             if step.fulfilment < before.fulfilment:
                 problems.append(
-                    RuleError(
+                    _problem(
                         f"/steps/{index}/fulfilment",
                         "fulfilment_decreasing",
-                        f"a better step cannot give less: fulfilment {ratio_text(step.fulfilment)}"
-                        f" is below the previous step's {ratio_text(before.fulfilment)}",
+                        value=ratio_text(step.fulfilment),
+                        previous=ratio_text(before.fulfilment),
                     )
                 )
         self._raise(problems)
@@ -170,18 +164,12 @@ class ChoiceRule(_RuleModel):
     @model_validator(mode="after")
     def _one_option_is_full(self) -> ChoiceRule:
         problems = [
-            RuleError(f"/options/{_escape(key)}", "empty_option_key", "an option needs a name")
+            _problem(f"/options/{_escape(key)}", "empty_option_key")
             for key in self.options
             if not key.strip()
         ]
         if all(value != 1 for value in self.options.values()):
-            problems.append(
-                RuleError(
-                    "/options",
-                    "no_full_option",
-                    "at least one option must be worth 1 (full fulfilment)",
-                )
-            )
+            problems.append(_problem("/options", "no_full_option"))
         self._raise(problems)
         return self
 
@@ -195,15 +183,7 @@ class ManualRule(_RuleModel):
     @model_validator(mode="after")
     def _scale_reaches_one(self) -> ManualRule:
         if self.scale_max < 1:
-            self._raise(
-                [
-                    RuleError(
-                        "/scale_max",
-                        "scale_below_one",
-                        f"the score scale must reach at least 1 (got {self.scale_max})",
-                    )
-                ]
-            )
+            self._raise([_problem("/scale_max", "scale_below_one", value=self.scale_max)])
         return self
 
 
@@ -215,29 +195,18 @@ RULE_TYPES = ("boolean", "linear", "thresholds", "choice", "manual")
 
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(Rule)
 
-_MESSAGES = {
-    "extra_forbidden": "unknown key: remove it (check the spelling)",
-    "missing": "this key is required",
-    "float_refused": None,  # keep the scalar's own message
-    "too_short": "at least one entry is needed",
-    "union_tag_invalid": "unknown rule type: use " + ", ".join(RULE_TYPES),
-    "union_tag_not_found": "the rule needs a type: " + ", ".join(RULE_TYPES),
-    "model_type": "an object is expected",
-    "model_attributes_type": "an object is expected",
-    "dict_type": "an object is expected",
-    "tuple_type": "a list is expected",
-    "literal_error": "unknown rule type: use " + ", ".join(RULE_TYPES),
-}
-_CODES = {
-    "extra_forbidden": "unknown_key",
-    "missing": "required",
-    "union_tag_invalid": "unknown_rule_type",
-    "union_tag_not_found": "required",
-    "model_type": "wrong_type",
-    "model_attributes_type": "wrong_type",
-    "dict_type": "wrong_type",
-    "tuple_type": "wrong_type",
-    "too_short": "empty",
+# pydantic's own error types: (our code, our message's id, its values from the error).
+_TYPES: dict[str, tuple[str, str]] = {
+    "extra_forbidden": ("unknown_key", "unknown_key"),
+    "missing": ("required", "required"),
+    "too_short": ("empty", "empty"),
+    "union_tag_invalid": ("unknown_rule_type", "unknown_rule_type"),
+    "union_tag_not_found": ("required", "rule_type_missing"),
+    "literal_error": ("literal_error", "unknown_rule_type"),
+    "model_type": ("wrong_type", "object_expected"),
+    "model_attributes_type": ("wrong_type", "object_expected"),
+    "dict_type": ("wrong_type", "object_expected"),
+    "tuple_type": ("wrong_type", "list_expected"),
 }
 
 
@@ -259,17 +228,45 @@ def errors_from_validation(exc: ValidationError, *, strip_tag: bool = True) -> l
             loc = loc[1:]
         loc = tuple(part for part in loc if part != "[key]")
         kind = error["type"]
+        context = error.get("ctx") or {}
         if kind == "rule_invalid":
             base = pointer_of(loc)
-            for pointer, code, message in error["ctx"]["errors"]:
-                result.append(RuleError(base + pointer, code, message))
+            for problem in context["errors"]:
+                result.append(
+                    RuleError(
+                        base + problem.pointer,
+                        problem.code,
+                        problem.message,
+                        problem.message_id,
+                        problem.params,
+                    )
+                )
             continue
         if kind in ("union_tag_invalid", "union_tag_not_found"):
             loc = (*loc, "type")
-        message = _MESSAGES.get(kind) or error["msg"]
-        if kind == "extra_forbidden" and loc:
-            message = f'unknown key "{loc[-1]}": remove it (check the spelling)'
-        result.append(RuleError(pointer_of(loc), _CODES.get(kind, kind), message))
+        if kind in _TYPES:
+            code, message_id = _TYPES[kind]
+            params: dict[str, str] = {"types": ", ".join(RULE_TYPES)}
+            if kind == "extra_forbidden":
+                if loc:
+                    params = {"key": str(loc[-1])}
+                else:
+                    message_id = "unknown_key_here"
+            result.append(
+                RuleError(
+                    pointer_of(loc),
+                    code,
+                    messages.text(message_id, **params),
+                    message_id,
+                    tuple(params.items()),
+                )
+            )
+            continue
+        # Our own scalars' errors (scoring.engine.scalars) name their message and values.
+        message_id = str(context.get("message_id", kind))
+        values = tuple((k, str(v)) for k, v in context.items() if k != "message_id")
+        known = message_id if message_id in messages.MESSAGES else ""
+        result.append(RuleError(pointer_of(loc), kind, error["msg"], known, values))
     # pydantic also calls a list "too short" when its only items were invalid: keep the
     # item errors, which say what is wrong.
     return [

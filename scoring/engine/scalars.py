@@ -18,13 +18,18 @@ from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from scoring.engine.decimal_context import normalised, ratio_text
+from scoring.engine.messages import MESSAGES
 
 DECIMAL_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _RATIO_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 
-FLOAT_MESSAGE = (
-    'floats are not accepted: send the number as a decimal string, e.g. "0.5" or "1250.00"'
-)
+FLOAT_MESSAGE = MESSAGES["float_refused"]
+
+
+def _error(kind: str, message_id: str | None = None, **params: str) -> PydanticCustomError:
+    """A refusal of type ``kind`` (the code) whose message is the template ``message_id``."""
+    key = message_id or kind
+    return PydanticCustomError(kind, MESSAGES[key], {"message_id": key, **params})
 
 
 def _refuse_float(value: Any) -> None:
@@ -36,23 +41,19 @@ def parse_decimal(value: Any) -> Decimal:
     """A decimal string, an int or a Decimal; never a float, a bool, NaN or an exponent."""
     _refuse_float(value)
     if isinstance(value, bool):
-        raise PydanticCustomError("decimal_type", "a number is expected, not true/false")
+        raise _error("decimal_type", "number_not_boolean")
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, Decimal):
         if not value.is_finite():
-            raise PydanticCustomError("decimal_type", "the number must be finite")
+            raise _error("decimal_type", "number_not_finite")
         return value
     if isinstance(value, str):
         text = value.strip()
         if DECIMAL_RE.match(text):
             return Decimal(text)
-        raise PydanticCustomError(
-            "decimal_parsing",
-            'not a decimal number: "{text}" (write it like "12.5")',
-            {"text": value[:40]},
-        )
-    raise PydanticCustomError("decimal_type", "a decimal number as a string is expected")
+        raise _error("decimal_parsing", text=value[:40])
+    raise _error("decimal_type")
 
 
 def parse_ratio(value: Any) -> Fraction:
@@ -63,16 +64,12 @@ def parse_ratio(value: Any) -> Fraction:
     elif isinstance(value, str) and (match := _RATIO_RE.match(value)):
         numerator, denominator = int(match.group(1)), int(match.group(2))
         if denominator == 0:
-            raise PydanticCustomError("ratio_zero_denominator", "a ratio cannot divide by 0")
+            raise _error("ratio_zero_denominator")
         result = Fraction(numerator, denominator)
     else:
         result = Fraction(parse_decimal(value))
     if not 0 <= result <= 1:
-        raise PydanticCustomError(
-            "fraction_out_of_range",
-            "a fulfilment must lie between 0 and 1 (got {value})",
-            {"value": ratio_text(result)},
-        )
+        raise _error("fraction_out_of_range", value=ratio_text(result))
     return result
 
 
@@ -80,12 +77,12 @@ def parse_whole(value: Any) -> int:
     """A whole number: a JSON integer, or a string of digits."""
     _refuse_float(value)
     if isinstance(value, bool):
-        raise PydanticCustomError("int_type", "a whole number is expected, not true/false")
+        raise _error("int_type", "whole_not_boolean")
     if isinstance(value, int):
         return value
     if isinstance(value, str) and re.fullmatch(r"[+-]?\d+", value.strip()):
         return int(value)
-    raise PydanticCustomError("int_type", "a whole number is expected")
+    raise _error("int_type")
 
 
 def parse_answer(value: Any) -> bool | str | None:

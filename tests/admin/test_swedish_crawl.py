@@ -224,6 +224,7 @@ def _crawl(username: str) -> dict[str, str]:
     shapes: dict[str, int] = {}
     paths: set[str] = set()
     queue = deque(["/admin/"])
+    found_on: dict[str, str] = {}
     while queue and len(seen) < MAX_PAGES:
         url = queue.popleft()
         path = url.split("?")[0]
@@ -241,12 +242,17 @@ def _crawl(username: str) -> dict[str, str]:
             paths.add(path)
         response = client.get(url)
         assert response.status_code < 500, (username, url, response.status_code)
+        # A link a page offers leads somewhere: no page links to what is not there.
+        assert response.status_code != 404, (username, url, "linked from", found_on.get(url))
         if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
             seen[url] = ""
             continue
         page = response.content.decode()
         seen[url] = _text(page)
-        queue.extend(link for link in _links(page, url) if link not in seen)
+        for link in _links(page, url):
+            if link not in seen:
+                found_on.setdefault(link, url)
+                queue.append(link)
     return seen
 
 

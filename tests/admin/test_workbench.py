@@ -14,7 +14,7 @@ from audit.models import AuditEvent
 from criteria.models import TenderCriterion
 from criteria.services import attach_criterion
 from procurement.models import Tender, TenderDocument
-from procurement.services.tenders import publish_tender
+from procurement.services.tenders import add_lot, publish_tender
 from tests.admin.test_admin import change_url, logged_in, messages_of, tender_form
 from tests.factories import CriterionFactory
 from tests.scenarios import PDF, new_tender
@@ -332,3 +332,89 @@ def test_amending_a_life_cycle_cost_tender_changes_the_money_value_that_counts(o
     assert response.status_code == 302, messages_of(response)
     fuel.refresh_from_db()
     assert fuel.value == Decimal("250000") and fuel.weight is None
+
+
+def _lot_formset(tender, *rows):
+    data = {
+        "lots-TOTAL_FORMS": str(len(rows)),
+        "lots-INITIAL_FORMS": str(len(rows)),
+        "lots-MIN_NUM_FORMS": "0",
+        "lots-MAX_NUM_FORMS": "1000",
+    }
+    for index, (lot, delete) in enumerate(rows):
+        data |= {
+            f"lots-{index}-id": str(lot.pk),
+            f"lots-{index}-tender": str(tender.pk),
+            f"lots-{index}-title": lot.title,
+        }
+        if delete:
+            data[f"lots-{index}-DELETE"] = "on"
+    return data
+
+
+def _change_post(tender, **overrides):
+    tender.refresh_from_db()
+    return {
+        **tender_form(),
+        "reference": tender.reference,
+        "title": tender.title,
+        "expected_version": str(tender.version),
+        **overrides,
+    }
+
+
+def test_a_drafts_lot_is_removed_from_the_tender_page_but_never_the_last(officer):
+    tender = new_tender(officer)
+    first = tender.lots.get()
+    eggs = add_lot(tender=tender, actor=officer, title="Ägg")
+    client = logged_in(officer)
+    response = client.post(
+        change_url(tender),
+        _change_post(tender) | _lot_formset(tender, (first, False), (eggs, True)),
+    )
+    assert response.status_code == 302, response.context and response.context["errors"]
+    assert list(tender.lots.values_list("number", flat=True)) == [1]
+    assert AuditEvent.objects.filter(action="lot.deleted", object_id=str(eggs.pk)).exists()
+
+    refused = client.post(
+        change_url(tender), _change_post(tender) | _lot_formset(tender, (first, True))
+    )
+    assert refused.status_code == 200
+    assert "only lot" in " ".join(messages_of(refused))
+    assert tender.lots.filter(pk=first.pk).exists()
+
+
+def test_any_tender_is_copied_into_a_new_draft_with_a_deadline_typed_in_swedish(officer):
+    tender = publish_tender(tender=new_tender(officer, reference="ADM-OLD"), actor=officer)
+    client = logged_in(officer)
+    client.cookies["django_language"] = "sv"
+    page = client.get(change_url(tender))
+    assert step(tender, "copy") in page.content.decode()
+    form_page = text_of(client.get(step(tender, "copy")))
+    assert "Lokal tid (Europe/Stockholm)" in form_page
+    assert "Bids, documents" not in form_page  # Swedish, every word
+    response = client.post(
+        step(tender, "copy"),
+        {
+            "reference": "ADM-NEW",
+            "title": "",
+            "submission_deadline_0": "1 mars 2027",
+            "submission_deadline_1": "12.00",
+        },
+    )
+    copy = Tender.objects.get(reference="ADM-NEW")
+    assert response.status_code == 302 and response["Location"] == change_url(copy)
+    assert copy.status == "draft" and copy.title == tender.title
+    assert copy.submission_deadline == dt.datetime(2027, 3, 1, 11, 0, tzinfo=dt.UTC)  # CET
+    assert copy.evaluation == tender.evaluation
+
+    taken = client.post(
+        step(tender, "copy"),
+        {
+            "reference": "ADM-NEW",
+            "submission_deadline_0": "2027-03-01",
+            "submission_deadline_1": "12:00",
+        },
+    )
+    assert taken.status_code == 200
+    assert taken.context["form"].errors["reference"]

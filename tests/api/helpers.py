@@ -15,7 +15,7 @@ TENDER = {
     "currency": "SEK",
     "estimated_value": {"amount": "5000000.00", "currency": "SEK"},
     "evaluation": {"method": "lowest_price"},
-    "no_lots_reason": "Meat and eggs are delivered together to the same kitchens.",
+    "no_lots_reason": "Kött och ägg levereras tillsammans till samma kök.",
 }
 
 

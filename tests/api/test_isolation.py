@@ -231,6 +231,12 @@ READS = [
         ("bob_officer", "charlie"),
     ),
     Read(
+        "lot",
+        lambda w: f"/api/v1/tenders/{w.t_draft}/lots/{w.lot_draft}/",
+        "alice_officer",
+        ("bob_officer", "charlie"),
+    ),
+    Read(
         "documents",
         lambda w: f"/api/v1/tenders/{w.t_draft}/documents/",
         "alice_officer",
@@ -389,6 +395,29 @@ WRITES = [
         "alice_officer",
         ("bob_officer",),
         lambda w: {"title": "Planted lot"},
+    ),
+    Write(
+        "change lot",
+        "PATCH",
+        lambda w: f"/api/v1/tenders/{w.t_draft}/lots/{w.lot_draft}/",
+        "alice_officer",
+        ("bob_officer",),
+        lambda w: {"title": "Hacked"},
+    ),
+    Write(
+        "remove lot",
+        "DELETE",
+        lambda w: f"/api/v1/tenders/{w.t_draft}/lots/{w.lot_draft}/",
+        "alice_officer",
+        ("bob_officer",),
+    ),
+    Write(
+        "copy tender",
+        "POST",
+        lambda w: f"/api/v1/tenders/{w.t_draft}/copy/",
+        "alice_officer",
+        ("bob_officer",),
+        lambda w: {"reference": "COPIED-1", "submission_deadline": "2099-01-01T11:00:00Z"},
     ),
     Write(
         "upload tender document",

@@ -221,3 +221,33 @@ def test_texts_of_drf_that_its_own_catalogue_lacks_are_swedish_too():
             assert exc.detail == ["Måste vara ett giltigt UUID."]
         else:
             raise AssertionError("not-a-uuid was accepted")
+
+
+def test_the_engines_rule_errors_read_in_swedish_with_swedish_numbers(api):
+    client, _ = api("officer")
+    rule = {
+        "type": "thresholds",
+        "steps": [
+            {"at_least": "50.5", "fulfilment": "0.5"},
+            {"at_least": "40", "fulfilment": "1.5"},
+        ],
+    }
+    body = {"code": "OWN-1", "title": "Egna steg", "category": "quality", "kind": "award"}
+    sv = client.post("/api/v1/criteria/?lang=sv", {**body, "rule": rule}, format="json")
+    assert sv.status_code == 400
+    messages = {e["field"]: e["message"] for e in sv.json()["errors"]}
+    assert messages["/rule/steps/1/fulfilment"] == (
+        "uppfyllnadsgraden måste ligga mellan 0 och 1 (angivet: 1,5)"
+    )
+    fixed = {**rule, "steps": [rule["steps"][0], {"at_least": "40", "fulfilment": "1"}]}
+    sv = client.post("/api/v1/criteria/?lang=sv", {**body, "rule": fixed}, format="json")
+    messages = {e["field"]: e["message"] for e in sv.json()["errors"]}
+    assert messages["/rule/steps/1/at_least"] == (
+        "stegen måste gå uppåt: minst 40 måste vara större än föregående stegs 50,5"
+    )
+    assert sv.json()["errors"][0]["code"] == "steps_out_of_order"  # codes stay as they were
+    en = client.post("/api/v1/criteria/", {**body, "rule": fixed}, format="json")
+    messages = {e["field"]: e["message"] for e in en.json()["errors"]}
+    assert messages["/rule/steps/1/at_least"] == (
+        "steps must go up: at_least 40 must be greater than the previous step's 50.5"
+    )

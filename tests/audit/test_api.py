@@ -263,7 +263,7 @@ def test_csv_export_streams_every_field_and_is_itself_recorded(api, trail):
     assert response.streaming
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
-    rows = list(csv.DictReader(io.StringIO(_body(response).decode("utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(_body(response).decode("utf-8-sig"))))
     assert [r["action"] for r in rows] == ["tender.created", "conflict.declared"]
     assert json.loads(rows[1]["data"]) == {}
     assert rows[0]["hash"] and rows[0]["prev_hash"]
@@ -405,7 +405,8 @@ def test_xlsx_export_has_a_header_a_frozen_pane_and_readable_widths(api, trail):
     workbook = load_workbook(io.BytesIO(_body(response)))
     sheet = workbook.active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:4] == ("id", "chain", "sequence", "created_at")
+    assert rows[0][:4] == ("ID", "Chain", "Sequence", "Time (Europe/Stockholm)")
+    assert rows[0][-1] == "Time (UTC, ISO 8601)"
     assert sheet["A1"].font.bold
     assert sheet.freeze_panes == "A2"
     assert sheet.column_dimensions["M"].width == 80  # data

@@ -415,6 +415,19 @@ def _calls():
             ),
             "tender_criterion.updated",
         ),
+        "criteria.services.remove_lot": (
+            lambda w: cs.remove_lot(lot=LotFactory(tender=w.draft(), number=2), actor=w.officer),
+            "lot.deleted",
+        ),
+        "criteria.services.copy_tender": (
+            lambda w: cs.copy_tender(
+                tender=w.draft(),
+                actor=w.officer,
+                reference="COPY-1",
+                submission_deadline=timezone.now() + dt.timedelta(days=40),
+            ),
+            "tender.copied",
+        ),
         "criteria.services.detach_criterion": (
             lambda w: cs.detach_criterion(
                 tc=TenderCriterionFactory(tender=w.draft()), actor=w.officer

@@ -84,6 +84,13 @@ def _clock(moment):
         yield
 
 
+def _local_noon(now: dt.datetime, *, days: int) -> dt.datetime:
+    """12.00 local time (Europe/Stockholm by default) ``days`` from today: a deadline as an
+    officer sets one, not a moment to the second."""
+    day = timezone.localtime(now) + dt.timedelta(days=days)
+    return day.replace(hour=12, minute=0, second=0, microsecond=0)
+
+
 class Command(BaseCommand):
     help = "Load demo organisations, users and tenders (safe to run again)."
 
@@ -118,7 +125,7 @@ class Command(BaseCommand):
                 cpv_codes=["03142500", "15112130"],
                 currency="SEK",
                 estimated_value=Decimal("3200000.00"),
-                submission_deadline=now + dt.timedelta(days=45),
+                submission_deadline=_local_noon(now, days=45),
                 evaluation={
                     "method": "weighted_points",
                     "price_weight": "60",
@@ -135,7 +142,7 @@ class Command(BaseCommand):
                 cpv_codes=["33141420"],
                 currency="SEK",
                 estimated_value=Decimal("1800000.00"),
-                submission_deadline=now + dt.timedelta(days=35),
+                submission_deadline=_local_noon(now, days=35),
                 evaluation={"method": "lowest_price"},
                 no_lots_reason="En produktfamilj som levereras till ett centrallager; delkontrakt skulle höja priserna.",
             )
@@ -170,7 +177,7 @@ class Command(BaseCommand):
                 cpv_codes=["15112130", "03142500"],
                 currency="SEK",
                 estimated_value=Decimal("2400000.00"),
-                submission_deadline=now - dt.timedelta(days=1),
+                submission_deadline=_local_noon(now, days=-1),
                 evaluation={
                     "method": "weighted_points",
                     "price_weight": "60",
