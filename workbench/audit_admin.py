@@ -102,9 +102,9 @@ class RoleFilter(_WordsFilter):
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAuditAdmin):
     list_display = (
-        "when",
+        "when_listed",
         "sequence",
-        "actor_username",
+        "actor_words",
         "role_words",
         "action_words",
         "object_words",
@@ -130,7 +130,7 @@ class AuditEventAdmin(ReadOnlyAuditAdmin):
         "when",
         "chain_words",
         "sequence",
-        "actor_username",
+        "actor_words",
         "role_words",
         "action_words",
         "object_words",
@@ -168,6 +168,14 @@ class AuditEventAdmin(ReadOnlyAuditAdmin):
     @admin.display(description=gettext_lazy("time"), ordering="created_at")
     def when(self, event):
         return formats.when_zoned(event.created_at)
+
+    @admin.display(description=gettext_lazy("time"), ordering="created_at")
+    def when_listed(self, event):
+        return formats.when_short(event.created_at)
+
+    @admin.display(description=gettext_lazy("actor"), ordering="actor_username")
+    def actor_words(self, event):
+        return words.actor(event.actor_username)
 
     @admin.display(description=gettext_lazy("role"), ordering="actor_role")
     def role_words(self, event):

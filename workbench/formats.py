@@ -98,6 +98,15 @@ def when_zoned(value: Any) -> str:
     return f"{when(moment)} {moment.tzname()}"
 
 
+def when_short(value: Any) -> str:
+    """A time in a list column: ``2026-12-07 10.59 CET``, kept on one line."""
+    moment = _moment(value)
+    if moment is None:
+        return when(value)
+    text = formats.date_format(moment, "SHORT_DATETIME_FORMAT", use_l10n=True)
+    return f"{text} {moment.tzname()}".replace(" ", "\u00a0")
+
+
 def day(value: Any) -> str:
     if isinstance(value, datetime.datetime):
         value = timezone.localtime(value).date()

@@ -3,6 +3,7 @@ services (audited), and audit events as each object's history."""
 
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -529,3 +530,27 @@ def test_each_buyer_role_lands_on_the_admin_index(make_user, buyer, role):
     response = logged_in(member).get(reverse("admin:index"))
     assert response.status_code == 200
     assert response.context["app_list"], role
+
+
+def test_the_audit_list_reads_in_words_and_finds_a_tenders_events_by_reference(
+    make_user, buyer, officer
+):
+    auditor = logged_in(make_user("auditor", buyer))
+    auditor.cookies["django_language"] = "sv"
+    first = new_tender(officer, reference="NLL-2027-0001")
+    new_tender(officer, reference="NLL-2027-0002")
+    listing = auditor.get(url(AuditEvent), {"q": "NLL-2027-0001"})
+    rows = listing.context["cl"].result_list
+    assert {e.tender_id for e in rows} == {first.pk}
+    text = " ".join(re.sub(r"<[^>]+>", " ", listing.content.decode()).split())
+    assert "upphandling skapad" in text and "tender.created" not in text
+    assert "Filtrera efter" in text and "Filter by" not in text
+    # The filter "what happened" in words, and the export takes the list as filtered.
+    filtered = auditor.get(url(AuditEvent), {"action": "tender.created"})
+    assert {e.action for e in filtered.context["cl"].result_list} == {"tender.created"}
+    export = reverse("admin:audit_auditevent_export")
+    body = b"".join(
+        auditor.get(export, {"format": "csv", "q": "NLL-2027-0001"}).streaming_content
+    ).decode("utf-8-sig")
+    assert body.splitlines()[0].count(";") > 3  # Swedish Excel's separator
+    assert all(str(first.pk) in line for line in body.splitlines()[1:] if line)

@@ -48,6 +48,7 @@ from tests.conftest import load_shared_library
 from tests.scenarios import new_tender
 
 ROOT = Path(__file__).resolve().parents[2]
+PARTS = ("contrib/admin", "contrib/auth", "conf")
 ROLES = ("officer1", "evaluator1", "auditor1", "regionadmin")
 MAX_PAGES = 400
 MAX_VARIANTS = 4  # query-string variants of one path (list filters, pages, orderings)
@@ -98,25 +99,43 @@ def _unquote(text: str) -> str:
     return text[1:-1].replace('\\"', '"').replace("\\n", "\n") if text.startswith('"') else ""
 
 
-def _english_phrases() -> set[str]:
-    """Texts of Django's admin and of ours that read as English on a Swedish page."""
+_PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}")
+
+
+def _english_phrases() -> tuple[set[str], list[re.Pattern]]:
+    """Texts of Django's admin and of ours that read as English on a Swedish page: every msgid
+    of the English catalogues (Django's admin, auth and core, and ours), also those Django's
+    Swedish catalogue lacks; those with placeholders as patterns. A msgid whose Swedish is the
+    same text ("OK") is left out."""
     django_root = Path(django.__file__).parent
-    catalogues = [
+    swedish = [
         ROOT / "locale" / "sv" / "LC_MESSAGES" / "django.po",
-        django_root / "contrib" / "admin" / "locale" / "sv" / "LC_MESSAGES" / "django.po",
-        django_root / "contrib" / "auth" / "locale" / "sv" / "LC_MESSAGES" / "django.po",
-        django_root / "conf" / "locale" / "sv" / "LC_MESSAGES" / "django.po",
+        *(django_root / part / "locale" / "sv" / "LC_MESSAGES" / "django.po" for part in PARTS),
     ]
-    phrases = set()
-    for catalogue in catalogues:
-        for msgid, msgstr in _po_entries(catalogue).items():
-            words = msgid.split()
-            if len(words) < 2 or "%" in msgid or "{" in msgid or msgstr == msgid:
+    english = [
+        ROOT / "locale" / "sv" / "LC_MESSAGES" / "django.po",  # our msgids are English
+        *(django_root / part / "locale" / "en" / "LC_MESSAGES" / "django.po" for part in PARTS),
+    ]
+    same = set()
+    for catalogue in swedish:
+        same |= {msgid for msgid, msgstr in _po_entries(catalogue).items() if msgstr == msgid}
+    phrases: set[str] = set()
+    patterns: list[re.Pattern] = []
+    for catalogue in english:
+        for msgid in _po_entries(catalogue):
+            if msgid in same or not re.search(r"[a-z]{3}", msgid):
                 continue
-            if not re.search(r"[a-z]{3}", msgid):
+            pieces = [re.sub(r"\s+", " ", piece) for piece in _PLACEHOLDER.split(msgid)]
+            if len(pieces) == 1:
+                if len(msgid.split()) >= 2:
+                    phrases.add(" ".join(msgid.split()))
                 continue
-            phrases.add(" ".join(words))
-    return phrases
+            fixed = " ".join(piece.strip() for piece in pieces if piece.strip())
+            if len(fixed.split()) < 2 or "{" in fixed:
+                continue
+            pattern = r"\S+(?: \S+){0,3}".join(re.escape(piece) for piece in pieces).strip()
+            patterns.append(re.compile(rf"(?<!\w){pattern}(?!\w)"))
+    return phrases, patterns
 
 
 def _raw_codes() -> set[str]:
@@ -201,6 +220,10 @@ def _text(page: str) -> str:
     page = re.sub(r"<!--.*?-->", " ", page, flags=re.S)
     # Text marked as English (a criterion's English title, read only) is English on purpose.
     page = re.sub(r'<(\w+)[^>]*\blang="en"[^>]*>.*?</\1>', " ", page, flags=re.S)
+    # What a screen reader reads too: alternative texts, titles, labels, placeholders.
+    page = re.sub(
+        r'<[^>]*?\s(?:alt|title|aria-label|placeholder)="([^"]*)"[^>]*>', r" \1 \g<0>", page
+    )
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
 
 
@@ -259,7 +282,7 @@ def _crawl(username: str) -> dict[str, str]:
 @pytest.mark.parametrize("username", ROLES)
 def test_every_page_a_buyer_role_reaches_is_swedish(world, username, db):
     pages = _crawl(username)
-    english, codes = _english_phrases(), _raw_codes()
+    (english, english_patterns), codes = _english_phrases(), _raw_codes()
     findings: dict[tuple[str, str], str] = {}
     for url, text in pages.items():
         if not text:
@@ -271,6 +294,10 @@ def test_every_page_a_buyer_role_reaches_is_swedish(world, username, db):
                 if at >= 0:
                     findings.setdefault(("english", phrase), f"{url} … {padded[at - 60 : at + 80]}")
                     break
+        for pattern in english_patterns:
+            if found := pattern.search(text):
+                around = text[max(0, found.start() - 60) : found.end() + 40]
+                findings.setdefault(("english", pattern.pattern), f"{url} … {around}")
         # English that no catalogue holds (data, or a text never marked for translation).
         for word in ENGLISH_WORDS.findall(text):
             at = text.find(f" {word} ")
