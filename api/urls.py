@@ -18,6 +18,12 @@ from api.views.evaluations import (
     TenderEvaluationsView,
 )
 from api.views.organizations import OrganizationViewSet
+from api.views.reports import (
+    FollowUpReportView,
+    FollowUpTargetViewSet,
+    PublicFollowUpView,
+    PublishFollowUpView,
+)
 from api.views.tenders import LotViewSet, TenderDocumentViewSet, TenderViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -34,6 +40,7 @@ router.register("criteria", CriterionViewSet, basename="criterion")
 router.register("bids", BidViewSet, basename="bid")
 router.register("evaluations", EvaluationViewSet, basename="evaluation")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
+router.register("follow-up-targets", FollowUpTargetViewSet, basename="follow-up-target")
 
 urlpatterns = [
     # Failed-login counters live in the cache (possibly the database): outside the request's
@@ -59,5 +66,12 @@ urlpatterns = [
     path("tenders/<uuid:pk>/award/", AwardView.as_view(), name="tender-award"),
     path("tenders/<uuid:pk>/simulations/", SimulationsView.as_view(), name="tender-simulations"),
     path("bids/<uuid:pk>/evaluation/", BidEvaluationView.as_view(), name="bid-evaluation"),
+    path("reports/follow-up/", FollowUpReportView.as_view(), name="follow-up"),
+    path("reports/follow-up/publish/", PublishFollowUpView.as_view(), name="follow-up-publish"),
+    path(
+        "public/organizations/<uuid:organization>/follow-up/<int:year>/",
+        PublicFollowUpView.as_view(),
+        name="public-follow-up",
+    ),
     path("", include(router.urls)),
 ]

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "procurement",
     "criteria",
     "scoring",
+    "reports",
     "api",
     "demo",
 ]
@@ -328,6 +329,8 @@ SPECTACULAR_SETTINGS = {
         "TenderDocumentKindEnum": "procurement.models.TenderDocument.Kind",
         "BidDocumentKindEnum": "procurement.models.BidDocument.Kind",
         "CriterionKindEnum": "criteria.models.Kind",
+        "SustainabilityCategoryEnum": "reports.followup.CATEGORY_CHOICES",
+        "CategoryEnum": "criteria.models.Category",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -13,6 +13,8 @@ from knox.models import AbstractAuthToken
 
 from procurement import sme
 
+CURRENCIES = [("SEK", "SEK"), ("EUR", "EUR"), ("NOK", "NOK"), ("DKK", "DKK"), ("ISK", "ISK")]
+
 
 class Organization(models.Model):
     """A contracting authority (buyer) or a supplier."""
@@ -46,6 +48,13 @@ class Organization(models.Model):
         verbose_name=_("balance sheet total"),
     )
     non_profit = models.BooleanField(default=False, verbose_name=_("non profit"))
+    currency = models.CharField(
+        max_length=3,
+        default="SEK",
+        choices=CURRENCIES,
+        help_text=_("The organisation's own currency: the follow-up report adds amounts in it"),
+        verbose_name=_("currency"),
+    )
     opening_quorum = models.PositiveSmallIntegerField(
         default=2,
         help_text=_(
@@ -168,8 +177,6 @@ MINIMUM_TENDER_DAYS: dict[str, int] = {
     Procedure.INNOVATION_PARTNERSHIP: 30,
     Procedure.SIMPLIFIED: 10,
 }
-
-CURRENCIES = [("SEK", "SEK"), ("EUR", "EUR"), ("NOK", "NOK"), ("DKK", "DKK"), ("ISK", "ISK")]
 
 
 class TenderQuerySet(models.QuerySet):

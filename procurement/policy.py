@@ -85,6 +85,10 @@ class Action(StrEnum):
     MEMBER_ADD = "organization.add_member"
     TOKENS_MANAGE = "organization.manage_tokens"
     QUORUM_SET = "organization.set_quorum"
+    # the policy follow-up
+    FOLLOW_UP_READ = "follow_up.read"
+    FOLLOW_UP_TARGETS = "follow_up.manage_targets"
+    FOLLOW_UP_PUBLISH = "follow_up.publish"
     # the audit trail
     AUDIT_EXPORT = "audit.export"
     AUDIT_VERIFY = "audit.verify"
@@ -139,6 +143,11 @@ RULES: dict[Action, Rule] = {
     Action.QUORUM_SET: Rule(
         frozenset({ADMIN}), gettext_lazy("set the opening quorum"), operator=True
     ),
+    Action.FOLLOW_UP_READ: Rule(
+        BUYER_SIDE, gettext_lazy("read the follow-up report"), operator=True
+    ),
+    Action.FOLLOW_UP_TARGETS: Rule(OFFICERS, gettext_lazy("set the follow-up targets")),
+    Action.FOLLOW_UP_PUBLISH: Rule(OFFICERS, gettext_lazy("publish the follow-up report")),
     Action.AUDIT_EXPORT: Rule(WHOLE_TRAIL, gettext_lazy("export the audit trail"), operator=True),
     Action.AUDIT_VERIFY: Rule(VERIFY_ROLES, gettext_lazy("verify the audit trail"), operator=True),
 }

@@ -274,6 +274,32 @@ class Award(models.Model):
         return f"Award of {self.tender_id}"
 
 
+class AwardedBid(models.Model):
+    """One winning bid of one lot of an award, as a row: what the follow-up report counts and
+    contracts are signed on (``Award.lots`` keeps the decision as it was made)."""
+
+    award = models.ForeignKey(
+        Award, on_delete=models.CASCADE, related_name="winners", verbose_name=_("award")
+    )
+    lot = models.ForeignKey(
+        "procurement.Lot", on_delete=models.PROTECT, related_name="+", verbose_name=_("lot")
+    )
+    bid = models.ForeignKey(
+        "procurement.Bid", on_delete=models.PROTECT, related_name="+", verbose_name=_("bid")
+    )
+    follows_ranking = models.BooleanField(default=True, verbose_name=_("follows ranking"))
+
+    class Meta:
+        verbose_name = _("awarded bid")
+        verbose_name_plural = _("awarded bids")
+        constraints = [
+            models.UniqueConstraint(fields=["award", "lot", "bid"], name="awarded_bid_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bid_id} in lot {self.lot_id}"
+
+
 class Simulation(models.Model):
     """The tender's configuration run against fictitious bids. Never touches real bids."""
 

@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from api.serializers.common import DecimalStringField, StrictModelSerializer, StrictSerializer
 from procurement import usernames
-from procurement.models import Organization, Role
+from procurement.models import CURRENCIES, Organization, Role
 
 
 @extend_schema_serializer(
@@ -59,7 +59,12 @@ class OrganizationSerializer(StrictModelSerializer):
     opening_quorum = serializers.ChoiceField(
         choices=[1, 2],
         required=False,
-        help_text="Officers needed to open bids: 2 by default (LOU 12 kap. 10 §); 1 is the organisation's own decision.",
+        help_text="Officers needed to open bids: 2 by default (good practice, not a rule of LOU); 1 is the organisation's own decision.",
+    )
+    currency = serializers.ChoiceField(
+        choices=CURRENCIES,
+        required=False,
+        help_text="The organisation's own currency (SEK by default): the follow-up report adds award values in it and lists others apart",
     )
 
     class Meta:
@@ -74,6 +79,7 @@ class OrganizationSerializer(StrictModelSerializer):
             "annual_turnover",
             "balance_sheet_total",
             "non_profit",
+            "currency",
             "sme_class",
             "opening_quorum",
             "created_at",

@@ -18,6 +18,7 @@ ORG_FIELDS = (
     "annual_turnover",
     "balance_sheet_total",
     "non_profit",
+    "currency",
 )
 
 

@@ -15,6 +15,7 @@ from procurement.models import Tender, User
 from procurement.policy import Action
 from scoring.models import (
     Award,
+    AwardedBid,
     Evaluation,
 )
 from scoring.selectors import result_of
@@ -149,6 +150,16 @@ def award_tender(
         decided_by=actor,
         decided_at=now,
         standstill_ends_at=now + dt.timedelta(days=STANDSTILL_DAYS),
+    )
+    AwardedBid.objects.bulk_create(
+        AwardedBid(
+            award=award,
+            lot_id=item["lot"],
+            bid_id=bid,
+            follows_ranking=item.get("follows_ranking", True),
+        )
+        for item in decided
+        for bid in item["bids"]
     )
     tender.status = Tender.Status.AWARDED
     tender.version += 1

@@ -382,7 +382,13 @@ def test_a_published_tender_is_read_only_and_nothing_of_legal_weight_is_deleted(
 
 
 def test_only_the_platform_operator_adds_organisations_and_it_is_audited(superuser, officer):
-    form = {"name": "Region Cecilia", "kind": "buyer", "country": "SE", "non_profit": ""}
+    form = {
+        "name": "Region Cecilia",
+        "kind": "buyer",
+        "country": "SE",
+        "non_profit": "",
+        "currency": "SEK",
+    }
     assert logged_in(officer).post(url(Organization, "add"), form).status_code == 403
     response = logged_in(superuser).post(url(Organization, "add"), form)
     assert response.status_code == 302

@@ -24,6 +24,7 @@ from rest_framework.test import APIClient
 
 from procurement.models import ApiToken, Bid, Tender
 from procurement.services import documents as document_services
+from reports.models import FollowUpTarget
 from tests.api.helpers import bid, create_tender, publish, submit
 from tests.factories import (
     BuyerFactory,
@@ -106,6 +107,9 @@ def _build_world():
     c_bob = CriterionFactory(organization=bob_org)
     tc_draft = TenderCriterionFactory(tender=Tender.objects.get(pk=t_draft["id"]))
     tc_bob = TenderCriterionFactory(tender=Tender.objects.get(pk=t_bob["id"]))
+    target = FollowUpTarget.objects.create(
+        organization=alice_org, year=2026, metric="sme_award_share", target="0.5"
+    )
 
     return {
         "tokens": tokens,
@@ -116,6 +120,7 @@ def _build_world():
         "t_pub": t_pub["id"],
         "t_bob": t_bob["id"],
         "lot_draft": t_draft["lots"][0]["id"],
+        "target": target.pk,
         "d_draft": tender_doc(t_draft["id"], users["alice_officer"]),
         "d_pub": tender_doc(t_pub["id"], users["alice_officer"]),
         "d_bob": tender_doc(t_bob["id"], users["bob_officer"]),
@@ -229,6 +234,12 @@ READS = [
         lambda w: f"/api/v1/tenders/{w.t_draft}/lots/",
         "alice_officer",
         ("bob_officer", "charlie"),
+    ),
+    Read(
+        "follow-up target",
+        lambda w: f"/api/v1/follow-up-targets/{w.target}/",
+        "alice_officer",
+        ("bob_officer", "bob_admin"),
     ),
     Read(
         "lot",
@@ -395,6 +406,21 @@ WRITES = [
         "alice_officer",
         ("bob_officer",),
         lambda w: {"title": "Planted lot"},
+    ),
+    Write(
+        "change follow-up target",
+        "PATCH",
+        lambda w: f"/api/v1/follow-up-targets/{w.target}/",
+        "alice_officer",
+        ("bob_officer", "bob_admin"),
+        lambda w: {"target": "0.10"},
+    ),
+    Write(
+        "remove follow-up target",
+        "DELETE",
+        lambda w: f"/api/v1/follow-up-targets/{w.target}/",
+        "alice_officer",
+        ("bob_officer", "bob_admin"),
     ),
     Write(
         "change lot",
