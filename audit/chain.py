@@ -249,7 +249,10 @@ def utc_text(value: datetime.datetime) -> str:
 
 
 def iso_time(value: datetime.datetime) -> str:
-    """The hashed form of ``created_at``: microseconds, UTC as ``Z``."""
+    """The hashed form of ``created_at``: microseconds, UTC as ``Z`` (a time in another zone
+    is the same moment in UTC: the database gives it back that way)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(datetime.UTC)
     return value.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 

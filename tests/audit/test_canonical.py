@@ -1,14 +1,16 @@
 """The canonical JSON that the audit hashes: the same text as ``json.dumps`` with sorted keys,
 no whitespace, UTF-8 and decimals as fixed-point strings, for any JSON value."""
 
+import datetime as dt
 import hashlib
 import json
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from audit.chain import HASHED_FIELDS, canonical, event_hash, hashed_payload
+from audit.chain import HASHED_FIELDS, canonical, event_hash, hashed_payload, iso_time
 
 
 def dumps(value):
@@ -57,3 +59,11 @@ def test_a_field_an_export_lacks_is_hashed_as_null():
 
 def test_a_decimal_keeps_its_places():
     assert canonical({"amount": Decimal("1.50")}) == '{"amount":"1.50"}'
+
+
+def test_a_time_in_another_zone_hashes_as_the_same_moment_in_utc():
+    """The database gives created_at back in UTC: the hashed form must be the same whatever
+    zone the recording service's clock gave (the demo's history records on a Swedish clock)."""
+    swedish = dt.datetime(2024, 1, 12, 10, 0, tzinfo=ZoneInfo("Europe/Stockholm"))
+    assert iso_time(swedish) == "2024-01-12T09:00:00.000000Z"
+    assert iso_time(swedish) == iso_time(swedish.astimezone(dt.UTC))
