@@ -9,6 +9,7 @@ from drf_spectacular.views import (
 )
 
 from api.views.health import healthz, readyz
+from workbench.followup import public_report
 from workbench.sites import LimitedLoginForm
 
 api_auth = [
@@ -28,6 +29,8 @@ urlpatterns = [
     # The admin's language switch (set_language: a cookie; the API ignores it).
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("api.urls")),
+    # A published follow-up report for everyone, to read and print (its JSON is in the API).
+    path("follow-up/<uuid:organization>/<int:year>/", public_report, name="follow-up-page"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file, not inline (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),

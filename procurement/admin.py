@@ -87,8 +87,13 @@ def may_use_admin(user) -> bool:
 
 
 def describe(error: DomainError) -> str:
+    """The error as one message: its sentence, then each field's problem (a sentence of its
+    own, so it starts with a capital)."""
     details = [item.get("message", "") for item in error.errors if item.get("message")]
-    return f"{error.message} {'; '.join(details)}".strip() if details else error.message
+    if not details:
+        return error.message
+    joined = "; ".join(details)
+    return f"{error.message} {joined[:1].upper()}{joined[1:]}".strip()
 
 
 def adopt(target, saved) -> None:

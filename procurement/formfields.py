@@ -19,6 +19,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 _SPACES = (" ", "\u00a0", "\u202f", "\u2009")
+_PLAIN_DECIMAL = re.compile(r"^-?\d+(\.\d+)?$")
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
@@ -75,6 +76,13 @@ class LocalDecimalField(forms.DecimalField):
         if isinstance(value, Decimal):
             return value
         return parse_decimal(str(value))
+
+    def prepare_value(self, value):
+        # A stored decimal string ("0.4", as settings keep numbers) is shown as the page
+        # writes numbers ("0,4"), like a Decimal is.
+        if isinstance(value, str) and _PLAIN_DECIMAL.match(value.strip()):
+            value = Decimal(value.strip())
+        return super().prepare_value(value)
 
 
 # --- dates and times: what the page shows ("1 mars 2027 kl. 12.00") is also what it reads -----

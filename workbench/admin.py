@@ -89,6 +89,10 @@ LIBRARY_PAGE = 25
 LOT_FIELDS = ("title", "description", "estimated_value", "minimum_turnover")
 BOTH_LOCATIONS = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
 RULE_TYPE_NAMES = dict(RULE_TYPES)
+# Read only, the CPV codes are a list in words, not JSON.
+READ_ONLY_DETAILS = tuple(
+    "cpv_code_list" if name == "cpv_codes" else name for name in DETAIL_FIELDS
+)
 
 
 class LotInline(admin.StackedInline):
@@ -173,10 +177,16 @@ class TenderAdmin(
         # The count is all that buyers see before the opening.
         return getattr(obj, "bids_received_count", None)
 
+    @admin.display(description=gettext_lazy("CPV codes"))
+    def cpv_code_list(self, obj):
+        return ", ".join(obj.cpv_codes or []) or formats.DASH
+
     def get_fieldsets(self, request, obj=None):
         editable = obj is None or self.has_change_permission(request, obj)
         details = (
-            (*DETAIL_FIELDS, "expected_version") if obj is not None and editable else DETAIL_FIELDS
+            (*DETAIL_FIELDS, "expected_version")
+            if obj is not None and editable
+            else (DETAIL_FIELDS if editable else READ_ONLY_DETAILS)
         )
         sets = [(_("Details"), {"fields": details})]
         if editable:
@@ -201,7 +211,7 @@ class TenderAdmin(
         if obj is None:
             return ()
         if not self.has_change_permission(request, obj):
-            return (*DETAIL_FIELDS, *self.state_fields)
+            return (*READ_ONLY_DETAILS, *self.state_fields)
         return self.state_fields
 
     def get_inlines(self, request, obj):

@@ -10,6 +10,8 @@ from decimal import Decimal
 
 from django.utils.html import escape
 
+from workbench import formats
+
 # (fill colour, pattern) per category; the colours pass 3:1 contrast against white.
 STYLES = {
     "price": ("#4b5563", None),
@@ -54,7 +56,11 @@ def category_chart(
     ]
     largest = max([t for t in totals if t > 0], default=Decimal(1))
     plot = WIDTH - LABEL_WIDTH - 70
-    legend_rows = (len(keys) + 2) // 3
+    # The legend in columns wide enough for its longest name (Swedish names run long).
+    longest = max((len(str(labels.get(key, key))) for key in keys), default=10)
+    per_row = max(1, min(3, (WIDTH - LABEL_WIDTH) // (longest * 7 + 30)))
+    column = (WIDTH - LABEL_WIDTH) // per_row
+    legend_rows = (len(keys) + per_row - 1) // per_row
     height = 30 + ROW * len(bids) + 16 + LEGEND_ROW * legend_rows
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
@@ -96,8 +102,8 @@ def category_chart(
         )
     top = 30 + ROW * len(bids) + 6
     for i, key in enumerate(keys):
-        lx = LABEL_WIDTH + (i % 3) * 190
-        ly = top + (i // 3) * LEGEND_ROW
+        lx = LABEL_WIDTH + (i % per_row) * column
+        ly = top + (i // per_row) * LEGEND_ROW
         parts.append(
             f'<rect x="{lx}" y="{ly}" width="14" height="14" fill="{_fill(key)}" '
             f'stroke="#333" stroke-width="0.5"/>'
@@ -113,5 +119,5 @@ def _short(name: str) -> str:
 
 
 def _plain(value: Decimal) -> str:
-    text = format(value.quantize(Decimal("0.01")), "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    """At most two decimals, written as the page's language writes numbers (76,25)."""
+    return formats.number(value.quantize(Decimal("0.01")).normalize())

@@ -57,7 +57,7 @@ def _latest_evaluation(tender: Tender):
     return Evaluation.objects.filter(tender=tender).order_by("-created_at").first()
 
 
-def next_step(tender: Tender, user: Any) -> dict[str, str] | None:
+def next_step(tender: Tender, user: Any) -> dict[str, Any] | None:
     """The one thing to do next on the tender, as words and a link; None when nothing waits
     on this user."""
     allowed = policy.allowed_actions(tender, user)
@@ -74,7 +74,12 @@ def next_step(tender: Tender, user: Any) -> dict[str, str] | None:
         if action in allowed:
             return {"label": str(STEP_WORDS[action]), "url": _tender_url(tender, page)}
     if status == S.OPENING:
-        return {"label": _("Another officer confirms the opening"), "url": _tender_url(tender)}
+        # Nothing for this user to do: it waits on someone else (shown as words, not a button).
+        return {
+            "label": _("Another officer confirms the opening"),
+            "url": _tender_url(tender),
+            "waiting": True,
+        }
     if status == S.OPENED and Action.EVALUATION_RUN in allowed:
         missing = scoring.missing_items(tender)
         consensus = sum(1 for item in missing if item.get("kind") == "consensus")
@@ -88,6 +93,7 @@ def next_step(tender: Tender, user: Any) -> dict[str, str] | None:
                 "label": _("Waiting for the evaluators (%(count)s items)")
                 % {"count": len(missing)},
                 "url": _tender_url(tender, "tender_evaluate"),
+                "waiting": True,
             }
         return {
             "label": str(STEP_WORDS[Action.EVALUATION_RUN]),
@@ -131,7 +137,7 @@ def officer_desk(user: Any) -> dict[str, Any]:
         rows = [_row(t, user) for t in tenders if t.effective_status == state]
         if rows:
             groups.append({"state": state, "words": STATE_WORDS[state], "rows": rows})
-            todo += [row for row in rows if row["next"]]
+            todo += [row for row in rows if row["next"] and not row["next"].get("waiting")]
     return {"kind": "officer", "groups": groups, "todo": todo}
 
 

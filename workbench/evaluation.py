@@ -362,7 +362,11 @@ class EvaluationPagesMixin:
                 elif consensus and agreed is not None:
                     # The evaluators agree: consensus starts from their score, to confirm.
                     shown_score = panels.plain(agreed)
-                    shown_text = _("The evaluators agree: %(score)s.") % {"score": shown_score}
+                    shown_text = (
+                        _("The evaluator's score: %(score)s.")
+                        if len(given) == 1
+                        else _("The evaluators agree: %(score)s.")
+                    ) % {"score": shown_score}
                 cells.append(
                     {
                         "name": f"{bid.pk}:{tc.pk}",
@@ -370,6 +374,7 @@ class EvaluationPagesMixin:
                         "score": shown_score,
                         "text": shown_text,
                         "agreed": saved is None and agreed is not None,
+                        "single": len(given) == 1,
                         "range": (
                             (panels.plain(min(given)), panels.plain(max(given)))
                             if len(set(given)) > 1
@@ -637,6 +642,12 @@ class EvaluationPagesMixin:
                     "number": lot.get("number"),
                     "title": lot.get("title"),
                     "codes": codes,
+                    # Lowest price has no categories to profile: no empty chart then.
+                    "has_profile": any(
+                        Decimal(str(value)) != 0
+                        for b in qualified
+                        for value in b["categories"].values()
+                    ),
                     "categories": [
                         key
                         for key in ["price", *dict(Category.choices)]
@@ -688,9 +699,7 @@ class EvaluationPagesMixin:
         return {
             "lots": lots,
             "method_label": words.value(result.get("method") or evaluation.method),
-            "warnings": [
-                panels.in_language(w.get("message", "")) for w in result.get("warnings", [])
-            ],
+            "warnings": [panels.warning_words(w) for w in result.get("warnings", [])],
             "sensitivity": [
                 named(panels.in_language(item.get("explanation", "")))
                 for lot in result.get("sensitivity", [])

@@ -15,13 +15,15 @@ its version, SHA-256 and date of publication; ``?version=`` an earlier version. 
 only what the published JSON holds.
 """
 
+import datetime as dt
 import json
 from collections import Counter
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -36,9 +38,8 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from criteria.models import Category, Kind
 from procurement import policy
-from procurement.admin import describe
 from procurement.errors import DomainError
-from procurement.models import Bid, Organization, Tender
+from procurement.models import Bid, Organization, Tender, User
 from procurement.policy import Action
 from procurement.selectors import tenders_for
 from reports import selectors
@@ -158,13 +159,20 @@ def tenders_behind(
     return None
 
 
+def describe(error: DomainError) -> str:
+    """A refusal in words (procurement/admin.py's, which this module, imported with the admin
+    site, cannot import)."""
+    details = [item.get("message", "") for item in error.errors if item.get("message")]
+    return f"{error.message} {'; '.join(details)}".strip() if details else error.message
+
+
 def _share(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
 def _status(met: bool | None) -> dict[str, str]:
     if met is None:
-        return {"tone": "open", "sign": "–", "words": _("Nothing to measure yet")}
+        return {"tone": "open", "sign": "\N{EN DASH}", "words": _("Nothing to measure yet")}
     if met:
         return {"tone": "ok", "sign": "✓", "words": _("Met")}
     return {"tone": "error", "sign": "✗", "words": _("Not met")}
@@ -426,7 +434,7 @@ def trend(reports: dict[int, dict[str, Any]], chart_id: str) -> dict[str, Any]:
     )
     return {
         "svg": mark_safe(svg),  # noqa: S308 - every text in it is escaped
-        "years": years,
+        "years": [str(year) for year in years],
         "rows": [{"label": line.label, "cells": line.texts} for line in lines],
         "tenders": [formats.number(reports[y]["tenders"]["published"]) for y in years],
         "lots": [formats.number(reports[y]["awards"]["lots"]) for y in years],
@@ -452,10 +460,15 @@ class PublishForm(forms.Form):
             field.label = _("What this version corrects")
             field.help_text = _(
                 "Required: readers see the note beside the new version, e.g. "
-                "“T2's award was counted twice.”"
+                "“An award decided in December was missing.”"
             )
         else:
             field.help_text = _("Optional: shown with the report, e.g. the decision it follows.")
+
+
+def _user(request: HttpRequest) -> User:
+    """The signed-in member (the admin site lets no one else in)."""
+    return cast(User, request.user)
 
 
 def _year(request: HttpRequest) -> int:
@@ -475,9 +488,7 @@ def years_with_data(organization: Organization) -> list[int]:
     decided = Award.objects.filter(tender__organization=organization)
     years |= {moment.year for moment in decided.datetimes("decided_at", "year")}
     for model in (FollowUpTarget, PublishedReport):
-        years |= set(
-            model.objects.filter(organization=organization).values_list("year", flat=True)
-        )
+        years |= set(model.objects.filter(organization=organization).values_list("year", flat=True))
     return sorted(years, reverse=True)
 
 
@@ -531,6 +542,11 @@ class FollowUpPages:
 
     def _render(self, request: HttpRequest, template: str, **context: Any) -> TemplateResponse:
         request.current_app = self.site.name
+        # Years as written, never as numbers (the language's thousands grouping: "2 026").
+        if "year" in context:
+            context["year"] = str(context["year"])
+        if "years" in context:
+            context["years"] = [str(year) for year in context["years"]]
         return TemplateResponse(
             request,
             f"admin/followup/{template}",
@@ -563,11 +579,11 @@ class FollowUpPages:
         chart, category_rows = category_chart(report, "fu-shares", link)
         language = translation.get_language() or "en"
         downloads = []
-        for file_format, words in (("xlsx", _("Excel (XLSX)")), ("csv", _("CSV"))):
+        for file_format, words in (("xlsx", "Excel (XLSX)"), ("csv", "CSV")):
             params = {"year": year, "format": file_format, "lang": language}
             if policy.is_operator(request.user):
                 params["organization"] = str(organization.pk)
-            downloads.append((words, f"{reverse('follow-up-report')}?{urlencode(params)}"))
+            downloads.append((words, f"{reverse('follow-up')}?{urlencode(params)}"))
         may_publish = policy.may(
             request.user, Action.FOLLOW_UP_PUBLISH, organization_id=organization.pk
         )
@@ -610,7 +626,7 @@ class FollowUpPages:
             raise Http404
         table, words, count = figure
         visible = set(
-            tenders_for(request.user).filter(pk__in=list(counted)).values_list("pk", flat=True)
+            tenders_for(_user(request)).filter(pk__in=list(counted)).values_list("pk", flat=True)
         )
         rows = []
         found = Tender.objects.filter(pk__in=list(counted)).order_by("published_at", "reference")
@@ -659,8 +675,7 @@ class FollowUpPages:
         return self._render(
             request,
             "tenders.html",
-            title=_("%(table)s: %(figure)s, %(year)s")
-            % {"table": table, "figure": words, "year": year},
+            title=f"{table}: {words}, {year}",
             organization=organization,
             year=year,
             rows=rows,
@@ -688,7 +703,7 @@ class FollowUpPages:
         if request.method == "POST" and form.is_valid():
             try:
                 published = publish_report(
-                    actor=request.user,
+                    actor=_user(request),
                     organization=organization,
                     year=year,
                     note=form.cleaned_data["note"],
@@ -772,7 +787,7 @@ def published_versions(organization: Organization, year: int) -> list[dict[str, 
                 "by": (who.get_full_name() or who.username) if who else "",
                 "sha256": published.sha256,
                 "note": published.note,
-                "replaces": published.replaces.version if published.replaces_id else None,
+                "replaces": published.replaces.version if published.replaces else None,
                 "page_url": f"{page}?version={published.version}",
                 "json_url": f"{data}?version={published.version}",
             }
@@ -794,8 +809,6 @@ def _language(request: HttpRequest) -> str:
 
 
 def _languages() -> list[tuple[str, str]]:
-    from django.conf import settings
-
     return list(settings.LANGUAGES)
 
 
@@ -813,7 +826,7 @@ def public_report(request: HttpRequest, organization: Any, year: int) -> HttpRes
             response = render(
                 request,
                 "followup/missing.html",
-                {"year": year, "language": language, "languages": _language_links(request)},
+                {"year": str(year), "language": language, "languages": _language_links(request)},
                 status=404,
             )
         else:
@@ -846,14 +859,17 @@ def _public_context(request: HttpRequest, published: PublishedReport) -> dict[st
         "languages": _language_links(request),
         "report": report,
         "name": report.get("organization", {}).get("name", ""),
-        "year": year,
+        "year": str(year),
         "period": (formats.day(_date(period.get("from"))), formats.day(_date(period.get("to")))),
         "published": published,
         "published_at": formats.when_zoned(published.published_at),
-        "replaces": published.replaces.version if published.replaces_id else None,
+        "replaces": published.replaces.version if published.replaces else None,
         "newest": newest if newest and newest.version != published.version else None,
         "newest_url": page,
         "json_url": data + (f"?version={published.version}" if asked else ""),
+        "json_absolute": request.build_absolute_uri(
+            data + (f"?version={published.version}" if asked else "")
+        ),
         "targets": targets(report),
         "chart": chart,
         "category_rows": category_rows,
@@ -862,8 +878,6 @@ def _public_context(request: HttpRequest, published: PublishedReport) -> dict[st
 
 
 def _date(text: Any) -> Any:
-    import datetime as dt
-
     try:
         return dt.date.fromisoformat(str(text))
     except ValueError:

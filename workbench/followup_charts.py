@@ -100,7 +100,7 @@ def share_chart(
 ) -> str:
     """One bar per category, 0 to 100 %, the target a marker line. ``grid_texts``: the
     written 0, 25, 50, 75 and 100 %. Returns SVG markup (every text escaped)."""
-    label_width, value_width, row, bar = 220, 170, 44, 22
+    label_width, value_width, row, bar = 230, 180, 46, 22
     left, plot = label_width, WIDTH - label_width - value_width
     top = 30
     height = top + row * len(bars) + 44
@@ -119,10 +119,13 @@ def share_chart(
         )
     for index, item in enumerate(bars):
         y = top + index * row
-        parts.append(
-            f'<text x="{left - 10}" y="{y + bar * 0.7:.1f}" font-size="13" text-anchor="end" '
-            f'fill="#111">{escape(item.label)}</text>'
+        lines = _wrapped(item.label)
+        first = y + bar * 0.7 - (len(lines) - 1) * 7.5
+        spans = "".join(
+            f'<tspan x="{left - 10}" y="{first + i * 15:.1f}">{escape(line)}</tspan>'
+            for i, line in enumerate(lines)
         )
+        parts.append(f'<text font-size="13" text-anchor="end" fill="#111">{spans}</text>')
         if item.share is not None and item.share > 0:
             width = float(min(item.share, Decimal(1))) * plot
             parts.append(
@@ -156,6 +159,22 @@ def share_chart(
     )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _wrapped(label: str, width: int = 30) -> list[str]:
+    """A long category name on two lines at most (``Små leverantörer och idéburna
+    organisationer``), broken between words; longer still, shortened with an ellipsis."""
+    lines: list[str] = []
+    for word in label.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    if len(lines) > 2:
+        lines = [lines[0], " ".join(lines[1:])]
+    if len(lines[-1]) > width:
+        lines[-1] = lines[-1][: width - 1] + "…"
+    return lines or [""]
 
 
 def _marker(shape: str, x: float, y: float, colour: str) -> str:
@@ -221,23 +240,23 @@ def trend_chart(
         dash, shape = LINES.get(line.key, ("", "circle"))
         dashing = f' stroke-dasharray="{dash}"' if dash else ""
         path, drawing = [], False
-        for index, value in enumerate(line.points):
-            if value is None:
+        for index, point in enumerate(line.points):
+            if point is None:
                 drawing = False
                 continue
-            path.append(f"{'L' if drawing else 'M'}{x_of(index):.1f},{y_of(value):.1f}")
+            path.append(f"{'L' if drawing else 'M'}{x_of(index):.1f},{y_of(point):.1f}")
             drawing = True
         if path:
             parts.append(
                 f'<path d="{" ".join(path)}" fill="none" stroke="{colour}" stroke-width="2.5"'
                 f"{dashing}/>"
             )
-        for index, (value, text) in enumerate(zip(line.points, line.texts, strict=True)):
-            if value is None:
+        for index, (point, text) in enumerate(zip(line.points, line.texts, strict=True)):
+            if point is None:
                 continue
             parts.append(
                 f"<g><title>{escape(line.label)} {years[index]}: {escape(text)}</title>"
-                f"{_marker(shape, x_of(index), y_of(value), colour)}</g>"
+                f"{_marker(shape, x_of(index), y_of(point), colour)}</g>"
             )
     for index, line in enumerate(series):
         colour = _colour(line.key)

@@ -18,7 +18,7 @@ from procurement.models import Lot, Tender
 from procurement.services.tenders import TENDER_FIELDS
 from scoring.engine import inputs as vocabulary
 from scoring.engine.inputs import amount_field
-from workbench import words
+from workbench import formats, words
 from workbench.words import AGGREGATION_WORDS, METHOD_WORDS, MODE_WORDS, PRICE_SCORING_WORDS
 
 NOT_USED = ("", _("— not used —"))
@@ -340,6 +340,12 @@ class AmendForm(ReasonForm):
     def __init__(self, *args, tender: Tender, criteria, **kwargs):
         super().__init__(*args, **kwargs)
         self.tender = tender
+        deadline = self.fields["submission_deadline"]
+        deadline.help_text = format_lazy(
+            "{} {}",
+            _("Now: %(deadline)s.") % {"deadline": formats.when_zoned(tender.submission_deadline)},
+            deadline.help_text,
+        )
         self.amount_fields: list[tuple[Any, str, str]] = []
         evaluation = tender.evaluation or {}
         # The amount the engine reads for this method (amount_field): an LCC tender's

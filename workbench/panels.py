@@ -6,7 +6,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 
 from criteria import rules
@@ -17,7 +17,7 @@ from procurement.checks import all_checks
 from procurement.models import Tender
 from procurement.selectors import bids_for
 from scoring.engine.inputs import amount_field
-from workbench import formats
+from workbench import formats, words
 
 HUNDRED = Decimal(100)
 
@@ -31,6 +31,28 @@ def in_language(text: dict[str, str] | str) -> str:
     if isinstance(text, dict):
         return text.get(lang()) or text.get("en") or ""
     return text
+
+
+def warning_words(warning: dict[str, Any]) -> str:
+    """An engine warning as the page says it: in our words where the engine's own text names a
+    code or counts awkwardly (its stored text stays as it is: it is part of the result)."""
+    code, details = warning.get("code"), warning.get("details") or {}
+    if code == "relative_price_scoring":
+        return _(
+            "Price scoring is relative (%(scoring)s): a bid's price points depend on the other "
+            "bids, so adding or removing a bid can change the order of two others (rank "
+            "reversal). Absolute price scoring cannot."
+        ) % {"scoring": str(words.value(details.get("price_scoring", ""))).lower()}
+    if code == "manual_scores_spread":
+        count = len(details.get("items") or [])
+        return ngettext(
+            "%(count)s manual score has evaluator scores spread more than the tender's "
+            "threshold: moderate it.",
+            "%(count)s manual scores have evaluator scores spread more than the tender's "
+            "threshold: moderate them.",
+            count,
+        ) % {"count": count}
+    return in_language(warning.get("message", ""))
 
 
 def criterion_title(tc) -> str:
@@ -61,7 +83,7 @@ def answer_words(tc, value: Any) -> str:
         return formats.yes_no(value)
     if kind in ("linear", "thresholds"):
         text = formats.answer(value)
-        return f"{text} {tc.unit}".strip() if tc.unit else text
+        return f"{text}\u00a0{tc.unit}" if tc.unit else text  # "62,5 %" on one line
     return formats.answer(value)
 
 

@@ -484,7 +484,7 @@ def evaluation_report(
         if prices_seen or item.get("unit") != "money"
     ]
     robustness.append(Items(sensitivity) if sensitivity else Text(formats.DASH))
-    warnings = [panels.in_language(w.get("message", "")) for w in result.get("warnings", [])]
+    warnings = [panels.warning_words(w) for w in result.get("warnings", [])]
     if warnings:
         robustness += [Heading(_("Warnings")), Items([f"⚠ {w}" for w in warnings])]
     if result.get("unresolved_ties"):

@@ -11,13 +11,16 @@ from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from audit import context
 from procurement import policy
 from procurement.models import Role
+from procurement.policy import Action
 from procurement.services import logins
 from workbench.desk import desk_for
+from workbench.followup import FollowUpPages
 
 
 def may_enter(user) -> bool:
@@ -120,5 +123,23 @@ class AnbudAdminSite(admin.AdminSite):
                 lists.append({**app, "models": models})
         return lists
 
+    def get_urls(self):
+        # The policy follow-up's pages (workbench/followup.py): /admin/follow-up/...
+        return [*FollowUpPages(self).urls(), *super().get_urls()]
+
     def index(self, request, extra_context=None):
-        return super().index(request, {"desk": desk_for(request.user), **(extra_context or {})})
+        context = {"desk": desk_for(request.user), "follow_up_url": follow_up_link(request.user)}
+        return super().index(request, {**context, **(extra_context or {})})
+
+
+# The roles whose start page links to the follow-up (evaluators may read it, by its address).
+FOLLOW_UP_DESKS = frozenset({Role.ADMIN, Role.OFFICER, Role.AUDITOR})
+
+
+def follow_up_link(user) -> str | None:
+    if policy.is_operator(user) or (
+        user.role in FOLLOW_UP_DESKS
+        and policy.may(user, Action.FOLLOW_UP_READ, organization_id=user.organization_id)
+    ):
+        return reverse("admin:follow_up")
+    return None

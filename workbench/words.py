@@ -18,11 +18,13 @@ from procurement.models import Role
 from scoring.engine import inputs as vocabulary
 from workbench import formats
 
-# Texts of Django's admin that Django's own Swedish catalogue lacks (Django 6.1): marked here so
-# that ours has them, and the date filter and the action list read Swedish too.
+# Texts of Django's admin that Django's own Swedish catalogue lacks (Django 6.1), or says oddly:
+# marked here so that ours has them, and the date filter and the action list read Swedish too.
 DJANGO_GAPS = (
     gettext_noop("Filter by %(field_name)s"),
     gettext_noop("- Select an option -"),
+    # Django's Swedish "På vad som hände" reads oddly above a list filter: "Efter ...".
+    gettext_noop(" By %(filter_title)s "),
 )
 
 ACTIONS = {
@@ -219,6 +221,8 @@ def _is_uuid(text: str) -> bool:
 
 def tie_rule(rule: str, title: str | None = None) -> str:
     """A tie-break rule in words; a criterion's by its title when known, else by its code."""
+    if rule == "needs_lottery":
+        return str(_("a lottery, still to be drawn"))
     if rule.startswith("criterion:"):
         return str(
             _("the higher score on %(criterion)s")

@@ -109,10 +109,12 @@ def test_an_evaluator_reads_the_answers_in_words_and_opens_the_documents(opened,
     tender, bid, evaluator = opened
     evaluator_client = logged_in(evaluator)
     evaluator_client.cookies["django_language"] = "sv"
-    page = text_of(evaluator_client.get(f"/admin/procurement/tender/{tender.pk}/bids/{bid.pk}/"))
+    response = evaluator_client.get(f"/admin/procurement/tender/{tender.pk}/bids/{bid.pk}/")
+    page = text_of(response)
     assert "Riskbaserad granskning i leverantörskedjan" in page
     assert "Riskbaserade åtgärder" in page and "risk_based_action" not in page
     assert "62,5 %" in page
+    assert "62,5\u00a0%" in response.content.decode()  # kept on one line
     assert "Leverans tisdag och fredag." in page and "Kyld bil." in page
     assert "Ja" in page
     assert "iso14001.txt" in page

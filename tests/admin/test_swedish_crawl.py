@@ -8,6 +8,7 @@ page fails on:
 - English from a catalogue: a text that Django's or our catalogue holds (a msgid of two words
   or more) shown in English, because it has no Swedish or was not translated where it was
   written;
+- data shown as JSON (a list or an object in quotes and brackets);
 - English words no catalogue holds ("the", "and", "of", ...), as in data or a text never
   marked for translation;
 - a raw code from our vocabularies where a word exists (text a person types, in a textarea,
@@ -304,6 +305,10 @@ def test_every_page_a_buyer_role_reaches_is_swedish(world, username, db):
             findings.setdefault(
                 ("english word", word), f"{url} … {text[max(0, at - 60) : at + 60]}"
             )
+        # Data shown as JSON ('["03142500", ...]', '{"goal": ...}') is not for a person.
+        if found := re.search(r'\[\s*"[^"]*"\s*[,\]]|\{\s*"\w+"\s*:', text):
+            around = text[max(0, found.start() - 60) : found.end() + 40]
+            findings.setdefault(("json", found.group(0)), f"{url} … {around}")
         for code in codes:
             found = re.search(rf"(?<![\w./-]){re.escape(code)}(?![\w/-])", text)
             if found:

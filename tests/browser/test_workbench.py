@@ -389,7 +389,7 @@ def test_an_officer_takes_a_tender_from_nothing_to_opened_in_the_admin(
     assert f"Sista anbudsdag (1 april {year} kl. 12.00 CEST) har passerat" in one.text()
     one.check("sv-open-start")
     one.press("Påbörja anbudsöppningen")
-    assert "en andra handläggare bekräftar den" in one.messages()
+    assert "en andra upphandlare bekräftar den" in one.messages()
     assert one.page.get_by_role("link", name="Bekräfta anbudsöppningen", exact=True).count() == 0
     one.go(f"/admin/procurement/tender/{tender.pk}/open/")
     one.press("Bekräfta anbudsöppningen")
@@ -549,7 +549,7 @@ def test_evaluators_score_and_an_officer_evaluates_in_the_admin(
     for name, scores in (("eva", ("5", "1")), ("erik", ("1", "2"))):
         evaluator = Workbench(browser, live_server.url, name)
         evaluator.sign_in(f"/admin/procurement/tender/{tender.pk}/change/")
-        evaluator.click_text("Deklarera jäv")
+        evaluator.click_text("Redovisa jäv")
         if name == "eva":
             evaluator.check("sv-declare")
         evaluator.page.check("input[name=has_conflict][value=no]")

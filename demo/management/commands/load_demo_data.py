@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from criteria.models import Criterion
 from criteria.services import attach_criterion
+from demo.history import load_history
 from procurement.models import Organization, Tender, User
 from procurement.services import organizations as org_services
 from procurement.services import tenders as tender_services
@@ -36,7 +37,7 @@ BUYER_MEMBERS = [
     ("regionadmin", "admin", "Sara", "Holm"),
 ]
 SUPPLIERS = [
-    # (facts, bidder username): micro, medium, and a small non-profit.
+    # (facts, bidder username): micro, medium, a small non-profit, large, and one unknown.
     (
         {
             "name": "Gårdsägg Lappland AB",
@@ -73,6 +74,28 @@ SUPPLIERS = [
             "non_profit": True,
         },
         "bidder_nonprofit",
+    ),
+    (
+        {
+            "name": "Nordiska Livsmedelsgrossisten AB",
+            "kind": "supplier",
+            "org_number": "556900-4444",
+            "country": "SE",
+            "employees": 1200,
+            "annual_turnover": Decimal("310000000.00"),
+            "balance_sheet_total": Decimal("150000000.00"),
+        },
+        "bidder_large",
+    ),
+    (
+        # A new company whose facts are not known yet: its size class stays unknown.
+        {
+            "name": "Fjällmat Handelsbolag",
+            "kind": "supplier",
+            "org_number": "969700-5555",
+            "country": "SE",
+        },
+        "bidder_unknown",
     ),
 ]
 
@@ -149,6 +172,14 @@ class Command(BaseCommand):
             tender_services.publish_tender(tender=tender, actor=officer)
         if not Tender.objects.filter(organization=buyer, reference="NLL-2026-0031").exists():
             self._evaluated_tender(buyer, officer, now)
+        # Two years of history for the follow-up (dashboard, report, public page).
+        load_history(
+            buyer=buyer,
+            officer=officer,
+            second=User.objects.get(username="officer2"),
+            clock=_clock,
+            now=now,
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {Organization.objects.count()} organisations, {User.objects.count()} users, "
