@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "criteria",
     "scoring",
     "reports",
+    "publication",
+    "webhooks",
     "api",
     "demo",
 ]

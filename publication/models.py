@@ -1,0 +1,1 @@
+"""OCDS releases and the outbox cursor (see the package docstring)."""

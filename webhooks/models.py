@@ -1,0 +1,1 @@
+"""Webhook endpoints, deliveries and the outbox cursor (see the package docstring)."""
