@@ -10,6 +10,7 @@ from django.utils import timezone
 from audit import chain as chain_math
 from audit import context
 from audit.models import AuditEvent, ChainHead
+from audit.outbox import announce
 
 PLATFORM_CHAIN = "platform"
 
@@ -119,6 +120,7 @@ def record(
             hash=digest,
         )
         ChainHead.objects.filter(chain=chain).update(sequence=payload["sequence"], hash=digest)
+        announce(event)
     return event
 
 
