@@ -296,7 +296,6 @@ class PublicFollowUpView(APIView):
             OpenApiParameter("version", OpenApiTypes.INT, description="An earlier version"),
         ],
         responses={200: PublishedReportSerializer, **problems(400, 404)},
-        auth=[],
     )
     def get(self, request, organization, year):
         version = request.query_params.get("version")
