@@ -1,4 +1,4 @@
-"""Two years of the demo region's purchasing, so that the follow-up dashboard and the public
+"""Two years of the demo region's purchasing (last year, and this year up to today), so that the follow-up dashboard and the public
 report show something real right after `make run`: about forty tenders with criteria from the
 shared library, bids from suppliers of every size (and a non-profit), openings, evaluations
 and awards, a few cancelled and a few single-bid tenders, the region's goals, and last year's
@@ -61,9 +61,9 @@ CODES = [code for code, _weight in AWARDS] + [FILL_UP] + OTHERS
 
 
 def load_history(*, buyer: Organization, officer: User, second: User, clock, now: dt.datetime):
-    """Load the two years before ``now``'s year, once (idempotent by reference)."""
+    """Load last year and this year up to ``now``, once (idempotent by reference)."""
     this_year = timezone.localtime(now).year
-    first_reference = f"NLL-{this_year - 2}-H01"
+    first_reference = f"NLL-{this_year - 1}-H01"
     if Tender.objects.filter(organization=buyer, reference=first_reference).exists():
         return
     suppliers = list(
@@ -75,7 +75,7 @@ def load_history(*, buyer: Organization, officer: User, second: User, clock, now
         c.code: c for c in Criterion.objects.filter(organization__isnull=True, code__in=CODES)
     }
     chance = random.Random(2026)  # noqa: S311 - demo data, the same every time on purpose
-    for year in (this_year - 2, this_year - 1):
+    for year in (this_year - 1, this_year):
         for number in range(1, TENDERS_PER_YEAR + 1):
             _one_tender(
                 buyer=buyer,
@@ -90,7 +90,6 @@ def load_history(*, buyer: Organization, officer: User, second: User, clock, now
                 now=now,
             )
         _goals(officer, buyer, year, clock, now)
-    _goals(officer, buyer, this_year, clock, now)
     with clock(min(_at(this_year, 1, 20), now)):
         publish_report(actor=officer, organization=buyer, year=this_year - 1)
 

@@ -9,6 +9,8 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from audit.selectors import verify_chains
 from procurement.models import Tender
+from reports import selectors as selectors_followup
+from reports.followup import Period, follow_up
 from scoring import selectors
 from scoring.models import ConsensusScore, Evaluation
 
@@ -30,6 +32,21 @@ def test_the_demo_has_an_evaluated_tender_and_loading_it_again_changes_nothing(
     for deadline in Tender.objects.values_list("submission_deadline", flat=True):
         local = timezone.localtime(deadline, ZoneInfo("Europe/Stockholm"))
         assert (local.hour, local.minute, local.second) == (12, 0, 0), local
+
+    # Two years of history for the follow-up: last year's report is published, this year's
+    # figures are there to read (today is December in the tests' clock-free runs too: the
+    # history stops where its stories would reach past today).
+    this_year = timezone.localdate().year
+    buyer = tender.organization
+    last = selectors_followup.published_report(buyer, this_year - 1)
+    assert last is not None and last.version == 1
+    for year in (this_year - 1, this_year):
+        report = follow_up(buyer, Period.year(year))
+        if year == this_year and timezone.localdate().month < 4:
+            continue  # early in the year, this year's history has hardly begun
+        assert report["tenders"]["published"] >= 10, (year, report["tenders"])
+        assert report["awards"]["lots"] >= 5, (year, report["awards"])
+        assert all(t["actual"] is not None for t in report["targets"]), report["targets"]
 
     counts = (Tender.objects.count(), Evaluation.objects.count(), AuditEvent.objects.count())
     with django_capture_on_commit_callbacks(execute=True):
