@@ -101,14 +101,16 @@ class RoleFilter(_WordsFilter):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAuditAdmin):
+    # Read left to right as an auditor asks: when, in which tender, what happened to what, who
+    # did it; the chain's sequence last.
     list_display = (
         "when_listed",
-        "sequence",
-        "actor_words",
-        "role_words",
+        "tender_reference",
         "action_words",
         "object_words",
-        "tender_reference",
+        "actor_words",
+        "role_words",
+        "sequence",
     )
     list_filter = (ActionFilter, ObjectTypeFilter, RoleFilter)
     # A tender's reference and an actor's name find their events (besides the codes and ids).

@@ -29,6 +29,8 @@ from workbench import formats
 
 S = Tender.Status
 # The order the desk lists tenders in: what needs doing first.
+# The awarded tenders the desk lists (the newest); the tender list has every one.
+AWARDED_SHOWN = 10
 STATE_ORDER = (S.CLOSED, S.OPENING, S.OPENED, S.EVALUATED, S.DRAFT, S.PUBLISHED, S.AWARDED)
 STATE_WORDS = {
     S.DRAFT: gettext_lazy("Drafts"),
@@ -110,6 +112,8 @@ def next_step(tender: Tender, user: Any) -> dict[str, Any] | None:
             return {
                 "label": str(label),
                 "url": _tender_url(tender, "tender_evaluation", evaluation.pk),
+                # Reading is not a task: a link in the tender's group, not in "To do next".
+                "reading": Action.TENDER_AWARD not in allowed,
             }
     return None
 
@@ -134,10 +138,33 @@ def officer_desk(user: Any) -> dict[str, Any]:
     groups: list[dict[str, Any]] = []
     todo: list[dict[str, Any]] = []
     for state in STATE_ORDER:
-        rows = [_row(t, user) for t in tenders if t.effective_status == state]
-        if rows:
-            groups.append({"state": state, "words": STATE_WORDS[state], "rows": rows})
-            todo += [row for row in rows if row["next"] and not row["next"].get("waiting")]
+        chosen = [t for t in tenders if t.effective_status == state]
+        if not chosen:
+            continue
+        shown = chosen
+        if state == S.AWARDED:
+            # Finished work: the latest few, newest first; the tender list has them all.
+            shown = sorted(chosen, key=lambda t: t.submission_deadline, reverse=True)
+            shown = shown[:AWARDED_SHOWN]
+        rows = [_row(t, user) for t in shown]
+        groups.append(
+            {
+                "state": state,
+                "words": STATE_WORDS[state],
+                "rows": rows,
+                "count": len(chosen),
+                "all_url": (
+                    reverse("admin:procurement_tender_changelist") + f"?status__exact={state}"
+                    if len(chosen) > len(shown)
+                    else None
+                ),
+            }
+        )
+        todo += [
+            row
+            for row in rows
+            if row["next"] and not row["next"].get("waiting") and not row["next"].get("reading")
+        ]
     return {"kind": "officer", "groups": groups, "todo": todo}
 
 

@@ -616,6 +616,9 @@ class EvaluationPagesMixin:
         items = selectors.result_items(evaluation, lang)
         hide = not projection.sees_prices(request.user, tender)
         labels = {key: str(label) for key, label in Category.choices} | {"price": _("Price")}
+        criteria = list(TenderCriterion.objects.filter(tender=tender))
+        titles = {tc.code: panels.criterion_title(tc) for tc in criteria}
+        titles_by_id = {str(tc.pk): panels.criterion_title(tc) for tc in criteria}
         lots = []
         for lot in result.get("lots", []):
             bids = [item for item in items if item["lot"] == lot["lot"]]
@@ -642,6 +645,7 @@ class EvaluationPagesMixin:
                     "number": lot.get("number"),
                     "title": lot.get("title"),
                     "codes": codes,
+                    "columns": [{"code": code, "title": titles.get(code, code)} for code in codes],
                     # Lowest price has no categories to profile: no empty chart then.
                     "has_profile": any(
                         Decimal(str(value)) != 0
@@ -701,7 +705,13 @@ class EvaluationPagesMixin:
             "method_label": words.value(result.get("method") or evaluation.method),
             "warnings": [panels.warning_words(w) for w in result.get("warnings", [])],
             "sensitivity": [
-                named(panels.in_language(item.get("explanation", "")))
+                named(
+                    panels.sensitivity_words(
+                        {**item, "first": lot.get("first"), "second": lot.get("second")},
+                        titles_by_id,
+                        tender.currency,
+                    )
+                )
                 for lot in result.get("sensitivity", [])
                 for item in lot.get("items", [])
             ],

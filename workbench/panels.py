@@ -55,6 +55,59 @@ def warning_words(warning: dict[str, Any]) -> str:
     return in_language(warning.get("message", ""))
 
 
+def _figure(value: Any, unit: str, currency: str) -> str:
+    """A sensitivity figure as a reader writes it: a weight of 10 is "10", not "10,0000"."""
+    if value is None:
+        return "—"
+    amount = Decimal(str(value))
+    if unit == "money":
+        return formats.money(amount, currency)
+    places = max(0, -amount.normalize().as_tuple().exponent)  # type: ignore[operator]
+    text = formats.number(amount, min(places, 4))
+    return f"{text}\u00a0%" if unit == "percent" else text
+
+
+def sensitivity_words(item: dict[str, Any], titles: dict[str, str], currency: str) -> str:
+    """One line of the ranking's robustness in our words: the criterion by its title, figures
+    as typed (the engine's stored text, part of the result, names the criterion by its code and
+    every weight with 4 places). Bids stay named by id: the caller names them."""
+    parameter, status = item.get("parameter"), item.get("status")
+    unit = item.get("unit") or "weight"
+    title = titles.get(str(item.get("criterion") or ""), item.get("code") or "")
+    if parameter == "price_weight":
+        name = _("the price weight")
+    elif parameter == "value":
+        name = _("the value of “%(criterion)s”") % {"criterion": title}
+    elif parameter == "percent":
+        name = _("the percentage of “%(criterion)s”") % {"criterion": title}
+    elif parameter == "weight":
+        name = _("the weight of “%(criterion)s”") % {"criterion": title}
+    else:
+        return in_language(item.get("explanation", ""))
+    first, second = item.get("first", ""), item.get("second", "")
+    now = _figure(item.get("current"), unit, currency)
+    if status == "already_tied":
+        return _("%(first)s and %(second)s are tied already.") % {
+            "first": first,
+            "second": second,
+        }
+    if item.get("at_tie") is None:
+        return _(
+            "No allowed value of %(name)s (now %(now)s) changes the order of %(first)s and "
+            "%(second)s."
+        ) % {"name": name, "now": now, "first": first, "second": second}
+    tie = _figure(item.get("at_tie"), unit, currency)
+    if unit == "weight":
+        return _(
+            "If %(name)s went from %(now)s to %(tie)s (the other weights scaled to keep the "
+            "total), %(first)s and %(second)s would tie; beyond that %(second)s would be first."
+        ) % {"name": name, "now": now, "tie": tie, "first": first, "second": second}
+    return _(
+        "If %(name)s went from %(now)s to %(tie)s, %(first)s and %(second)s would tie; beyond "
+        "that %(second)s would be first."
+    ) % {"name": name, "now": now, "tie": tie, "first": first, "second": second}
+
+
 def criterion_title(tc) -> str:
     if lang() == "en" and tc.title_en:
         return tc.title_en
@@ -202,7 +255,7 @@ def weight_summary(tender: Tender) -> dict[str, Any] | None:
             {
                 "lot": lot,
                 "parts": [(_("Price"), price)]
-                + [(tc.code, tc.weight or Decimal(0)) for tc in applicable],
+                + [(criterion_title(tc), tc.weight or Decimal(0)) for tc in applicable],
                 "criteria_total": plain(criteria_total),
                 "total": plain(total),
                 "ok": total == HUNDRED,

@@ -477,8 +477,15 @@ def evaluation_report(
         sections.append(Section(_lot_heading(lot), _lot_blocks(lot, bids, criteria, prices_seen)))
 
     robustness: list[Block] = []
+    titles_by_id = {str(tc.pk): panels.criterion_title(tc) for tc in criteria.values()}
     sensitivity = [
-        named(panels.in_language(item.get("explanation", "")))
+        named(
+            panels.sensitivity_words(
+                {**item, "first": lot.get("first"), "second": lot.get("second")},
+                titles_by_id,
+                tender.currency,
+            )
+        )
         for lot in result.get("sensitivity", [])
         for item in lot.get("items", [])
         if prices_seen or item.get("unit") != "money"

@@ -248,6 +248,11 @@ def test_the_evaluation_report_prints_in_swedish(people, evaluated):
     assert "Andel ekologiskt (ENV-ORGANIC)" in text and "18,7500 p" in text  # the matrix
     assert "62,5 %" in text  # the answer, in the explanations
     assert "Hur stabil är rangordningen?" in text
+    # The robustness in words: the criterion by its title, weights as typed (not "30,0000").
+    robust = text.split("Hur stabil är rangordningen?", 1)[1]
+    assert "vikten för ”Andel ekologiskt”" in robust and "ENV-ORGANIC" not in robust
+    assert re.search(r"prisvikten (\(nu 70\)|ändrades från 70 till)", robust), robust
+    assert "30,0000" not in robust and "70,0000" not in robust
     assert evaluation.engine_version in text
     assert evaluation.input_sha256 in text and evaluation.result_sha256 in text
     assert SWEDISH_TIME.search(text)

@@ -185,7 +185,7 @@ def test_the_library_picker_filters_and_adds_with_a_weight(officer, weighted):
     assert response.status_code == 302
     tc = TenderCriterion.objects.get(tender=weighted, code="LIB-EGGS")
     assert (tc.weight, tc.criterion_id) == (30, chosen.pk)
-    assert "Price 70 + LIB-EGGS 30 = 100 ✓ adds up to 100" in text_of(
+    assert "Price 70 + Förnybart bränsle i leveranser 30 = 100 ✓ adds up to 100" in text_of(
         client.get(change_url(weighted))
     )
 
