@@ -21,7 +21,7 @@ help:
 	@echo "make screenshots    the browser tests, keeping each page they check as a PNG"
 	@echo "make lint           ruff + import-linter + mypy + migrations check"
 	@echo "make openapi        regenerate openapi.yaml;  make openapi-check  fail when it drifted"
-	@echo "make contract       the OpenAPI gates: spec validator, Redocly lint, a generated client"
+	@echo "make contract       the OpenAPI gates: spec validator, Redocly and Spectral lint, a generated client"
 	@echo "make messages       update locale/sv/LC_MESSAGES/django.po and compile django.mo (needs gettext)"
 	@echo "make worker         a Celery worker (needs CELERY_BROKER_URL)"
 	@echo "make beat           the periodic upkeep: stuck evaluations, orphan files (needs CELERY_BROKER_URL)"
@@ -79,15 +79,19 @@ lint: $(STAMP)
 openapi: $(STAMP)
 	DATABASE_URL= $(PY) manage.py spectacular --validate --fail-on-warn --file openapi.yaml
 
-# The contract's three gates (README, "For integrators"): the committed document is valid
-# OpenAPI 3.1, Redocly's recommended rules pass with no error and no warning, and
-# openapi-python-client generates a client from it with no warning (into build/, not committed).
+# The contract's gates (README, "For integrators"): the committed document is valid
+# OpenAPI 3.1, Redocly's recommended rules and Spectral's OpenAPI rules (.spectral.yaml) pass
+# with no error and no warning, and openapi-python-client generates a client from it with its
+# default settings and no warning (into build/, not committed).
 REDOCLY_VERSION := 2.77.0
+SPECTRAL_VERSION := 6.16.3
 contract: openapi-check
 	$(VENV)/bin/openapi-spec-validator openapi.yaml
 	@mkdir -p build/node
 	@test -x build/node/node_modules/.bin/redocly || (cd build/node && npm install --no-audit --no-fund --silent @redocly/cli@$(REDOCLY_VERSION))
 	build/node/node_modules/.bin/redocly lint openapi.yaml --config redocly.yaml
+	@test -x build/node/node_modules/.bin/spectral || (cd build/node && npm install --no-audit --no-fund --silent @stoplight/spectral-cli@$(SPECTRAL_VERSION))
+	build/node/node_modules/.bin/spectral lint openapi.yaml --ruleset .spectral.yaml --fail-severity=warn
 	@rm -rf build/client && mkdir -p build
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/openapi-python-client generate --path openapi.yaml \
 	  --config clients/openapi-python-client.yaml --meta none --output-path build/client > build/client.log 2>&1

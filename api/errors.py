@@ -38,6 +38,7 @@ _TITLES = {
     412: gettext_lazy("Precondition failed"),
     413: gettext_lazy("Content too large"),
     415: gettext_lazy("Unsupported media type"),
+    422: gettext_lazy("Unprocessable content"),
     429: gettext_lazy("Too many requests"),
 }
 

@@ -32,6 +32,20 @@ class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UtcIsoDateTimeField
 
 
+UPDATED_SINCE_HELP = (
+    "Only what was created or changed at or after this time (ISO 8601, e.g. "
+    "2027-03-01T08:00:00Z): poll with the time of your last read (the `Date` of its answer) "
+    "to get the changes since."
+)
+
+
+def updated_since_filter() -> UtcIsoDateTimeFilter:
+    """``?updated_since=``: the objects changed at or after a time (``updated_at >=``)."""
+    return UtcIsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", help_text=UPDATED_SINCE_HELP
+    )
+
+
 def _is_one_object(view) -> bool:
     """A request about one object (retrieve or a detail action): query filters do not apply."""
     return bool(getattr(view, "detail", False))
@@ -76,6 +90,37 @@ class CollectionOrderingFilter(filters.OrderingFilter):
         return (
             queryset if _is_one_object(view) else super().filter_queryset(request, queryset, view)
         )
+
+    def get_schema_operation_parameters(self, view):
+        """``ordering`` as what it is: a comma-separated list of the fields the view orders by,
+        each optionally reversed with ``-`` (the server refuses any other with 400)."""
+        parameters = super().get_schema_operation_parameters(view)
+        request = getattr(view, "request", None)
+        # A view whose fields depend on the request names them all for the schema.
+        valid = sorted(
+            getattr(view, "schema_ordering_fields", None)
+            or [
+                name
+                for name, _label in self.get_valid_fields(
+                    view.get_queryset(), view, {"request": request}
+                )
+            ]
+        )
+        for parameter in parameters:
+            if parameter["name"] == self.ordering_param and valid:
+                parameter["description"] = (
+                    "Fields to order by, separated by commas; `-` before a field reverses it."
+                )
+                parameter["schema"] = {
+                    "type": "array",
+                    "items": {
+                        "type": "string",
+                        "enum": [way for name in valid for way in (name, f"-{name}")],
+                    },
+                }
+                parameter["style"] = "form"
+                parameter["explode"] = False
+        return parameters
 
 
 class CollectionSearchFilter(filters.SearchFilter):

@@ -16,7 +16,9 @@ request is answered from memory only when, in one query:
   change was made outside the services, from a shell).
 
 A kept answer also ends at the next submission deadline after it was made (a tender's
-effective status and who sees it change with the clock, not with a write), at the token's
+effective status and who sees it change with the clock, not with a write), at the next moment
+a contract's state changes with the clock (a check becomes visible or overdue, a contract
+ends: ``contracts.selectors.next_change_after``), at the token's
 expiry, and after ``ANBUD_READ_CACHE_SECONDS`` at most. Only 200 JSON answers of token requests
 are kept; everything else runs the view. ``ANBUD_READ_CACHE_SECONDS = 0`` turns it off.
 
@@ -40,6 +42,7 @@ from django.utils import timezone
 from knox.crypto import hash_token
 
 from audit.models import ChainHead
+from contracts.selectors import next_change_after
 from procurement.models import ApiToken, Tender, User
 
 _MAX_BODY = 256 * 1024  # a larger answer is not kept
@@ -119,7 +122,7 @@ def _check_sql() -> str:
 def _token(request) -> str | None:
     header = request.META.get("HTTP_AUTHORIZATION", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "token" or not token or " " in token:
+    if scheme.lower() not in ("token", "bearer") or not token or " " in token:
         return None
     return token
 
@@ -248,6 +251,11 @@ class ReadCacheMiddleware:
         )["next"]
         if deadline is not None:
             limits.append(deadline)
+        # Contracts change with the clock too: a check turns visible or overdue, a contract
+        # ends (contracts.selectors).
+        contracts_change = next_change_after(pending.now)
+        if contracts_change is not None:
+            limits.append(contracts_change)
         if pending.expiry is not None:
             limits.append(pending.expiry)
         return min(limits)

@@ -2,11 +2,11 @@
 
 import re
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
+from api.idempotency import EXEMPT_PATHS as IDEMPOTENCY_EXEMPT_PATHS
 from api.ocds_schema import OCDS_COMPONENTS
-from api.serializers.common import ProblemSerializer
+from api.serializers.common import ProblemSerializer, StrictInputMixin
 from api.serializers.criteria import RULE_COMPONENTS
 
 _DESCRIPTIONS = {
@@ -40,11 +40,14 @@ LIST = (400, 401, 404)
 # The page parameters of list actions and views that drf-spectacular does not see as lists.
 PAGE = [
     OpenApiParameter(
-        "page", OpenApiTypes.INT, OpenApiParameter.QUERY, description="A page number (from 1)."
+        "page",
+        {"type": "integer", "minimum": 1},
+        OpenApiParameter.QUERY,
+        description="A page number (from 1).",
     ),
     OpenApiParameter(
         "page_size",
-        OpenApiTypes.INT,
+        {"type": "integer", "minimum": 1, "maximum": 500},
         OpenApiParameter.QUERY,
         description="Results per page (default 50, at most 500).",
     ),
@@ -62,9 +65,10 @@ LANGUAGE_PARAMETERS = {
         "description": (
             "Language of the texts the API writes (problem `title`/`detail`, error `message`s, "
             'explanations); wins over Accept-Language. Texts that carry both (`{"sv", "en"}`) '
-            "are unchanged. Any other value means en."
+            "are unchanged. sv or en (also as sv-SE and the like); any other value means en, "
+            "never an error (docs/adr/0010)."
         ),
-        "schema": {"type": "string", "enum": ["sv", "en"]},
+        "schema": {"type": "string", "examples": ["sv", "en"]},
     },
     "AcceptLanguage": {
         "name": "Accept-Language",
@@ -229,12 +233,39 @@ HTTP_HEADERS = {
         "description": "Where the created object can be read.",
         "schema": {"type": "string", "format": "uri-reference"},
     },
+    "IdempotentReplayed": {
+        "description": "`true` when this is the stored answer to an earlier request with the "
+        "same Idempotency-Key.",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
+    "AcceptedLocation": {
+        "description": "The evaluation started: read it for `status` (`queued`, `running`, "
+        "`done`, `failed`) and `progress` (0-100).",
+        "schema": {"type": "string", "format": "uri-reference"},
+    },
+    "PollRetryAfter": {
+        "description": "While the evaluation is queued or running: seconds to wait before "
+        "reading the Location.",
+        "schema": {"type": "integer", "minimum": 0},
+    },
     "RetryAfter": {
         "description": "Seconds to wait before trying again.",
         "schema": {"type": "integer", "minimum": 0},
     },
 }
 HTTP_PARAMETERS = {
+    "IdempotencyKey": {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": False,
+        "description": "A key of your choice (1-255 visible ASCII characters, e.g. a UUID) that "
+        "makes a retry safe: the same request with the same key within 24 hours gets the first "
+        "answer again (with `Idempotent-Replayed: true`) and changes nothing; the key with "
+        "another path or body is a 422, while the first request is still running a 409. Keys "
+        "belong to the token (or the signed-in user). Answers 5xx, 401, 408 and 429 are not "
+        "kept: retry them with the same key.",
+        "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    },
     "IfMatch": {
         "name": "If-Match",
         "in": "header",
@@ -251,13 +282,51 @@ HTTP_PARAMETERS = {
         "schema": {"type": "string"},
     },
 }
+# Long work answered 202 with the Location of a resource that reports its status and progress.
+ACCEPTED_WITH_LOCATION = (
+    "/api/v1/tenders/{id}/evaluations/",
+    "/api/v1/evaluations/{id}/lottery/",
+)
 # The updates that honour If-Match (api.etags.expected_version).
 IF_MATCH_PATHS = (
     "/api/v1/tenders/{id}/",
     "/api/v1/bids/{id}/",
     "/api/v1/criteria/{id}/",
     "/api/v1/tenders/{tender_pk}/criteria/{id}/",
+    "/api/v1/webhooks/{id}/",
+    "/api/v1/contracts/{id}/commitments/{commitment_pk}/",
+    "/api/v1/deviations/{id}/",
 )
+
+
+def _problem_response(description: str) -> dict:
+    return {
+        "description": description,
+        "headers": {"Content-Language": {"$ref": "#/components/headers/ContentLanguage"}},
+        "content": {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        },
+    }
+
+
+def _add_idempotency(parameters: list, responses: dict) -> None:
+    parameters.append({"$ref": "#/components/parameters/IdempotencyKey"})
+    for code, response in responses.items():
+        if code.startswith(("2", "4")) and code not in ("401", "408", "429"):
+            response.setdefault("headers", {})["Idempotent-Replayed"] = {
+                "$ref": "#/components/headers/IdempotentReplayed"
+            }
+    responses.setdefault(
+        "409",
+        _problem_response(
+            "A request with the same Idempotency-Key is still being processed (Retry-After)"
+        ),
+    )
+    responses.setdefault("409", {}).setdefault("headers", {})["Retry-After"] = {
+        "$ref": "#/components/headers/RetryAfter"
+    }
+    responses["422"] = _problem_response("The Idempotency-Key was used with another path or body")
+    responses.setdefault("400", _problem_response(_DESCRIPTIONS[400]))
 
 
 def add_http_headers(result, generator, request, public):
@@ -290,11 +359,21 @@ def add_http_headers(result, generator, request, public):
                 parameters.append({"$ref": "#/components/parameters/IfMatch"})
                 if ok:
                     ok.setdefault("headers", {})["ETag"] = {"$ref": "#/components/headers/ETag"}
+            if method == "post" and not path.startswith(IDEMPOTENCY_EXEMPT_PATHS):
+                _add_idempotency(parameters, responses)
             created = responses.get("201")
             if method == "post" and created:
                 created.setdefault("headers", {})["Location"] = {
                     "$ref": "#/components/headers/Location"
                 }
+            accepted = responses.get("202")
+            if method == "post" and accepted and path in ACCEPTED_WITH_LOCATION:
+                accepted.setdefault("headers", {}).update(
+                    {
+                        "Location": {"$ref": "#/components/headers/AcceptedLocation"},
+                        "Retry-After": {"$ref": "#/components/headers/PollRetryAfter"},
+                    }
+                )
             if method == "get":
                 # Every read takes query parameters (lang at least); the server (config/server.py) refuses a request target over 4094 bytes before the API sees it.
                 responses.setdefault(
@@ -308,4 +387,90 @@ def add_http_headers(result, generator, request, public):
                     responses[code].setdefault("headers", {})["Retry-After"] = {
                         "$ref": "#/components/headers/RetryAfter"
                     }
+    return result
+
+
+# drf-spectacular's pattern for a decimal string, ``^-?\d{0,N}(?:\.\d{0,M})?$``, also matches
+# "", "-" and ".", which the server refuses: at least one digit is required.
+_LOOSE_DECIMAL = re.compile(r"^\^-\?\\d\{0,(\d+)\}\(\?:\\\.\\d\{0,(\d+)\}\)\?\$$")
+
+# The top-level tags, in the order a reader meets them; any other tag gets a plain line.
+TAGS = {
+    "auth": "Login tokens: get one for a username and password, revoke it or all of yours.",
+    "integration-tokens": "Named tokens an organisation admin creates for its systems.",
+    "organizations": "Buyers and suppliers, their facts and their members.",
+    "tenders": "Tenders and their lots, documents, criteria, lifecycle (publish, amend, open, "
+    "cancel, copy), conflict declarations, scores, consensus, evaluations and award.",
+    "criteria": "The criteria library: your organisation's criteria and the shared ones.",
+    "bids": "Bids, their documents, submission and withdrawal; sealed until the opening.",
+    "evaluations": "Evaluation runs: status, results, verification, lottery and evidence.",
+    "audit-events": "The hash-chained audit trail: search, export and verify.",
+    "reports": "The policy follow-up report and its published years.",
+    "follow-up-targets": "The organisation's own follow-up targets.",
+    "public": "Without a token: published follow-up reports and OCDS open data.",
+    "webhooks": "Webhook endpoints and their deliveries.",
+    "contracts": "Contract follow-up: contracts signed per awarded lot, their commitments, "
+    "checks (answered by the supplier, reviewed by the buyer) and deviations.",
+}
+
+
+def _strict_request_components(generator) -> set[str]:
+    """Names of the request bodies whose serializer refuses unknown fields (StrictInputMixin)."""
+    names = set()
+    for component in generator.registry._components.values():
+        if component.type != "schemas" or not component.name.endswith("Request"):
+            continue
+        obj = component.object
+        cls = obj if isinstance(obj, type) else type(obj)
+        if issubclass(cls, StrictInputMixin):
+            names.add(component.name)
+    return names
+
+
+def _tighten(node) -> None:
+    if isinstance(node, dict):
+        pattern = node.get("pattern")
+        if isinstance(pattern, str):
+            loose = _LOOSE_DECIMAL.match(pattern)
+            if loose:
+                whole, places = loose.groups()
+                node["pattern"] = (
+                    rf"^-?(?:\d{{1,{whole}}}(?:\.\d{{0,{places}}})?|\.\d{{1,{places}}})$"
+                    if whole != "0"
+                    else rf"^-?0?\.\d{{1,{places}}}$"
+                )
+        for value in node.values():
+            _tighten(value)
+    elif isinstance(node, list):
+        for value in node:
+            _tighten(value)
+
+
+def schema_agrees_with_server(result, generator, request, public):
+    """drf-spectacular postprocessing hook: the document says what the server does.
+
+    Decimal strings need a digit; request bodies that refuse unknown fields say
+    ``additionalProperties: false``; the top-level tags are listed with what they hold.
+    """
+    _tighten(result.get("components", {}).get("schemas", {}))
+    _tighten(result.get("paths", {}))
+    schemas = result.get("components", {}).get("schemas", {})
+    for name in _strict_request_components(generator):
+        schema = schemas.get(name)
+        if schema and schema.get("type") == "object" and "properties" in schema:
+            schema["additionalProperties"] = False
+    used = sorted(
+        {
+            tag
+            for item in result.get("paths", {}).values()
+            for operation in item.values()
+            if isinstance(operation, dict)
+            for tag in operation.get("tags", [])
+        }
+    )
+    order = list(TAGS)
+    result["tags"] = [
+        {"name": tag, "description": TAGS.get(tag, f"Operations on {tag.replace('-', ' ')}.")}
+        for tag in sorted(used, key=lambda t: (order.index(t) if t in order else len(order), t))
+    ]
     return result

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "procurement",
     "criteria",
     "scoring",
+    "contracts",
     "reports",
     "publication",
     "webhooks",
@@ -107,13 +108,17 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     # The API's language (/api/): ?lang, else Accept-Language, else English; never a cookie.
     "api.language.ApiLanguageMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    # Django's CommonMiddleware, but a write to an API path without its slash gets 308.
+    "api.slashes.ApiSlashMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A query parameter the operation does not take is a 400 naming it (openapi.yaml decides).
     "api.query.KnownQueryParametersMiddleware",
+    # Idempotency-Key on POSTs: a retry gets the first answer. It runs the view through the
+    # next middleware's transaction itself, so that a success is stored with its change.
+    "api.idempotency.IdempotencyMiddleware",
     # A write request is one transaction (after CSRF and authentication have run).
     "audit.middleware.RequestTransactionMiddleware",
     # Last: key reads answered from memory while the audit chain says nothing has changed.
@@ -252,6 +257,10 @@ REST_FRAMEWORK = {
 ANBUD_READ_CACHE_SECONDS = env_int("ANBUD_READ_CACHE_SECONDS", 60)
 ANBUD_READ_CACHE_ENTRIES = env_int("ANBUD_READ_CACHE_ENTRIES", 512)
 
+# Idempotency-Key (api/idempotency.py): the answer to a POST with a key is given again for a
+# retry with the same key within this many hours.
+ANBUD_IDEMPOTENCY_HOURS = env_int("ANBUD_IDEMPOTENCY_HOURS", 24)
+
 # API tokens (django-rest-knox, stored as SHA-512 digests).
 # knox's own migrations would create its unused default table (our model is swapped in);
 # without them Django creates no table for a swapped model.
@@ -333,12 +342,14 @@ SPECTACULAR_SETTINGS = {
         "CriterionKindEnum": "criteria.models.Kind",
         "SustainabilityCategoryEnum": "reports.followup.CATEGORY_CHOICES",
         "CategoryEnum": "criteria.models.Category",
+        "DeviationSeverityEnum": "contracts.models.Deviation.Severity",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.add_language",
         "api.schema.add_http_headers",
         "api.schema.add_links",
+        "api.schema.schema_agrees_with_server",
         "api.schema.openapi_31",
     ],
 }
@@ -381,7 +392,64 @@ CELERY_BEAT_SCHEDULE = {
         "task": "procurement.tasks.purge_expired_tokens_task",
         "schedule": 3600.0,
     },
+    "purge-expired-idempotency-keys": {
+        "task": "api.tasks.purge_expired_idempotency_keys_task",
+        "schedule": 3600.0,
+    },
+    # Webhooks: events no task has read yet (after a crash), and the retries that are due.
+    "sweep-webhooks": {
+        "task": "webhooks.tasks.sweep_webhooks_task",
+        "schedule": 60.0,
+    },
+    # OCDS releases of events whose after-commit hand-over was lost (publication.tasks).
+    "sweep-ocds-releases": {
+        "task": "publication.tasks.sweep_releases_task",
+        "schedule": 300.0,
+    },
+    # Contract follow-up: record the checks whose request time has come and the overdue ones
+    # (idempotent; reads never wait for it: contracts.selectors compute both from the clock).
+    "follow-up-contract-checks": {
+        "task": "contracts.tasks.follow_up_due_checks_task",
+        "schedule": 900.0,
+    },
 }
+
+# Where Anbud is reached from outside: absolute links (webhook payloads, OCDS uris).
+ANBUD_PUBLIC_URL = os.environ.get("ANBUD_PUBLIC_URL", "").rstrip("/") or "http://127.0.0.1:8000"
+# Webhook targets must be https and public addresses (checked after DNS resolution, at each
+# send); these allow http and private or loopback addresses (tests, closed networks).
+ANBUD_WEBHOOK_ALLOW_HTTP = env_bool("ANBUD_WEBHOOK_ALLOW_HTTP", False)
+ANBUD_WEBHOOK_ALLOW_PRIVATE = env_bool("ANBUD_WEBHOOK_ALLOW_PRIVATE", False)
+# Seconds to connect, and for each read, of one delivery attempt.
+ANBUD_WEBHOOK_TIMEOUT_SECONDS = env_int("ANBUD_WEBHOOK_TIMEOUT_SECONDS", 5)
+
+# Open data (OCDS, publication/): ocids are "<OCDS_PREFIX>-<tender id>", and the prefix must
+# be the one registered with the Open Contracting Partnership: "ocds-" and six characters. Set
+# it in production (the default is for development only); checked at start-up. Every OCDS uri
+# is absolute, under ANBUD_PUBLIC_URL.
+OCDS_PREFIX = os.environ.get("OCDS_PREFIX", "") or "ocds-anbud0"
+if not OCDS_PREFIX.startswith("ocds-") or not (
+    len(OCDS_PREFIX) == 11
+    and OCDS_PREFIX[5:].isascii()
+    and OCDS_PREFIX[5:].isalnum()
+    and OCDS_PREFIX[5:] == OCDS_PREFIX[5:].lower()
+):
+    raise ImproperlyConfigured(
+        "OCDS_PREFIX must be a registered ocid prefix: 'ocds-' and six lower-case letters or "
+        f"digits (e.g. ocds-213czf), not {OCDS_PREFIX!r}."
+    )
+OCDS_PUBLISHER_NAME = os.environ.get("OCDS_PUBLISHER_NAME", "") or "Anbud"
+OCDS_PUBLISHER_URI = os.environ.get("OCDS_PUBLISHER_URI", "") or ANBUD_PUBLIC_URL
+OCDS_LICENSE = (
+    os.environ.get("OCDS_LICENSE", "") or "https://creativecommons.org/publicdomain/zero/1.0/"
+)
+OCDS_PUBLICATION_POLICY = os.environ.get("OCDS_PUBLICATION_POLICY", "")
+# The language of the releases' texts when the buyer's country does not say (publication.ocds).
+ANBUD_OCDS_LANGUAGE = os.environ.get("ANBUD_OCDS_LANGUAGE", "") or "sv"
+# Requests per client address to the public OCDS feed, in DRF's form ("120/minute").
+ANBUD_PUBLIC_OCDS_RATE = os.environ.get("ANBUD_PUBLIC_OCDS_RATE", "") or "120/minute"
+# Releases per page of the public feed.
+ANBUD_OCDS_PAGE_SIZE = env_int("ANBUD_OCDS_PAGE_SIZE", 100)
 
 LOGGING = {
     "version": 1,

@@ -89,6 +89,13 @@ class Action(StrEnum):
     FOLLOW_UP_READ = "follow_up.read"
     FOLLOW_UP_TARGETS = "follow_up.manage_targets"
     FOLLOW_UP_PUBLISH = "follow_up.publish"
+    # webhooks: the organisation's endpoints, their deliveries, pings and redeliveries
+    WEBHOOKS_MANAGE = "webhooks.manage"
+    # contract follow-up: buyer-side readers and the supplier's bidders read; officers sign,
+    # schedule, request, review and close; the supplier's bidders answer checks
+    CONTRACT_READ = "contract.read"
+    CONTRACT_MANAGE = "contract.manage"
+    CHECK_ANSWER = "contract.answer_check"
     # the audit trail
     AUDIT_EXPORT = "audit.export"
     AUDIT_VERIFY = "audit.verify"
@@ -148,6 +155,10 @@ RULES: dict[Action, Rule] = {
     ),
     Action.FOLLOW_UP_TARGETS: Rule(OFFICERS, gettext_lazy("set the follow-up targets")),
     Action.FOLLOW_UP_PUBLISH: Rule(OFFICERS, gettext_lazy("publish the follow-up report")),
+    Action.WEBHOOKS_MANAGE: Rule(OFFICERS, gettext_lazy("manage webhooks")),
+    Action.CONTRACT_READ: Rule(READERS_OF_OPENED_BIDS | {BIDDER}, gettext_lazy("read contracts")),
+    Action.CONTRACT_MANAGE: Rule(OFFICERS, gettext_lazy("manage contracts")),
+    Action.CHECK_ANSWER: Rule(frozenset({BIDDER}), gettext_lazy("answer contract checks")),
     Action.AUDIT_EXPORT: Rule(WHOLE_TRAIL, gettext_lazy("export the audit trail"), operator=True),
     Action.AUDIT_VERIFY: Rule(VERIFY_ROLES, gettext_lazy("verify the audit trail"), operator=True),
 }
@@ -193,13 +204,16 @@ LIFECYCLE = (
 ORGANIZATION_ACTIONS = frozenset(
     {Action.ORGANIZATION_CHANGE, Action.MEMBER_ADD, Action.QUORUM_SET, Action.TOKENS_MANAGE}
 )
+# Contract actions a supplier's bidder takes: on the contracts of their own organisation (the
+# contract's supplier), where the buyer's people act on their organisation's contracts.
+CONTRACT_PARTY_ACTIONS = frozenset({Action.CONTRACT_READ, Action.CHECK_ANSWER})
 
 
 def organization_of(obj: Any) -> uuid.UUID | None:
     """The organisation an object belongs to, for the rule "within your own organisation"."""
     if obj is None:
         return None
-    for path in ("organization_id", "tender.organization_id"):
+    for path in ("organization_id", "tender.organization_id", "contract.organization_id"):
         found: Any = obj
         for name in path.split("."):
             found = getattr(found, name, None)
@@ -208,6 +222,16 @@ def organization_of(obj: Any) -> uuid.UUID | None:
         if found is not None:
             return found
     return None
+
+
+def supplier_of(obj: Any) -> uuid.UUID | None:
+    """The supplier of a contract, or of the contract a check or deviation belongs to."""
+    if obj is None:
+        return None
+    found = getattr(obj, "supplier_id", None)
+    if found is None and getattr(obj, "contract", None) is not None:
+        found = getattr(obj.contract, "supplier_id", None)
+    return found
 
 
 def is_operator(user: Any) -> bool:
@@ -229,6 +253,9 @@ def may(user: Any, action: Action, obj: Any = None, *, organization_id: Any = No
     if action == Action.BID_MANAGE:
         supplier = getattr(obj, "supplier_id", None) if obj is not None else None
         return supplier is None or supplier == user.organization_id
+    if action in CONTRACT_PARTY_ACTIONS and user.role == BIDDER:
+        supplier = supplier_of(obj)
+        return obj is None or supplier == user.organization_id
     owner = organization_id if organization_id is not None else organization_of(obj)
     if action in ORGANIZATION_ACTIONS and obj is not None:
         owner = getattr(obj, "pk", owner)

@@ -10,11 +10,12 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from audit.models import AuditEvent
-from procurement import projection
+from procurement import policy, projection
 from procurement.models import (
     BID_READING_ROLES,
     UNSEALED_STATUSES,
     WHOLE_TRAIL_ROLES,
+    ApiToken,
     Bid,
     BidDocument,
     Lot,
@@ -60,6 +61,21 @@ def members_for(user: User, organization: Organization) -> QuerySet[User]:
     if user.is_superuser or user.organization_id == organization.pk:
         return User.objects.filter(organization=organization).order_by("username")
     return User.objects.none()
+
+
+def integration_tokens_for(user: User) -> QuerySet[ApiToken]:
+    """Integration tokens (never login tokens): the platform operator's all, an organisation
+    admin's those of the organisation's members, nobody else's any."""
+    qs = ApiToken.objects.filter(kind=ApiToken.Kind.INTEGRATION).select_related(
+        "user", "created_by"
+    )
+    if user.is_superuser:
+        return qs
+    if user.organization_id is None or not policy.may(
+        user, policy.Action.TOKENS_MANAGE, organization_id=user.organization_id
+    ):
+        return qs.none()
+    return qs.filter(user__organization_id=user.organization_id).order_by("-created")
 
 
 def tenders_for(user: User) -> QuerySet[Tender]:

@@ -5,6 +5,7 @@ accepted only when its name's extension is allowed *and* its first bytes agree w
 executable renamed to ``.pdf`` is refused, and so is a PDF renamed to ``.exe``.
 """
 
+import base64
 import hashlib
 import re
 import unicodedata
@@ -238,5 +239,7 @@ def file_response(doc) -> FileResponse:
         doc.file.open("rb"), as_attachment=True, filename=doc.filename, content_type=doc.media_type
     )
     response["X-Content-Type-Options"] = "nosniff"
-    response["Digest"] = f"sha-256={doc.sha256}"
+    # RFC 9530: the SHA-256 of the bytes, base64 in a byte sequence (the obsolete Digest
+    # header of RFC 3230 is gone).
+    response["Repr-Digest"] = f"sha-256=:{base64.b64encode(bytes.fromhex(doc.sha256)).decode()}:"
     return response

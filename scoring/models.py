@@ -180,6 +180,12 @@ class Evaluation(models.Model):
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
     started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
     finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+    # Set by every change of status or progress (scoring.services.runs), for
+    # ``?updated_since=``. Null on runs completed before it existed: a completed run never
+    # changes (the database refuses it), so its ``finished_at`` is its last change. Neither
+    # auto_now nor a default: either would make SQLite rebuild the table when the column is
+    # added, dropping the immutability triggers (0002_evaluation_immutable).
+    updated_at = models.DateTimeField(null=True, blank=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("evaluation")
@@ -188,6 +194,12 @@ class Evaluation(models.Model):
 
     def __str__(self) -> str:
         return f"Evaluation {self.id} ({self.status})"
+
+    @property
+    def last_changed_at(self):
+        """When the run last changed (``updated_at``, or for a run completed before that
+        column existed, when it finished)."""
+        return self.updated_at or self.finished_at or self.started_at or self.created_at
 
 
 class LotteryDraw(models.Model):

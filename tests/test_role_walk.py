@@ -19,6 +19,7 @@ Who may see a bid's price (and its price sheet and salt):
 - each bidder: its own bids always, the other's never (but the public award value).
 
 Representations walked: the API's tender list and pages, OCDS, evaluations, results,
+the contract of the award (list, page, commitments, checks, deviations),
 evidence ZIPs, consensus, scores and declarations; bid lists, bid pages, bid documents and
 their downloads, a supplier's own result; the audit list and its CSV, JSON Lines and XLSX
 exports; in the admin (buyer side and operator): the start page, tender, bid, bid document,
@@ -37,12 +38,13 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from contracts.services import sign_contract
 from procurement.models import ApiToken, BidDocument, Tender, User
 from procurement.services.bids import create_bid, submit_bid
 from procurement.services.documents import upload_bid_document
 from procurement.services.opening import open_tender
 from procurement.services.tenders import publish_tender
-from scoring.models import Evaluation
+from scoring.models import Award, Evaluation
 from scoring.services.award import award_tender
 from scoring.services.declarations import declare_conflict
 from scoring.services.runs import run_evaluation, start_evaluation
@@ -97,7 +99,7 @@ def _build():
     }
     officer, second = users["officer"], users["second_officer"]
     bidders = [users["bidder"], users["other_bidder"]]
-    world: dict = {"tenders": {}, "bids": [], "evaluations": [], "documents": []}
+    world: dict = {"tenders": {}, "bids": [], "evaluations": [], "documents": [], "contracts": []}
     for state_index, state in enumerate(STATES):
         evaluation = {"method": "lowest_price", "evaluators_see_prices": state == "SEEING"}
         tender = new_tender(officer, reference=f"WALK-{state}", evaluation=evaluation)
@@ -157,6 +159,24 @@ def _build():
             )
             cheapest["winner"] = True
             world["evaluations"].append((str(tender.pk), str(done.pk)))
+            # The contract of the award (the standstill moved behind us): its value is the
+            # winner's public price; it shows no other bid's.
+            Award.objects.filter(tender=tender).update(
+                standstill_ends_at=timezone.now() - dt.timedelta(minutes=1)
+            )
+            today = timezone.localdate()
+            contract = sign_contract(
+                tender=tender,
+                actor=officer,
+                lot=None,
+                reference="AVT-WALK",
+                signed_on=today,
+                starts_on=today,
+                ends_on=today + dt.timedelta(days=730),
+                value_amount=cheapest["price"],
+                value_currency="SEK",
+            )
+            world["contracts"].append(str(contract.pk))
         world["tenders"][state] = str(tender.pk)
     world["documents"] = [
         (str(d.bid_id), str(d.pk))
@@ -218,6 +238,14 @@ def _api_paths(world) -> list[str]:
         ]
     for bid_id, document in world["documents"]:
         paths.append(f"/api/v1/bids/{bid_id}/documents/{document}/download/")
+    paths.append("/api/v1/contracts/")
+    for contract in world["contracts"]:
+        paths += [
+            f"/api/v1/contracts/{contract}/",
+            f"/api/v1/contracts/{contract}/commitments/",
+            f"/api/v1/contracts/{contract}/checks/",
+            f"/api/v1/contracts/{contract}/deviations/",
+        ]
     for _tender, evaluation in world["evaluations"]:
         paths += [
             f"/api/v1/evaluations/{evaluation}/",

@@ -91,8 +91,16 @@ LISTS_BY_ROLE = {
         "procurement.apitoken",
         "criteria.criterion",
         "audit.auditevent",
+        "webhooks.webhookendpoint",
+        "webhooks.delivery",
     },
-    Role.OFFICER: {"procurement.tender", "criteria.criterion", "audit.auditevent"},
+    Role.OFFICER: {
+        "procurement.tender",
+        "criteria.criterion",
+        "audit.auditevent",
+        "webhooks.webhookendpoint",
+        "webhooks.delivery",
+    },
     Role.EVALUATOR: {"procurement.tender"},
     Role.AUDITOR: {"procurement.tender", "scoring.evaluation", "audit.auditevent"},
 }

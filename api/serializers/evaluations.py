@@ -122,6 +122,9 @@ class ConsensusSerializer(StrictSerializer):
 
 class EvaluationSerializer(StrictModelSerializer):
     created_by = serializers.SerializerMethodField()
+    updated_at = serializers.DateTimeField(
+        source="last_changed_at", read_only=True, help_text="When the run last changed"
+    )
     derived_from = serializers.UUIDField(source="derived_from_id", allow_null=True)
     error = serializers.JSONField(allow_null=True, help_text="For failed runs: code and reason")
 
@@ -143,6 +146,7 @@ class EvaluationSerializer(StrictModelSerializer):
             "created_at",
             "started_at",
             "finished_at",
+            "updated_at",
         ]
 
     def get_created_by(self, obj) -> dict:

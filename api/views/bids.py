@@ -7,7 +7,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
@@ -18,7 +17,9 @@ from rest_framework.generics import get_object_or_404  # a malformed id is a 404
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from api.downloads import DOCUMENT_MEDIA_TYPES, DownloadNegotiation, download_responses
 from api.etags import etag_for, expected_version
+from api.filters import updated_since_filter
 from api.pagination import paginated_response
 from api.permissions import RolePermission
 from api.schema import LIST, PAGE, READ, WRITE, problems
@@ -37,6 +38,7 @@ class BidFilter(django_filters.FilterSet):
     tender = django_filters.UUIDFilter(field_name="tender_id")
     lot = django_filters.UUIDFilter(field_name="lot_id")
     status = django_filters.ChoiceFilter(choices=Bid.Status.choices)
+    updated_since = updated_since_filter()
 
     class Meta:
         model = Bid
@@ -79,6 +81,9 @@ class BidViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             return bids.prefetch_related("responses", "documents")
         return bids  # actions hand the bid to a service, which reads what it needs
 
+    # Every field ordering_fields may give (the schema has no request to ask about).
+    schema_ordering_fields = ("submitted_at", "created_at", "updated_at", "price_amount")
+
     @property
     def ordering_fields(self):
         # Ordering by price reveals it: the projection decides, per tender.
@@ -86,8 +91,8 @@ class BidViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if request is not None and not projection.may_order_by_price(
             request.user, self._queried_tender
         ):
-            return ["submitted_at", "created_at"]
-        return ["submitted_at", "created_at", "price_amount"]
+            return ["submitted_at", "created_at", "updated_at"]
+        return ["submitted_at", "created_at", "updated_at", "price_amount"]
 
     @cached_property
     def _queried_tender(self):
@@ -270,18 +275,51 @@ class BidViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                 "doc_pk", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The document's id"
             )
         ],
+        operation_id="bids_document_retrieve",
+        summary="Read a bid document's metadata",
+        description="File name, kind, SHA-256, size and media type of one document of the bid (the Location of its upload); the file itself is at `download/`. Sealed (404) for buyers until the opening.",
+        responses={200: DocumentSerializer, **problems(*READ)},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"documents/(?P<doc_pk>[^/.]+)",
+        url_name="document-detail",
+        filter_backends=[],
+    )
+    def document(self, request, pk=None, doc_pk=None):
+        bid = self.get_object()
+        doc = get_object_or_404(selectors.bid_documents_for(request.user, bid), pk=doc_pk)
+        return Response(DocumentSerializer(doc).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "doc_pk", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The document's id"
+            )
+        ],
         summary="Download a bid document",
-        description="The stored file, byte for byte, as an attachment; its SHA-256 is the one in the bid's receipt. Sealed (404) for buyers until the opening.",
+        description=(
+            "The stored file, byte for byte, as an attachment, with its own media type (or "
+            "`application/octet-stream` when you ask for that with Accept); `Repr-Digest` "
+            "(RFC 9530) carries its SHA-256, the one in the bid's receipt. Sealed (404) for "
+            "buyers until the opening."
+        ),
         responses={
-            (200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The file"),
+            **download_responses("The file", DOCUMENT_MEDIA_TYPES),
             **problems(*READ),
         },
     )
-    @action(detail=True, methods=["get"], url_path=r"documents/(?P<doc_pk>[^/.]+)/download")
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"documents/(?P<doc_pk>[^/.]+)/download",
+        content_negotiation_class=DownloadNegotiation,
+    )
     def download_document(self, request, pk=None, doc_pk=None):
         bid = self.get_object()
         doc = get_object_or_404(selectors.bid_documents_for(request.user, bid), pk=doc_pk)
-        return file_response(doc)
+        return file_response(doc, request)
 
 
 def _is_uuid(value: str) -> bool:

@@ -7,7 +7,12 @@ from rest_framework.generics import get_object_or_404  # a malformed id is a 404
 from rest_framework.response import Response
 
 from api.etags import etag_for, expected_version
-from api.filters import CollectionFilterBackend, CollectionOrderingFilter, CollectionSearchFilter
+from api.filters import (
+    CollectionFilterBackend,
+    CollectionOrderingFilter,
+    CollectionSearchFilter,
+    updated_since_filter,
+)
 from api.permissions import RolePermission
 from api.schema import LIST, READ, WRITE, problems
 from api.serializers.criteria import (
@@ -29,6 +34,7 @@ class CriterionFilter(django_filters.FilterSet):
     category = django_filters.ChoiceFilter(choices=Category.choices)
     level = django_filters.ChoiceFilter(choices=Level.choices)
     kind = django_filters.ChoiceFilter(choices=Kind.choices)
+    updated_since = updated_since_filter()
     rule_type = django_filters.ChoiceFilter(
         field_name="rule__type",
         choices=[(t, t) for t in ("boolean", "linear", "thresholds", "choice", "manual")],
@@ -79,7 +85,7 @@ class CriterionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     filterset_class = CriterionFilter
     filter_backends = [CollectionFilterBackend, CollectionSearchFilter, CollectionOrderingFilter]
     search_fields = ["code", "title", "title_en", "description", "description_en"]
-    ordering_fields = ["code", "category", "level", "created_at"]
+    ordering_fields = ["code", "category", "level", "created_at", "updated_at"]
     ordering = ["code"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
@@ -154,7 +160,9 @@ class CriterionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             actor=request.user,
             code=serializer.validated_data.get("code"),
         )
-        return self._out(copy, status.HTTP_201_CREATED)
+        response = self._out(copy, status.HTTP_201_CREATED)
+        response["Location"] = f"/api/v1/criteria/{copy.pk}/"  # the copy, not under /copy/
+        return response
 
 
 @extend_schema(

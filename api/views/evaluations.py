@@ -1,15 +1,20 @@
 import json
 
-from django.http import HttpResponse
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404  # a malformed id is a 404 too
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.downloads import DownloadNegotiation, as_requested, download_responses
+from api.filters import UPDATED_SINCE_HELP, UtcIsoDateTimeField
 from api.language import current_language
 from api.pagination import PageNumberPagination, paginated_response
 from api.permissions import RolePermission
@@ -45,11 +50,33 @@ from procurement.models import User
 from procurement.policy import Action
 from scoring import selectors, services
 from scoring.evidence import evidence_zip
-from scoring.models import Evaluation
+from scoring.models import Award, Evaluation, Simulation
 
 TENDER_ID = OpenApiParameter(
     "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The tender's id"
 )
+
+
+# Seconds a client polling a queued or running evaluation is asked to wait between reads.
+POLL_SECONDS = 2
+
+
+def _accepted(body, evaluation: Evaluation) -> Response:
+    """202 with the Location of the evaluation to poll, and Retry-After while it runs."""
+    headers = {"Location": f"/api/v1/evaluations/{evaluation.pk}/"}
+    if evaluation.status in (Evaluation.Status.QUEUED, Evaluation.Status.RUNNING):
+        headers["Retry-After"] = str(POLL_SECONDS)
+    return Response(body, status=status.HTTP_202_ACCEPTED, headers=headers)
+
+
+def _updated_since(request):
+    """``?updated_since=`` as a UTC time, None when not given; a 400 naming it when invalid."""
+    try:
+        return UtcIsoDateTimeField(required=False).clean(
+            request.query_params.get("updated_since") or None
+        )
+    except DjangoValidationError as exc:
+        raise ValidationError({"updated_since": exc.messages}) from None
 
 
 def _tender(request, pk):
@@ -222,16 +249,15 @@ class EvaluationViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
             "The evaluation's input and result JSON with their hashes and engine version, the opening "
             "protocol, conflict declarations, every evaluator's score history, consensus justifications, "
             "lottery draws, the award, the tender's audit events as JSONL and a README (sv/en) saying how "
-            "to verify each part. The export is itself audited."
+            "to verify each part. The export is itself audited. `application/zip`, or "
+            "`application/octet-stream` when you ask for that with Accept."
         ),
         responses={
-            (200, "application/zip"): OpenApiResponse(
-                OpenApiTypes.BINARY, description="The ZIP file"
-            ),
+            **download_responses("The ZIP file", ("application/zip",)),
             **problems(*READ, 409),
         },
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], content_negotiation_class=DownloadNegotiation)
     def evidence(self, request, pk=None):
 
         evaluation = self.get_object()
@@ -247,7 +273,7 @@ class EvaluationViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
             f'attachment; filename="evidence-{evaluation.tender.reference}-{str(evaluation.pk)[:8]}.zip"'
         )
         response["Cache-Control"] = "no-store"
-        return response
+        return as_requested(request, response, "application/zip")
 
     @extend_schema(
         summary="Draw lots for an unresolved tie",
@@ -275,11 +301,7 @@ class EvaluationViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
             {"lot": str(d.lot_id), "seed": d.seed, "order": d.order, "witness": str(d.witness_id)}
             for d in draws
         ]
-        return Response(
-            body,
-            status=status.HTTP_202_ACCEPTED,
-            headers={"Location": f"/api/v1/evaluations/{new.pk}/"},
-        )
+        return _accepted(body, new)
 
 
 class TenderEvaluationsView(APIView):
@@ -291,7 +313,13 @@ class TenderEvaluationsView(APIView):
         operation_id="tender_evaluations_list",
         summary="A tender's evaluation runs",
         description="Every evaluation run of the tender, newest first, with status and hashes; none is ever overwritten.",
-        parameters=[TENDER_ID, *PAGE],
+        parameters=[
+            TENDER_ID,
+            OpenApiParameter(
+                "updated_since", OpenApiTypes.DATETIME, description=UPDATED_SINCE_HELP
+            ),
+            *PAGE,
+        ],
         responses={200: EvaluationSerializer(many=True), **problems(*LIST)},
     )
     def get(self, request, pk):
@@ -301,6 +329,11 @@ class TenderEvaluationsView(APIView):
             .filter(tender=tender)
             .order_by("-created_at", "pk")
         )
+        since = _updated_since(request)
+        if since is not None:
+            qs = qs.alias(
+                changed=Coalesce("updated_at", "finished_at", "started_at", "created_at")
+            ).filter(changed__gte=since)
         return paginated_response(request, self, qs, EvaluationSerializer)
 
     @extend_schema(
@@ -318,11 +351,7 @@ class TenderEvaluationsView(APIView):
         tender = _tender(request, pk)
         evaluation = services.start_evaluation(tender=tender, actor=request.user)
         evaluation.refresh_from_db()
-        return Response(
-            EvaluationSerializer(evaluation).data,
-            status=status.HTTP_202_ACCEPTED,
-            headers={"Location": f"/api/v1/evaluations/{evaluation.pk}/"},
-        )
+        return _accepted(EvaluationSerializer(evaluation).data, evaluation)
 
 
 class DeclarationsView(APIView):
@@ -358,7 +387,32 @@ class DeclarationsView(APIView):
         declaration = services.declare_conflict(
             tender=tender, actor=request.user, **serializer.validated_data
         )
-        return Response(DeclarationSerializer(declaration).data, status=status.HTTP_201_CREATED)
+        return Response(
+            DeclarationSerializer(declaration).data,
+            status=status.HTTP_201_CREATED,
+            headers={
+                "Location": f"/api/v1/tenders/{tender.pk}/conflict-declarations/{declaration.pk}/"
+            },
+        )
+
+
+class DeclarationView(APIView):
+    permission_classes = [RolePermission]
+
+    @extend_schema(
+        operation_id="conflict_declarations_retrieve",
+        summary="Read a conflict-of-interest declaration",
+        description="One declaration (the Location of its creation): officers, admins and auditors read every declaration of the tender; an evaluator their own.",
+        parameters=[
+            TENDER_ID,
+            OpenApiParameter("declaration", OpenApiTypes.UUID, OpenApiParameter.PATH),
+        ],
+        responses={200: DeclarationSerializer, **problems(*READ)},
+    )
+    def get(self, request, pk, declaration):
+        tender = _declarable_tender(request, pk)
+        obj = get_object_or_404(selectors.declarations_for(request.user, tender), pk=declaration)
+        return Response(DeclarationSerializer(obj).data)
 
 
 def _declarable_tender(request, pk):
@@ -497,12 +551,34 @@ class AwardView(APIView):
     write_actions = {None: Action.TENDER_AWARD}
 
     @extend_schema(
+        operation_id="tender_award_retrieve",
+        summary="Read the award",
+        description=(
+            "The award decision of the tender: the evaluation it rests on, per lot the winning "
+            "bid(s), the justification and when the standstill period ends. For those who may "
+            "read the evaluation; 404 before the award."
+        ),
+        parameters=[TENDER_ID],
+        responses={200: AwardSerializer, **problems(*READ)},
+    )
+    def get(self, request, pk):
+        tender = _tender(request, pk)
+        award = get_object_or_404(
+            Award.objects.select_related("decided_by").filter(
+                evaluation__in=selectors.evaluations_for(request.user)
+            ),
+            tender=tender,
+        )
+        return Response(AwardSerializer(award).data)
+
+    @extend_schema(
         operation_id="tender_award",
         summary="Award the tender",
         description=(
             "Names the completed evaluation and per lot the winning bid(s) (a ranked framework may name several), "
             "with a justification. Winners that deviate from the ranking need the deviation explained. "
-            "The tender becomes `awarded` and the standstill period starts."
+            "The tender becomes `awarded` and the standstill period starts; "
+            "`Content-Location` names `GET /tenders/{id}/award/`, where it can be read again."
         ),
         parameters=[TENDER_ID],
         request=AwardInputSerializer,
@@ -527,7 +603,10 @@ class AwardView(APIView):
             ],
             justification=data["justification"],
         )
-        return Response(AwardSerializer(award).data)
+        return Response(
+            AwardSerializer(award).data,
+            headers={"Content-Location": f"/api/v1/tenders/{tender.pk}/award/"},
+        )
 
 
 class SimulationsView(APIView):
@@ -562,13 +641,42 @@ class SimulationsView(APIView):
             scores=[dict(s) for s in serializer.validated_data["scores"]],
         )
         return Response(
-            {
-                "id": str(simulation.pk),
-                "created_at": simulation.created_at,
-                "result": json.loads(simulation.result_json),
-            },
+            _simulation(simulation),
             status=status.HTTP_201_CREATED,
+            headers={"Location": f"/api/v1/tenders/{tender.pk}/simulations/{simulation.pk}/"},
         )
+
+
+def _simulation(simulation: Simulation) -> dict:
+    return {
+        "id": str(simulation.pk),
+        "created_at": simulation.created_at,
+        "result": json.loads(simulation.result_json),
+    }
+
+
+class SimulationView(APIView):
+    permission_classes = [RolePermission]
+    read_actions = {None: Action.TENDER_SIMULATE}
+
+    @extend_schema(
+        operation_id="tender_simulations_retrieve",
+        summary="Read a simulation",
+        description="A simulation run earlier (the Location of its creation), for those who may simulate the tender.",
+        parameters=[
+            TENDER_ID,
+            OpenApiParameter("simulation", OpenApiTypes.UUID, OpenApiParameter.PATH),
+        ],
+        responses={200: SimulationSerializer, **problems(*READ, 403)},
+    )
+    def get(self, request, pk, simulation):
+        tender = _tender(request, pk)
+        if not policy.may(
+            request.user, Action.TENDER_SIMULATE, organization_id=tender.organization_id
+        ):
+            raise Http404
+        obj = get_object_or_404(Simulation.objects.filter(tender=tender), pk=simulation)
+        return Response(_simulation(obj))
 
 
 class BidEvaluationView(APIView):

@@ -1,14 +1,18 @@
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
+from django.views.decorators.http import require_safe
 from kombu import Connection
 
 
+# GET and HEAD only: anything else (TRACE included) is 405 with Allow.
+@require_safe
 def healthz(request):
     """Liveness: the process answers. Touches nothing else."""
     return JsonResponse({"status": "ok"})
 
 
+@require_safe
 def readyz(request):
     """Readiness: the database answers, and the broker when one is configured (503 otherwise)."""
     checks = {}

@@ -1,6 +1,8 @@
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404  # a malformed id is a 404 too
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -98,6 +100,29 @@ class OrganizationViewSet(
             organization=org, actor=request.user, **serializer.validated_data
         )
         return Response(MemberSerializer(user).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        operation_id="organizations_member_retrieve",
+        summary="Read a member",
+        description="One account of the organisation with its role (the Location of its creation). Members of the organisation and the platform operator.",
+        parameters=[
+            OpenApiParameter(
+                "member_pk", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The user's id"
+            )
+        ],
+        responses={200: MemberSerializer, **problems(*READ)},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"members/(?P<member_pk>[^/.]+)",
+        url_name="member-detail",
+        filter_backends=[],
+    )
+    def member(self, request, pk=None, member_pk=None):
+        org = self.get_object()
+        user = get_object_or_404(selectors.members_for(request.user, org), pk=member_pk)
+        return Response(MemberSerializer(user).data)
 
     def get_permissions(self):
         # Reading the member list is a GET on an action with write roles: allow every member

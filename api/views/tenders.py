@@ -17,8 +17,14 @@ from rest_framework.generics import get_object_or_404  # a malformed id is a 404
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from api.downloads import (
+    DOCUMENT_MEDIA_TYPES,
+    DownloadNegotiation,
+    as_requested,
+    download_responses,
+)
 from api.etags import etag_for, expected_version
-from api.filters import UtcIsoDateTimeFilter
+from api.filters import UtcIsoDateTimeFilter, updated_since_filter
 from api.pagination import paginated_response
 from api.permissions import RolePermission
 from api.schema import LIST, PAGE, READ, WRITE, problems
@@ -45,7 +51,7 @@ from procurement.policy import Action
 from procurement.services import documents as document_services
 from procurement.services import opening as opening_services
 from procurement.services import tenders as tender_services
-from scoring import ocds
+from publication import feed as ocds_feed
 
 
 class TenderFilter(django_filters.FilterSet):
@@ -60,6 +66,7 @@ class TenderFilter(django_filters.FilterSet):
     deadline_after = UtcIsoDateTimeFilter(field_name="submission_deadline", lookup_expr="gte")
     deadline_before = UtcIsoDateTimeFilter(field_name="submission_deadline", lookup_expr="lt")
     organization = django_filters.UUIDFilter(field_name="organization_id")
+    updated_since = updated_since_filter()
 
     class Meta:
         model = Tender
@@ -100,7 +107,7 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         "copy": Action.TENDER_COPY,
     }
     filterset_class = TenderFilter
-    ordering_fields = ["submission_deadline", "created_at", "reference", "title"]
+    ordering_fields = ["submission_deadline", "created_at", "updated_at", "reference", "title"]
     ordering = ["-created_at"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
@@ -287,9 +294,13 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(
         summary="OCDS 1.1 release package",
         description=(
-            "The tender as an Open Contracting Data Standard 1.1 release package: tender, lots, CPV "
-            "items, award criteria (lots, bids and awardCriteria extensions), bid statistics after "
-            "opening and the awards after the decision. Amounts are exact JSON numbers."
+            "The tender as it stands now, as one Open Contracting Data Standard 1.1.5 release in "
+            "a release package, for the staff who may read the tender: a draft as a `planning` "
+            "release (never published), then tender, lots, CPV items, award criteria per lot "
+            "(lots, bid, awardCriteria and sustainability extensions), bid statistics after the "
+            "opening and the awards after the decision. Built afresh on each call; the published "
+            "releases (one per milestone) are in the public feed, "
+            "`GET /api/v1/public/ocds/releases/`. Amounts are exact JSON numbers."
         ),
         responses={
             (200, "application/json"): OpenApiResponse(
@@ -301,7 +312,8 @@ class TenderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     )
     @action(detail=True, methods=["get"], pagination_class=None)
     def ocds(self, request, pk=None):
-        return HttpResponse(ocds.render(self.get_object()), content_type="application/json")
+        package = ocds_feed.tender_package(self.get_object())
+        return HttpResponse(ocds_feed.render(package), content_type="application/json")
 
     @extend_schema(
         summary="Pre-publish checks",
@@ -452,8 +464,15 @@ class LotViewSet(
         description="The procurement documents with file name, version, SHA-256, size and media type; suppliers see them once the tender is published.",
         responses={200: DocumentSerializer(many=True), **problems(*LIST)},
     ),
+    retrieve=extend_schema(
+        summary="Read a tender document's metadata",
+        description="File name, kind, version, SHA-256, size and media type of one document (the Location of its upload); the file itself is at `download/`.",
+        responses={200: DocumentSerializer, **problems(*READ)},
+    ),
 )
-class TenderDocumentViewSet(TenderChildMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class TenderDocumentViewSet(
+    TenderChildMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     serializer_class = DocumentSerializer
     permission_classes = [RolePermission]
     write_actions = {"create": Action.DOCUMENT_UPLOAD}
@@ -491,17 +510,23 @@ class TenderDocumentViewSet(TenderChildMixin, mixins.ListModelMixin, viewsets.Ge
 
     @extend_schema(
         summary="Download a tender document",
-        description="The stored file, byte for byte, as an attachment; compare its SHA-256 with the listing.",
+        description=(
+            "The stored file, byte for byte, as an attachment, with its own media type (or "
+            "`application/octet-stream` when you ask for that with Accept); `Repr-Digest` "
+            "(RFC 9530) carries its SHA-256, the one in the listing."
+        ),
         responses={
-            (200, "*/*"): OpenApiResponse(
-                OpenApiTypes.BINARY, description="The file, as an attachment"
-            ),
+            **download_responses("The file, as an attachment", DOCUMENT_MEDIA_TYPES),
             **problems(*READ),
         },
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], content_negotiation_class=DownloadNegotiation)
     def download(self, request, tender_pk=None, pk=None):
-        return file_response(self.get_object())
+        return file_response(self.get_object(), request)
 
 
-file_response = uploads.file_response
+def file_response(doc, request):
+    """A stored document as a download: procurement.uploads.file_response, in the media type
+    the client asked for."""
+    response = uploads.file_response(doc)
+    return as_requested(request, response, doc.media_type)

@@ -83,6 +83,7 @@ def start_evaluation(
         method=(tender.evaluation or {}).get("method", "lowest_price"),
         created_by=actor,
         derived_from=derived_from,
+        updated_at=timezone.now(),
     )
     record(
         action="evaluation.started",
@@ -129,6 +130,7 @@ def _claim(evaluation_id, task_id: str) -> bool:
             status=Evaluation.Status.RUNNING,
             task_id=task_id,
             started_at=timezone.now(),
+            updated_at=timezone.now(),
             progress=10,
             attempts=F("attempts") + 1,
         )
@@ -151,7 +153,7 @@ def run_evaluation(evaluation_id, *, task_id: str = "inline") -> Evaluation | No
         return evaluation
     try:
         data = snapshot.build_input_data(tender, lottery_for=evaluation.derived_from)
-        Evaluation.objects.filter(pk=evaluation.pk).update(progress=40)
+        Evaluation.objects.filter(pk=evaluation.pk).update(progress=40, updated_at=timezone.now())
         engine_input = EvaluationInput.model_validate(data)
         result = evaluate(engine_input)
         # Serialise once and hash those bytes (canonical JSON of a large result takes seconds).
@@ -174,13 +176,14 @@ def run_evaluation(evaluation_id, *, task_id: str = "inline") -> Evaluation | No
             result_json=result_bytes.decode("utf-8"),
             result_sha256=hashlib.sha256(result_bytes).hexdigest(),
             finished_at=timezone.now(),
+            updated_at=timezone.now(),
         )
         if not stored:
             # The sweep failed this run meanwhile (it took too long): nothing is completed.
             evaluation.refresh_from_db()
             return evaluation
         Tender.objects.filter(pk=tender.pk, status=Tender.Status.OPENED).update(
-            status=Tender.Status.EVALUATED, version=F("version") + 1
+            status=Tender.Status.EVALUATED, version=F("version") + 1, updated_at=timezone.now()
         )
         evaluation.refresh_from_db()
         record(
@@ -207,6 +210,7 @@ def _fail(evaluation: Evaluation, code: str, message: str, details: dict | None 
         status=Evaluation.Status.FAILED,
         error={"code": code, "message": message, "details": details or {}},
         finished_at=timezone.now(),
+        updated_at=timezone.now(),
     )
     record(
         action="evaluation.failed",
@@ -249,7 +253,7 @@ def sweep_stuck_evaluations(*, now=None) -> int:
 
 @transaction.atomic
 def _requeue(evaluation: Evaluation, now) -> None:
-    Evaluation.objects.filter(pk=evaluation.pk).update(started_at=now)
+    Evaluation.objects.filter(pk=evaluation.pk).update(started_at=now, updated_at=now)
     record(
         action="evaluation.requeued",
         actor=None,

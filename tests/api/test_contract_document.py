@@ -26,7 +26,7 @@ def test_every_operation_has_a_tag_a_summary_a_description_and_problem_errors():
                 assert "application/problem+json" in response.get("content", {}), (where, code)
 
 
-def test_bodies_are_json_except_the_two_uploads():
+def test_bodies_are_json_except_the_three_uploads():
     uploads = []
     for path, _method, operation in operations():
         media = set(operation.get("requestBody", {}).get("content", {}))
@@ -35,6 +35,7 @@ def test_bodies_are_json_except_the_two_uploads():
             uploads.append(path)
     assert sorted(uploads) == [
         "/api/v1/bids/{id}/documents/",
+        "/api/v1/checks/{id}/documents/",
         "/api/v1/tenders/{tender_pk}/documents/",
     ]
 

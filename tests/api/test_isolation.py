@@ -9,6 +9,7 @@ is not refused, so a mistyped URL cannot make a case pass. A guard test fails wh
 is added without a case here.
 """
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,10 +21,14 @@ from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.utils import timezone
 from rest_framework.test import APIClient
 
-from procurement.models import ApiToken, Bid, Tender
+from contracts import services as contract_services
+from contracts.models import Check, Commitment, Contract, Deviation
+from procurement.models import ApiToken, Bid, Lot, Tender
 from procurement.services import documents as document_services
+from procurement.services.tokens import issue_integration_token
 from reports.models import FollowUpTarget
 from tests.api.helpers import bid, create_tender, publish, submit
 from tests.factories import (
@@ -33,6 +38,8 @@ from tests.factories import (
     TenderCriterionFactory,
     UserFactory,
 )
+from webhooks import services as webhook_services
+from webhooks.models import Delivery
 
 PDF = b"%PDF-1.7\n" + b"isolation " * 20 + b"\n%%EOF\n"
 ALLOWED_TRACES = {"permission.denied", "bid.sealed_read_denied"}
@@ -110,6 +117,67 @@ def _build_world():
     target = FollowUpTarget.objects.create(
         organization=alice_org, year=2026, metric="sme_award_share", target="0.5"
     )
+    webhook = webhook_services.create_endpoint(
+        actor=users["alice_officer"],
+        organization=alice_org,
+        url="https://hooks.alice.example/anbud",
+        events=["tender.published"],
+    ).endpoint
+    webhook_delivery = Delivery.objects.create(
+        endpoint=webhook, event="webhook.ping", message_id="msg_isolation", status="failed"
+    )
+    # A contract of Alice's region with Charlie (rows as signing leaves them; signing itself,
+    # from an award, is tested in tests/contracts/), a requested check with Charlie's
+    # evidence, and a reviewed check with an open deviation.
+    today, now = timezone.localdate(), timezone.now()
+    contract = Contract.objects.create(
+        organization=alice_org,
+        tender_id=t_pub["id"],
+        lot=Lot.objects.get(tender_id=t_pub["id"]),
+        bid_id=b_sub["id"],
+        supplier=charlie_org,
+        reference="AVT-ALICE-1",
+        signed_on=today - dt.timedelta(days=10),
+        starts_on=today - dt.timedelta(days=10),
+        ends_on=today + dt.timedelta(days=365),
+        value_amount=1000000,
+        value_currency="SEK",
+        created_by=users["alice_officer"],
+    )
+    # Its criterion lies on a tender of its own: the cases that change t_pub's and t_draft's
+    # criteria stay as they are.
+    t_contract = create_tender(alice_officer, reference="ALICE-CONTRACT")
+    commitment = Commitment.objects.create(
+        contract=contract,
+        tender_criterion=TenderCriterionFactory(tender=Tender.objects.get(pk=t_contract["id"])),
+        code="ISO-1",
+        title_sv="Isolering",
+        category="environmental",
+        kind="requirement",
+        rule={"type": "boolean"},
+    )
+
+    def contract_check():
+        return Check.objects.create(
+            contract=contract,
+            commitment=commitment,
+            due_on=today + dt.timedelta(days=10),
+            request="Visa.",
+            requested_at=now - dt.timedelta(days=1),
+            scheduled=False,
+        )
+
+    k_open = contract_check()
+    k_evidence = contract_services.add_check_document(
+        check=k_open, actor=users["charlie"], uploaded=_pdf("bevis.pdf")
+    ).pk
+    k_reviewed = contract_check()
+    k_reviewed.outcome = k_reviewed.status = "deviation"
+    k_reviewed.reviewed_at = now
+    k_reviewed.save()
+    deviation = Deviation.objects.create(
+        contract=contract, check_ref=k_reviewed, commitment=commitment, description="Fel."
+    )
 
     return {
         "tokens": tokens,
@@ -120,7 +188,13 @@ def _build_world():
         "t_pub": t_pub["id"],
         "t_bob": t_bob["id"],
         "lot_draft": t_draft["lots"][0]["id"],
+        "u_alice_officer": users["alice_officer"].pk,
+        "it_alice": issue_integration_token(
+            actor=users["alice_admin"], user=users["alice_officer"], name="BI"
+        )[0].public_id,
         "target": target.pk,
+        "webhook": webhook.pk,
+        "webhook_delivery": webhook_delivery.pk,
         "d_draft": tender_doc(t_draft["id"], users["alice_officer"]),
         "d_pub": tender_doc(t_pub["id"], users["alice_officer"]),
         "d_bob": tender_doc(t_bob["id"], users["bob_officer"]),
@@ -133,6 +207,11 @@ def _build_world():
         "c_bob": c_bob.pk,
         "tc_draft": tc_draft.pk,
         "tc_bob": tc_bob.pk,
+        "contract": contract.pk,
+        "commitment": commitment.pk,
+        "k_open": k_open.pk,
+        "k_evidence": k_evidence,
+        "deviation": deviation.pk,
     }
 
 
@@ -186,6 +265,18 @@ READS = [
         lambda w: f"/api/v1/organizations/{w.alice}/members/",
         "alice_admin",
         ("bob_officer", "bob_admin"),
+    ),
+    Read(
+        "buyer member",
+        lambda w: f"/api/v1/organizations/{w.alice}/members/{w.u_alice_officer}/",
+        "alice_admin",
+        ("bob_officer", "bob_admin", "charlie"),
+    ),
+    Read(
+        "integration token",
+        lambda w: f"/api/v1/integration-tokens/{w.it_alice}/",
+        "alice_admin",
+        ("bob_admin",),
     ),
     Read(
         "supplier members",
@@ -242,6 +333,24 @@ READS = [
         ("bob_officer", "bob_admin"),
     ),
     Read(
+        "webhook endpoint",
+        lambda w: f"/api/v1/webhooks/{w.webhook}/",
+        "alice_officer",
+        ("bob_officer", "bob_admin"),
+    ),
+    Read(
+        "webhook deliveries",
+        lambda w: f"/api/v1/webhooks/{w.webhook}/deliveries/",
+        "alice_officer",
+        ("bob_officer", "bob_admin"),
+    ),
+    Read(
+        "webhook delivery",
+        lambda w: f"/api/v1/webhooks/{w.webhook}/deliveries/{w.webhook_delivery}/",
+        "alice_officer",
+        ("bob_officer", "bob_admin"),
+    ),
+    Read(
         "lot",
         lambda w: f"/api/v1/tenders/{w.t_draft}/lots/{w.lot_draft}/",
         "alice_officer",
@@ -250,6 +359,12 @@ READS = [
     Read(
         "documents",
         lambda w: f"/api/v1/tenders/{w.t_draft}/documents/",
+        "alice_officer",
+        ("bob_officer", "charlie"),
+    ),
+    Read(
+        "document (draft)",
+        lambda w: f"/api/v1/tenders/{w.t_draft}/documents/{w.d_draft}/",
         "alice_officer",
         ("bob_officer", "charlie"),
     ),
@@ -288,6 +403,60 @@ READS = [
     Read(
         "bid documents",
         lambda w: f"/api/v1/bids/{w.b_sub}/documents/",
+        "charlie",
+        ("dana", "bob_officer"),
+    ),
+    Read(
+        "bid document",
+        lambda w: f"/api/v1/bids/{w.b_sub}/documents/{w.e_charlie}/",
+        "charlie",
+        ("dana", "bob_officer"),
+    ),
+    Read(
+        "contract",
+        lambda w: f"/api/v1/contracts/{w.contract}/",
+        "alice_officer",
+        ("bob_officer", "bob_admin", "dana"),
+    ),
+    Read(
+        "contract (supplier)",
+        lambda w: f"/api/v1/contracts/{w.contract}/",
+        "charlie",
+        ("dana",),
+    ),
+    Read(
+        "contract commitments",
+        lambda w: f"/api/v1/contracts/{w.contract}/commitments/",
+        "charlie",
+        ("dana", "bob_officer"),
+    ),
+    Read(
+        "contract checks",
+        lambda w: f"/api/v1/contracts/{w.contract}/checks/",
+        "charlie",
+        ("dana", "bob_officer"),
+    ),
+    Read(
+        "contract deviations",
+        lambda w: f"/api/v1/contracts/{w.contract}/deviations/",
+        "alice_officer",
+        ("dana", "bob_officer"),
+    ),
+    Read(
+        "contract check",
+        lambda w: f"/api/v1/checks/{w.k_open}/",
+        "charlie",
+        ("dana", "bob_officer", "bob_admin"),
+    ),
+    Read(
+        "contract check evidence download",
+        lambda w: f"/api/v1/checks/{w.k_open}/documents/{w.k_evidence}/download/",
+        "alice_officer",
+        ("dana", "bob_officer"),
+    ),
+    Read(
+        "deviation",
+        lambda w: f"/api/v1/deviations/{w.deviation}/",
         "charlie",
         ("dana", "bob_officer"),
     ),
@@ -423,6 +592,42 @@ WRITES = [
         ("bob_officer", "bob_admin"),
     ),
     Write(
+        "change webhook endpoint",
+        "PATCH",
+        lambda w: f"/api/v1/webhooks/{w.webhook}/",
+        "alice_officer",
+        ("bob_officer", "bob_admin"),
+        lambda w: {"active": False},
+    ),
+    Write(
+        "remove webhook endpoint",
+        "DELETE",
+        lambda w: f"/api/v1/webhooks/{w.webhook}/",
+        "alice_officer",
+        ("bob_officer", "bob_admin"),
+    ),
+    Write(
+        "ping webhook endpoint",
+        "POST",
+        lambda w: f"/api/v1/webhooks/{w.webhook}/ping/",
+        "alice_officer",
+        ("bob_officer", "bob_admin"),
+    ),
+    Write(
+        "redeliver webhook delivery",
+        "POST",
+        lambda w: f"/api/v1/webhooks/{w.webhook}/deliveries/{w.webhook_delivery}/redeliver/",
+        "alice_officer",
+        ("bob_officer", "bob_admin"),
+    ),
+    Write(
+        "revoke integration token",
+        "DELETE",
+        lambda w: f"/api/v1/integration-tokens/{w.it_alice}/",
+        "alice_admin",
+        ("bob_admin",),
+    ),
+    Write(
         "change lot",
         "PATCH",
         lambda w: f"/api/v1/tenders/{w.t_draft}/lots/{w.lot_draft}/",
@@ -534,6 +739,85 @@ WRITES = [
 ]
 
 
+WRITES += [
+    Write(
+        "sign a contract",
+        "POST",
+        lambda w: f"/api/v1/tenders/{w.t_pub}/contracts/",
+        "alice_officer",  # 409 (not awarded): not refused
+        ("bob_officer", "bob_admin", "dana"),
+        lambda w: {
+            "reference": "AVT-X",
+            "signed_on": "2026-01-01",
+            "starts_on": "2026-01-01",
+            "ends_on": "2027-01-01",
+            "value": {"amount": "1.00", "currency": "SEK"},
+        },
+    ),
+    Write(
+        "change a commitment",
+        "PATCH",
+        lambda w: f"/api/v1/contracts/{w.contract}/commitments/{w.commitment}/",
+        "alice_officer",
+        ("bob_officer", "dana", "charlie"),
+        lambda w: {"verification": "audit"},
+    ),
+    Write(
+        "add a contract check",
+        "POST",
+        lambda w: f"/api/v1/contracts/{w.contract}/checks/",
+        "alice_officer",
+        ("bob_officer", "dana", "charlie"),
+        lambda w: {
+            "commitment": str(w.commitment),
+            "due_on": (timezone.localdate() + dt.timedelta(days=20)).isoformat(),
+            "request": "Visa.",
+        },
+    ),
+    Write(
+        "answer a contract check",
+        "POST",
+        lambda w: f"/api/v1/checks/{w.k_open}/answer/",
+        "charlie",
+        ("dana", "bob_officer", "alice_officer"),
+        lambda w: {"value": True, "statement": "Ja."},
+    ),
+    Write(
+        "add contract check evidence",
+        "POST",
+        lambda w: f"/api/v1/checks/{w.k_open}/documents/",
+        "charlie",
+        ("dana", "bob_officer"),
+        lambda w: {"file": _pdf("bevis2.pdf")},
+        multipart=True,
+    ),
+    Write(
+        "review a contract check",
+        "POST",
+        lambda w: f"/api/v1/checks/{w.k_open}/review/",
+        "alice_officer",
+        ("bob_officer", "dana", "charlie"),
+        lambda w: {"outcome": "met"},
+    ),
+    Write(
+        "change a deviation",
+        "PATCH",
+        lambda w: f"/api/v1/deviations/{w.deviation}/",
+        "alice_officer",
+        ("bob_officer", "dana", "charlie"),
+        lambda w: {"severity": "major"},
+    ),
+    Write(
+        "close a deviation",
+        "POST",
+        lambda w: f"/api/v1/deviations/{w.deviation}/close/",
+        "alice_officer",
+        ("bob_officer", "dana", "charlie"),
+        lambda w: {"status": "accepted", "note": "Godtas."},
+    ),
+]
+
+
 def _write_params():
     return [
         pytest.param(case, outsider, id=f"{case.name}-by-{outsider}", marks=case.marks)
@@ -553,7 +837,7 @@ def _snapshot(settings) -> dict:
     event's id and action) and every stored file."""
     rows = {}
     with connection.cursor() as cursor:
-        for label in ("procurement", "criteria", "audit", "scoring"):
+        for label in ("procurement", "criteria", "audit", "scoring", "contracts"):
             if label not in apps.app_configs:
                 continue
             for model in apps.get_app_config(label).get_models():

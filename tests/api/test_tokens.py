@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from api.models import IdempotencyKey
 from audit.models import AuditEvent
 from procurement.errors import NotAllowed
 from procurement.models import ApiToken
@@ -267,3 +268,93 @@ def test_the_browsable_apis_login_has_the_same_limits_and_audits_in_bulk(
     assert 0 < recorded.count() < 6  # the first failure and the threshold, not each one
     clock.shift(settings.ANBUD_LOGIN_BACKOFF_MAX_SECONDS + 1)
     assert attempt("Ett-långt-lösen-2026").status_code == 302
+
+
+# --- integration tokens through the API, and Bearer ------------------------------------------
+
+INTEGRATION_TOKENS = "/api/v1/integration-tokens/"
+
+
+def bearer(token):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+def test_an_admin_manages_integration_tokens_through_the_api(make_user, buyer, client_for):
+    admin = client_for(make_user("admin", buyer))
+    system = make_user("officer", buyer, username="e-avrop")
+    created = admin.post(
+        INTEGRATION_TOKENS,
+        {"name": "e-Avrop", "user": str(system.pk), "expires_in_days": None},
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    assert body["name"] == "e-Avrop" and body["user"]["username"] == "e-avrop"
+    assert body["expires_at"] is None
+    assert created["Location"] == f"{INTEGRATION_TOKENS}{body['id']}/"
+    raw = body["token"]
+    assert bearer(raw).get("/api/v1/tenders/").status_code == 200
+    assert with_token(raw).get("/api/v1/tenders/").status_code == 200
+    read = admin.get(created["Location"]).json()
+    assert read == {k: v for k, v in body.items() if k != "token"}
+    listed = admin.get(INTEGRATION_TOKENS).json()
+    assert [t["id"] for t in listed["results"]] == [body["id"]]
+    assert "token" not in listed["results"][0]
+    assert admin.delete(created["Location"]).status_code == 204
+    assert bearer(raw).get("/api/v1/tenders/").status_code == 401
+    assert admin.get(created["Location"]).status_code == 404
+
+
+def test_only_an_organisations_admin_sees_and_revokes_its_integration_tokens(
+    make_user, buyer, other_buyer, client_for
+):
+    admin = make_user("admin", buyer)
+    system = make_user("officer", buyer)
+    token, raw = tokens.issue_integration_token(actor=admin, user=system, name="BI")
+    url = f"{INTEGRATION_TOKENS}{token.public_id}/"
+    officer = client_for(make_user("officer", buyer))
+    assert officer.get(INTEGRATION_TOKENS).status_code == 403
+    assert officer.delete(url).status_code == 403
+    other_admin = client_for(make_user("admin", other_buyer))
+    assert other_admin.get(INTEGRATION_TOKENS).json()["count"] == 0
+    assert other_admin.get(url).status_code == 404
+    assert other_admin.delete(url).status_code == 404
+    refused = other_admin.post(
+        INTEGRATION_TOKENS, {"name": "Steal", "user": str(system.pk)}, format="json"
+    )
+    assert refused.status_code == 400
+    assert [e["field"] for e in refused.json()["errors"]] == ["/user"]
+    assert with_token(raw).get("/api/v1/tenders/").status_code == 200
+    # Login tokens are not integration tokens.
+    assert client_for(admin).get(INTEGRATION_TOKENS).json()["count"] == 1
+
+
+def test_an_integration_token_answer_is_never_kept_for_idempotency(make_user, buyer, client_for):
+    admin = client_for(make_user("admin", buyer))
+    system = make_user("officer", buyer)
+    for _ in range(2):
+        response = admin.post(
+            INTEGRATION_TOKENS,
+            {"name": "ERP", "user": str(system.pk)},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="same",
+        )
+        assert response.status_code == 201
+    assert ApiToken.objects.filter(kind="integration").count() == 2
+    assert not IdempotencyKey.objects.exists()
+
+
+def test_a_login_token_works_as_a_bearer_token(anna):
+    raw = login("anna").json()["token"]
+    assert bearer(raw).get("/api/v1/tenders/").status_code == 200
+
+
+@pytest.mark.parametrize("header", ["Bearer", "Bearer a b", "Bearer nonsense", "bearer x"])
+def test_a_malformed_or_unknown_bearer_token_is_401(db, header):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=header)
+    response = client.get("/api/v1/tenders/")
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/problem+json"

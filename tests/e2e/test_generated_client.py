@@ -11,12 +11,15 @@ results and verification; the award; the audit export. Money stays a decimal str
 import datetime as dt
 import hashlib
 import importlib
+import inspect
 import io
+import json
 import os
 import shutil
 import subprocess
 import sys
 import time
+import uuid
 from decimal import Decimal
 from importlib.metadata import version
 from pathlib import Path
@@ -129,9 +132,35 @@ def test_a_generated_client_runs_a_tender_from_draft_to_award(
         return base.AuthenticatedClient(live_server.url, token=answer.parsed.token, prefix="Token")
 
     def call(module, *args, expect=200, **kwargs):
-        answer = generated(module).sync_detailed(*args, **kwargs)
+        """One operation. A POST carries an Idempotency-Key (the generated client has the
+        parameter) and is sent twice, as a client retrying after a lost answer would: the
+        second answer is the first one replayed, and nothing is done twice. Every 201 names
+        its object in Location, and a GET there reads it."""
+        function = generated(module).sync_detailed
+        keyed = "idempotency_key" in inspect.signature(function).parameters
+        if keyed:
+            kwargs["idempotency_key"] = str(uuid.uuid4())
+        answer = function(*args, **kwargs)
         assert answer.status_code == expect, (module, answer.status_code, answer.content[:800])
+        if keyed:
+            again = function(*args, **kwargs)
+            assert again.status_code == expect, (module, again.status_code, again.content[:800])
+            assert again.headers.get("idempotent-replayed") == "true", module
+            assert again.content == answer.content, module
+            replays.append(module)
+        if expect == 201:
+            location = answer.headers.get("location")
+            assert location, (module, "no Location")
+            client = kwargs["client"].get_httpx_client()
+            read = client.get(location)
+            assert read.status_code == 200, (module, location, read.status_code)
+            created = json.loads(answer.content)
+            assert read.json().get("id") == created.get("id"), (module, location)
+            located.append(module)
         return answer.parsed
+
+    replays: list[str] = []
+    located: list[str] = []
 
     officer, second, evaluator, auditor, bidder = map(login, ("olle", "greta", "eva", "aud", "bo"))
 
@@ -329,3 +358,10 @@ def test_a_generated_client_runs_a_tender_from_draft_to_award(
     actions = export.content.decode()
     for action in ("tender.published", "consensus.set", "tender.opened", "tender.awarded"):
         assert f'"{action}"' in actions, action
+    # Every POST above went twice with its key, and each create was read at its Location:
+    # one tender, one lot, two criteria, one document, one bid, one bid document, one
+    # declaration, all created once.
+    assert actions.count('"tender.created"') == 1
+    assert len(call("api.tenders.tenders_lots_list", tender.id, client=officer).results) == 2
+    assert len(located) == 8, located
+    assert "api.tenders.tender_evaluations_create" in replays and len(replays) >= 12, replays

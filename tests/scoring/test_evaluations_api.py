@@ -1,6 +1,7 @@
 """The evaluation workflow through the API: declarations, blind scores, consensus, runs,
 verification, lottery, award, a supplier's view and simulations."""
 
+import datetime as dt
 import hashlib
 import io
 import json
@@ -11,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from criteria.services import attach_criterion
@@ -618,14 +620,95 @@ def test_ocds_release_package_after_award(
     )
     response = opened["a_client"].get(f"/api/v1/tenders/{tid}/ocds/")
     assert response.status_code == 200
-    assert b'"amount": 125000' in response.content  # an exact JSON number, not a string
+    assert b'"amount":125000.00' in response.content  # an exact JSON number, not a string
     package = json.loads(response.content)
     assert package["version"] == "1.1"
     release = package["releases"][0]
     assert release["tender"]["status"] == "complete"
     assert release["tender"]["tenderPeriod"]["endDate"]
-    assert {c["id"] for c in release["tender"]["awardCriteriaItems"]} == {"ENV-FUEL", "QUAL-PLAN"}
+    (criteria,) = [lot["awardCriteria"]["criteria"] for lot in release["tender"]["lots"]]
+    assert [(c["type"], c["numbers"][0]["number"]) for c in criteria] == [
+        ("price", 50),
+        ("quality", 30),
+        ("quality", 20),
+    ]
     assert [a["suppliers"][0]["name"] for a in release["awards"]] == ["Dana Livs AB"]
     assert release["bids"]["statistics"][0]["value"] == 2
     outsider, _ = api("officer", org=other_buyer)
     assert outsider.get(f"/api/v1/tenders/{tid}/ocds/").status_code == 404
+
+
+def test_a_started_evaluation_says_where_to_poll_and_the_award_can_be_read(
+    api, opened, django_capture_on_commit_callbacks
+):
+    _score_and_settle(api, opened)
+    officer, _ = api("officer")
+    tid = opened["tender"]["id"]
+    with django_capture_on_commit_callbacks(execute=False):
+        started = officer.post(f"/api/v1/tenders/{tid}/evaluations/")
+    assert started.status_code == 202
+    assert started["Location"] == f"/api/v1/evaluations/{started.json()['id']}/"
+    assert started.json()["status"] == "queued"
+    assert int(started["Retry-After"]) > 0
+    evaluation_id = _run(officer, tid, django_capture_on_commit_callbacks).json()["id"]
+    assert officer.get(f"/api/v1/tenders/{tid}/award/").status_code == 404
+    lot = Bid.objects.get(pk=opened["b"]["id"]).lot_id
+    award = officer.post(
+        f"/api/v1/tenders/{tid}/award/",
+        {
+            "evaluation": evaluation_id,
+            "lots": [{"lot": str(lot), "bids": [opened["b"]["id"]]}],
+            "justification": "Best price-quality ratio",
+        },
+        format="json",
+    )
+    assert award.status_code == 200, award.json()
+    assert award["Content-Location"] == f"/api/v1/tenders/{tid}/award/"
+    read = officer.get(award["Content-Location"])
+    assert read.status_code == 200
+    assert read.json() == award.json()
+    assert api("auditor")[0].get(award["Content-Location"]).status_code == 200
+    assert opened["a_client"].get(award["Content-Location"]).status_code == 404
+
+
+def test_evaluation_runs_changed_since_a_time(
+    api, opened, clock, django_capture_on_commit_callbacks
+):
+    _score_and_settle(api, opened)
+    officer, _ = api("officer")
+    tid = opened["tender"]["id"]
+    url = f"/api/v1/tenders/{tid}/evaluations/"
+    before = (timezone.now() - dt.timedelta(seconds=1)).isoformat().replace("+00:00", "Z")
+    started = _run(officer, tid, django_capture_on_commit_callbacks)
+    run = officer.get(started["Location"]).json()
+    assert run["status"] == "done" and run["updated_at"] >= run["created_at"]
+    assert [e["id"] for e in officer.get(f"{url}?updated_since={before}").json()["results"]] == [
+        run["id"]
+    ]
+    clock.move_to(timezone.now() + dt.timedelta(hours=1))
+    now = timezone.now().isoformat().replace("+00:00", "Z")
+    assert officer.get(f"{url}?updated_since={now}").json()["count"] == 0
+    bad = officer.get(f"{url}?updated_since=soon")
+    assert bad.status_code == 400
+    assert [e["field"] for e in bad.json()["errors"]] == ["/updated_since"]
+    # A run completed before the column existed (null) counts from when it finished.
+    legacy = Evaluation.objects.get(pk=run["id"])
+    legacy.updated_at = None
+    assert legacy.last_changed_at == legacy.finished_at
+
+
+def test_a_retried_start_with_its_idempotency_key_starts_one_run(
+    api, opened, django_capture_on_commit_callbacks
+):
+    _score_and_settle(api, opened)
+    officer, _ = api("officer")
+    url = f"/api/v1/tenders/{opened['tender']['id']}/evaluations/"
+    with django_capture_on_commit_callbacks(execute=True):
+        first = officer.post(url, HTTP_IDEMPOTENCY_KEY="run-1")
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        again = officer.post(url, HTTP_IDEMPOTENCY_KEY="run-1")
+    assert first.status_code == again.status_code == 202
+    assert again["Location"] == first["Location"]
+    assert again["Idempotent-Replayed"] == "true"
+    assert queued == []  # nothing queued again
+    assert Evaluation.objects.filter(tender_id=opened["tender"]["id"]).count() == 1
