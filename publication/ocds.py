@@ -39,6 +39,15 @@ Where things go (and what OCDS has no place for):
   of the winning bids (tenderer, price, lot) after the award. The losing bids' details stay
   out, as in the API.
 - The reason for not dividing into lots has no field and is left out.
+- **Contracts** (from the contract follow-up's events: ``contract`` on signing,
+  ``implementation`` when a check is reviewed or turns overdue, ``contractTermination``):
+  one per signed lot, ``awardID`` the lot's award (which turns ``active``), ``status``
+  ``active`` or ``terminated`` (ended or terminated), ``period``, ``value``, ``dateSigned``,
+  and ``implementation.milestones``, one per check requested by the release's date: its
+  commitment's title, ``type: "reporting"``, ``dueDate`` (the end of the due day), ``status``
+  ``met``, ``notMet`` (a deviation, or overdue) or ``scheduled`` (requested, or answered and
+  not yet reviewed). Never the supplier's answer, statement or evidence files, nor the
+  officer's request or review notes, nor the deviations' texts or sanctions.
 """
 
 import datetime as dt
@@ -52,6 +61,9 @@ from django.conf import settings
 from django.db.models import Count
 from django.utils import translation
 
+from contracts import schedule
+from contracts import selectors as contract_selectors
+from contracts.models import Check, Contract
 from criteria.models import Category, Kind, Source, TenderCriterion
 from procurement.models import Bid, Organization, Procedure, Tender
 from scoring.models import Award
@@ -86,7 +98,16 @@ MILESTONES: dict[str, tuple[str, Stage]] = {
     "evaluation.completed": ("tenderUpdate", Stage.EVALUATED),
     "tender.awarded": ("award", Stage.AWARDED),
     "tender.cancelled": ("tenderCancellation", Stage.CANCELLED),
+    # The contract follow-up (API.md, "Third wave"): the contracts and their checks.
+    "contract.signed": ("contract", Stage.AWARDED),
+    "contract.check_reviewed": ("implementation", Stage.AWARDED),
+    "contract.check_overdue": ("implementation", Stage.AWARDED),
+    "contract.terminated": ("contractTermination", Stage.AWARDED),
 }
+# The tags of the releases that carry the contracts.
+CONTRACT_TAGS = frozenset(
+    {"contract", "implementation", "contractAmendment", "contractTermination"}
+)
 
 METHOD = {
     Procedure.OPEN: "open",
@@ -459,6 +480,8 @@ def _build(
         }
     if view.award is not None:
         _add_award(release, tender, view.award, lots, parties)
+        if tag in CONTRACT_TAGS:
+            _add_contracts(release, view.award, lots, date, language)
     release["parties"] = list(parties.values())
     return release
 
@@ -541,6 +564,88 @@ def _add_award(
             "relatedLots": [str(item["lot"]) for item in award.lots],
         }
     ]
+
+
+def _end_of(day: dt.date) -> str:
+    return iso(schedule.overdue_from(day) - dt.timedelta(seconds=1))
+
+
+def _milestone_status(check: Check, date: dt.datetime) -> str:
+    status = contract_selectors.check_status(check, date)
+    if status == Check.Status.MET:
+        return "met"
+    if status in (Check.Status.DEVIATION, Check.Status.OVERDUE):
+        return "notMet"
+    return "scheduled"
+
+
+def _add_contracts(
+    release: dict[str, Any], award: Award, lots: list, date: dt.datetime, language: str
+) -> None:
+    """The tender's contracts signed by ``date``, each with its checks as milestones (counts
+    and dates only: never an answer, a statement, a note or an evidence file)."""
+    contracts = list(
+        Contract.objects.filter(tender_id=award.tender_id, created_at__lte=date)
+        .select_related("lot")
+        .order_by("lot__number")
+    )
+    if not contracts:
+        return
+    checks: dict[Any, list[Check]] = defaultdict(list)
+    for check in (
+        Check.objects.filter(contract__in=contracts, requested_at__lte=date)
+        .select_related("commitment")
+        .order_by("due_on", "created_at")
+    ):
+        checks[check.contract_id].append(check)
+    found = []
+    for contract in contracts:
+        milestones = []
+        for check in checks[contract.pk]:
+            commitment = check.commitment
+            status = _milestone_status(check, date)
+            changed = None
+            if check.reviewed_at is not None and check.reviewed_at <= date:
+                changed = check.reviewed_at
+            elif status == "notMet":
+                changed = schedule.overdue_from(check.due_on)
+            milestones.append(
+                {
+                    "id": str(check.pk),
+                    "title": (
+                        commitment.title_en
+                        if language == "en" and commitment.title_en
+                        else commitment.title_sv
+                    )
+                    or commitment.code,
+                    "type": "reporting",
+                    "dueDate": _end_of(check.due_on),
+                    "status": status,
+                    "dateMet": iso(changed) if status == "met" and changed else None,
+                    "dateModified": iso(changed) if changed else None,
+                }
+            )
+        state = contract_selectors.contract_status(contract, date)
+        found.append(
+            {
+                "id": str(contract.pk),
+                "awardID": f"{award.pk}-{contract.lot.number}",
+                "title": contract.reference,
+                "status": "active" if state == Contract.Status.ACTIVE else "terminated",
+                "period": {
+                    "startDate": iso(schedule.start_of(contract.starts_on)),
+                    "endDate": _end_of(contract.ends_on),
+                },
+                "value": money(contract.value_amount, contract.value_currency),
+                "dateSigned": iso(schedule.start_of(contract.signed_on)),
+                "implementation": {"milestones": milestones},
+            }
+        )
+    release["contracts"] = found
+    signed = {c["awardID"] for c in found}
+    for entry in release.get("awards", []):
+        if entry["id"] in signed:
+            entry["status"] = "active"
 
 
 def package_metadata(uri: str, published: dt.datetime | str | None) -> dict[str, Any]:

@@ -10,7 +10,9 @@ Definitions (API.md): a tender counts in the period in which it was published (a
 one only under ``cancelled``); bids are the final submitted (not withdrawn) bids on those
 tenders, classed by the supplier's facts recorded when the bid was submitted; awards count
 per awarded lot, in the period in which the award was decided; "SME" is micro, small or
-medium. Shares have four decimals, rounded half up; a share of nothing is null.
+medium. The contracts' follow-up (``contracts``) comes from one selector,
+``contracts.selectors.follow_up_figures``: checks count by their due date in the period.
+Shares have four decimals, rounded half up; a share of nothing is null.
 """
 
 import datetime as dt
@@ -22,6 +24,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
+from contracts.selectors import follow_up_figures
 from criteria.models import Category, Kind, Level, TenderCriterion
 from procurement.models import Bid, Organization, Tender
 from reports.models import CATEGORY_METRICS, CEILING_METRICS, FollowUpTarget, Metric
@@ -107,13 +110,16 @@ def follow_up(
         "categories": _categories(counted, tenders["published"]),
         "bids": _bids(final_bids),
         "awards": _awards(organization, start, end),
+        "contracts": follow_up_figures(organization, period.start, period.end, explain=explain),
     }
+    contract_ids = report["contracts"].pop("ids", None)
     report["targets"] = _targets(organization, period, report)
     report["generated_at"] = timezone.now().astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
     if explain:
         report["explain"] = _explain(
             organization, in_period, counted, opened, divided, single, final_bids, start, end
         )
+        report["explain"]["contracts"] = contract_ids
     return report
 
 

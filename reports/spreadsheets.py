@@ -87,7 +87,28 @@ def rows(report: dict[str, Any]) -> list[tuple[str, str, Any]]:
                 Decimal(other["value"]["amount"]),
             )
         )
-    return found
+    return found + contract_rows(report)
+
+
+def contract_rows(report: dict[str, Any]) -> list[tuple[str, str, Any]]:
+    """The contracts' follow-up as rows (none for a report published before it existed)."""
+    c = report.get("contracts")
+    if not c:
+        return []
+    checks, deviations = c["checks"], c["deviations"]
+    name = _("Contract follow-up")
+    return [
+        (name, _("active contracts"), c["active"]),
+        (name, _("checks due"), checks["due"]),
+        (name, _("checks met"), checks["met"]),
+        (name, _("checks with a deviation"), checks["deviation"]),
+        (name, _("checks overdue"), checks["overdue"]),
+        (name, _("checks open"), checks["open"]),
+        (name, _("share met on time"), _share(checks["on_time_share"])),
+        (name, _("deviations opened"), deviations["opened"]),
+        (name, _("deviations closed"), deviations["closed"]),
+        (name, _("deviations open"), deviations["open"]),
+    ]
 
 
 def target_rows(report: dict[str, Any]) -> list[list[Any]]:
@@ -176,6 +197,7 @@ def xlsx_bytes(report: dict[str, Any]) -> bytes:
         _("SME share of the value"),
         _("non-profit share of the lots"),
         _("non-profit share of the value"),
+        _("share met on time"),
     }
     for table, figure, value in rows(report):
         _put(summary, [table, figure, value], {3} if figure in shares else set())
@@ -208,6 +230,31 @@ def xlsx_bytes(report: dict[str, Any]) -> bytes:
             {3, 8},
         )
     _fit(categories)
+
+    if report.get("contracts"):
+        contracts = book.create_sheet(_("Contract follow-up")[:31])
+        _header(
+            contracts,
+            [
+                _("Category"),
+                _("commitments"),
+                _("checks due"),
+                _("checks met"),
+                _("checks with a deviation"),
+            ],
+        )
+        for category, f in report["contracts"]["by_category"].items():
+            _put(
+                contracts,
+                [
+                    _category_name(category),
+                    f["commitments"],
+                    f["checks_due"],
+                    f["met"],
+                    f["deviation"],
+                ],
+            )
+        _fit(contracts)
 
     targets = book.create_sheet(_("Targets")[:31])
     _header(

@@ -327,12 +327,62 @@ def figure_tables(report: dict[str, Any], link=None) -> dict[str, Any]:
         for other in a.get("other_currencies", [])
     ]
     return {
+        "contracts": contract_tables(report),
         "tenders": tenders,
         "category_columns": category_columns,
         "categories": category_rows,
         "bids": bids,
         "awards": awards,
         "other_currencies": elsewhere,
+    }
+
+
+def contract_tables(report: dict[str, Any]) -> dict[str, Any] | None:
+    """The contracts' follow-up in words (counts only: never a supplier's evidence), or None
+    for a report published before it existed."""
+    c = report.get("contracts")
+    if not c:
+        return None
+    checks, deviations = c["checks"], c["deviations"]
+
+    def row(label: str, value: Any, *, indent: bool = False) -> dict[str, Any]:
+        return {"label": label, "text": formats.number(value), "indent": indent}
+
+    rows = [
+        row(_("active contracts"), c["active"]),
+        row(_("checks due"), checks["due"]),
+        row(_("checks met"), checks["met"], indent=True),
+        row(_("checks with a deviation"), checks["deviation"], indent=True),
+        row(_("checks overdue"), checks["overdue"], indent=True),
+        row(_("checks open"), checks["open"], indent=True),
+        {
+            "label": _("share met on time"),
+            "text": formats.share(checks["on_time_share"], 1),
+            "indent": False,
+        },
+        row(_("deviations opened"), deviations["opened"]),
+        row(_("deviations closed"), deviations["closed"]),
+        row(_("deviations open"), deviations["open"]),
+    ]
+    categories = [
+        {
+            "label": _category_name(category),
+            "cells": [
+                formats.number(figures[key])
+                for key in ("commitments", "checks_due", "met", "deviation")
+            ],
+        }
+        for category, figures in c["by_category"].items()
+    ]
+    return {
+        "rows": rows,
+        "category_columns": [
+            _("commitments"),
+            _("checks due"),
+            _("checks met"),
+            _("checks with a deviation"),
+        ],
+        "categories": categories,
     }
 
 

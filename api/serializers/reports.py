@@ -6,6 +6,7 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from api.serializers.common import MoneySerializer, OrgRefSerializer, StrictModelSerializer
+from contracts.selectors import FOLLOW_UP_CATEGORIES
 from reports.followup import CATEGORIES, CATEGORY_CHOICES
 from reports.models import FollowUpTarget, Metric
 
@@ -112,6 +113,42 @@ class TargetOutcomeSerializer(serializers.Serializer):
     note = serializers.CharField(allow_blank=True)
 
 
+class ContractCheckFiguresSerializer(serializers.Serializer):
+    due = serializers.IntegerField(help_text="Checks due in the period (by their due date)")
+    met = serializers.IntegerField(help_text="Of those: reviewed met")
+    deviation = serializers.IntegerField(help_text="Of those: reviewed as a deviation")
+    overdue = serializers.IntegerField(help_text="Of those: unanswered past the due date")
+    open = serializers.IntegerField(help_text="Of those: requested, or answered and not reviewed")
+    on_time_share = _share(
+        help_text="Answered by the due date and reviewed met, over the checks due"
+    )
+
+
+class ContractDeviationFiguresSerializer(serializers.Serializer):
+    opened = serializers.IntegerField(help_text="Opened in the period")
+    closed = serializers.IntegerField(help_text="Closed in the period")
+    open = serializers.IntegerField(help_text="Open at the end of the period")
+
+
+class ContractCategoryFiguresSerializer(serializers.Serializer):
+    commitments = serializers.IntegerField(help_text="Commitments of the active contracts")
+    checks_due = serializers.IntegerField()
+    met = serializers.IntegerField()
+    deviation = serializers.IntegerField()
+
+
+class ContractCategoriesSerializer(serializers.Serializer):
+    def get_fields(self):
+        return {category: ContractCategoryFiguresSerializer() for category in FOLLOW_UP_CATEGORIES}
+
+
+class ContractFiguresSerializer(serializers.Serializer):
+    active = serializers.IntegerField(help_text="Contracts in force on some day of the period")
+    checks = ContractCheckFiguresSerializer()
+    deviations = ContractDeviationFiguresSerializer()
+    by_category = ContractCategoriesSerializer(help_text="Per commitment category")
+
+
 class FollowUpReportSerializer(serializers.Serializer):
     organization = OrgRefSerializer()
     period = PeriodSerializer()
@@ -119,11 +156,15 @@ class FollowUpReportSerializer(serializers.Serializer):
     categories = CategoriesSerializer()
     bids = BidFiguresSerializer()
     awards = AwardFiguresSerializer()
+    contracts = ContractFiguresSerializer(
+        required=False,
+        help_text="The contracts' follow-up (checks by their due date); absent from reports published before it existed",
+    )
     targets = TargetOutcomeSerializer(many=True)
     generated_at = serializers.DateTimeField()
     explain = serializers.DictField(
         required=False,
-        help_text="With ?explain=true: per figure, the ids of the tenders, bids or awards (and lots) it counts",
+        help_text="With ?explain=true: per figure, the ids of the tenders, bids or awards (and lots) it counts; under `contracts`, the ids of the contracts, checks (`on_time` too), deviations and commitments",
     )
     comparison = serializers.DictField(
         required=False,

@@ -219,12 +219,15 @@ def comparison(report: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
                 return None
         return None
 
-    figures = {k: other[k] for k in ("period", "tenders", "categories", "bids", "awards")}
+    figures = {
+        k: other[k] for k in ("period", "tenders", "categories", "bids", "awards", "contracts")
+    }
     return {
         "period": other["period"],
         "figures": figures,
         "change": {
-            k: change(report[k], other[k]) for k in ("tenders", "categories", "bids", "awards")
+            k: change(report[k], other[k])
+            for k in ("tenders", "categories", "bids", "awards", "contracts")
         },
     }
 

@@ -9,7 +9,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from contracts.models import Contract
 from reports.followup import Period, follow_up
+from tests.contracts.conftest import awarded, signed  # noqa: F401 - the fixtures
 from tests.factories import BidFactory, BuyerFactory, TenderCriterionFactory, TenderFactory
 from tests.reports.test_follow_up_by_hand import _ok, at, year_2026  # noqa: F401 - the fixture
 
@@ -80,3 +82,45 @@ def test_the_api_report_costs_a_fixed_number_of_queries(year_2026, buyer):  # no
     assert report["tenders"]["published"] == 12
     assert len(after.captured_queries) == len(before.captured_queries)
     assert dt.date.fromisoformat(report["period"]["to"]) == dt.date(2026, 12, 31)
+
+
+def test_the_contracts_figures_cost_the_same_queries_with_and_without_contracts(
+    signed,  # noqa: F811
+    other_buyer,
+):
+    """The contracts block is counted in SQL too: an organisation with no contract, one with
+    a contract and its first checks, and the same with a check every month and a deviation
+    cost the same number of queries."""
+    a, contract = signed
+    region = Contract.objects.get().organization
+    year = Period.year(2027)
+    for explain in (False, True):
+        with CaptureQueriesContext(connection) as none:
+            follow_up(other_buyer, year, explain=explain)
+        with CaptureQueriesContext(connection) as few:
+            first = follow_up(region, year, explain=explain)
+        assert len(none.captured_queries) == len(few.captured_queries), explain
+    organic = next(c for c in contract["commitments"] if c["code"] == "ORGANIC")
+    _ok(
+        a.officer.patch(
+            f"/api/v1/contracts/{contract['id']}/commitments/{organic['id']}/",
+            {"every_months": 1, "next_due_on": "2027-03-10"},
+            format="json",
+        )
+    )
+    check = _ok(a.officer.get(f"/api/v1/contracts/{contract['id']}/checks/"))["results"][0]
+    _ok(
+        a.officer.post(
+            f"/api/v1/checks/{check['id']}/review/",
+            {"outcome": "deviation", "note": "Inga leveranssedlar."},
+            format="json",
+        )
+    )
+    for explain in (False, True):
+        with CaptureQueriesContext(connection) as few:
+            follow_up(other_buyer, year, explain=explain)
+        with CaptureQueriesContext(connection) as many:
+            report = follow_up(region, year, explain=explain)
+        assert report["contracts"]["checks"]["due"] > first["contracts"]["checks"]["due"] + 5
+        assert report["contracts"]["deviations"]["opened"] == 1
+        assert len(many.captured_queries) == len(few.captured_queries), explain
