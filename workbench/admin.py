@@ -65,6 +65,7 @@ from workbench import (
     panels,
     words,
 )
+from workbench.contracts import ContractPagesMixin
 from workbench.desk import next_step
 from workbench.evaluation import EvaluationPagesMixin
 from workbench.forms import (
@@ -131,7 +132,12 @@ class DocumentForm(forms.Form):
 
 @admin.register(Tender)
 class TenderAdmin(
-    RecordPagesMixin, EvaluationPagesMixin, AuditHistoryMixin, ServiceFormsMixin, ScopedAdmin
+    ContractPagesMixin,
+    RecordPagesMixin,
+    EvaluationPagesMixin,
+    AuditHistoryMixin,
+    ServiceFormsMixin,
+    ScopedAdmin,
 ):
     form = TenderForm
     change_form_template = "admin/procurement/tender/change_form.html"
@@ -347,6 +353,7 @@ class TenderAdmin(
             ),
         }
         context.update(self.evaluation_context(request, tender))
+        context.update(self.contracts_context(request, tender))
         if tender.status in (Tender.Status.DRAFT, Tender.Status.PUBLISHED):
             context["checks"] = panels.checks(tender)
             context["burden"] = panels.burden(tender)
@@ -392,6 +399,7 @@ class TenderAdmin(
             ("documents/", self.documents_view, "tender_documents"),
             *self.evaluation_views(),
             *self.record_views(),
+            *self.contract_views(),
         ]
         own = [
             path(

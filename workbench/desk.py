@@ -25,6 +25,7 @@ from procurement.policy import Action
 from procurement.selectors import audit_events_for, tenders_for
 from scoring import selectors as scoring
 from scoring.models import ConflictDeclaration, Evaluation, EvaluatorScore
+from workbench import contracts as contract_desk
 from workbench import formats
 
 S = Tender.Status
@@ -165,7 +166,16 @@ def officer_desk(user: Any) -> dict[str, Any]:
             for row in rows
             if row["next"] and not row["next"].get("waiting") and not row["next"].get("reading")
         ]
-    return {"kind": "officer", "groups": groups, "todo": todo}
+    # Awarded lots whose standstill has ended wait for their contract (workbench/contracts.py).
+    to_sign, more_to_sign = contract_desk.sign_tasks(user)
+    todo += to_sign
+    return {
+        "kind": "officer",
+        "groups": groups,
+        "todo": todo,
+        "more_to_sign": more_to_sign,
+        "follow_up": contract_desk.follow_up_desk(user),
+    }
 
 
 def evaluator_desk(user: Any) -> dict[str, Any]:

@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from audit.selectors import verify_chains
+from contracts import selectors as contract_selectors
+from contracts.models import Check, Contract, Deviation
 from procurement.models import Tender
 from reports import selectors as selectors_followup
 from reports.followup import Period, follow_up
@@ -56,5 +58,32 @@ def test_the_demo_has_an_evaluated_tender_and_loading_it_again_changes_nothing(
         Evaluation.objects.count(),
         AuditEvent.objects.count(),
     ) == counts
+    chains = list(AuditEvent.objects.values_list("chain", flat=True).distinct())
+    assert verify_chains(chains)["valid"] is True
+
+
+def test_the_demo_has_a_contract_followed_for_a_year(
+    shared_library, django_capture_on_commit_callbacks
+):
+    """Last year's first awarded history tender with award criteria and requirements has a
+    contract signed in January: checks met, one deviation opened and remedied, one check
+    overdue; loading again changes nothing."""
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo_data", verbosity=0)
+    contract = Contract.objects.get()
+    this_year = timezone.localdate().year
+    assert contract.reference == f"AVT-{this_year}-001"
+    assert contract.tender.reference.startswith(f"NLL-{this_year - 1}-H")
+    assert contract_selectors.contract_status(contract) == Contract.Status.ACTIVE
+    statuses = [contract_selectors.check_status(c) for c in contract_selectors.checks_of(contract)]
+    if timezone.localdate().month >= 10:
+        assert statuses.count("met") >= 3, statuses
+        assert statuses.count("deviation") == 1 and statuses.count("overdue") == 1, statuses
+        deviation = Deviation.objects.get(contract=contract)
+        assert deviation.status == Deviation.Status.REMEDIED and deviation.closed_at
+    counts = (Contract.objects.count(), Check.objects.count(), AuditEvent.objects.count())
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo_data", verbosity=0)
+    assert (Contract.objects.count(), Check.objects.count(), AuditEvent.objects.count()) == counts
     chains = list(AuditEvent.objects.values_list("chain", flat=True).distinct())
     assert verify_chains(chains)["valid"] is True

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from criteria.models import Criterion
 from criteria.services import attach_criterion
+from demo.contracts import load_contract_follow_up
 from demo.history import load_history
 from procurement.models import Organization, Tender, User
 from procurement.services import organizations as org_services
@@ -180,6 +181,8 @@ class Command(BaseCommand):
             clock=_clock,
             now=now,
         )
+        # A contract of last year's award followed for a year (the contract pages, the desk).
+        load_contract_follow_up(buyer=buyer, officer=officer, clock=_clock, now=now)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {Organization.objects.count()} organisations, {User.objects.count()} users, "
