@@ -780,13 +780,13 @@ class ContractPagesMixin:
                 (_("Supplier"), contract.supplier.name),
                 (_("Promise"), promise_words(check.commitment)),
                 (_("Due on"), formats.day(check.due_on)),
-                (_("Requested"), formats.when_short(check.requested_at)),
+                (_("Requested"), formats.when_zoned(check.requested_at)),
             ],
             answer=(
                 {
                     "value": panels.answer_words(tc, check.answer_value),
                     "statement": check.answer_statement,
-                    "when": formats.when_short(check.submitted_at),
+                    "when": formats.when_zoned(check.submitted_at),
                     "who": check.submitted_by.get_full_name() or check.submitted_by.username
                     if check.submitted_by
                     else formats.DASH,
@@ -805,7 +805,7 @@ class ContractPagesMixin:
                 {
                     "outcome": Check.Outcome(check.outcome).label,
                     "note": check.review_note,
-                    "when": formats.when_short(check.reviewed_at),
+                    "when": formats.when_zoned(check.reviewed_at),
                     "who": (
                         check.reviewed_by.get_full_name() or check.reviewed_by.username
                         if check.reviewed_by
@@ -873,10 +873,10 @@ class ContractPagesMixin:
                 formats.day(deviation.remedy_due_on) if deviation.remedy_due_on else formats.DASH,
             ),
             (_("Sanction"), sanction_words(deviation)),
-            (_("Opened"), formats.when_short(deviation.opened_at)),
+            (_("Opened"), formats.when_zoned(deviation.opened_at)),
         ]
         if deviation.closed_at:
-            facts.append((_("Closed"), formats.when_short(deviation.closed_at)))
+            facts.append((_("Closed"), formats.when_zoned(deviation.closed_at)))
         return self._contract_page(
             request,
             tender,

@@ -151,6 +151,9 @@ def test_schedule_check_review_and_close_through_the_pages(awarded, people, sign
     check_url = page(awarded.tender, "contract_check", contract.pk, check.pk)
     text = text_of(client.get(check_url))
     assert "55 %" in text.replace("\u00a0", " ") and "Leveranssedlar för mars." in text
+    # Times as the workbench writes them on a page: "3 mars 2027 kl. 10.00 CET", never ISO.
+    assert re.search(r"Begärd:? \d+ \w+ 2027 kl\. \d+\.\d+ CES?T", text), text
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", text), text
     # A deviation without a description: the service's message, in Swedish.
     text = text_of(client.post(check_url, {"outcome": "deviation", "note": ""}))
     assert "Beskriv avvikelsen." in text
