@@ -41,6 +41,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from knox.crypto import hash_token
 
+from api.authentication import SCHEMES
 from audit.models import ChainHead
 from contracts.selectors import next_change_after
 from procurement.models import ApiToken, Tender, User
@@ -122,7 +123,7 @@ def _check_sql() -> str:
 def _token(request) -> str | None:
     header = request.META.get("HTTP_AUTHORIZATION", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() not in ("token", "bearer") or not token or " " in token:
+    if scheme.lower().encode() not in SCHEMES or not token or " " in token:
         return None
     return token
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record
-from contracts import schedule
+from contracts import schedule, selectors
 from contracts.models import (
     Check,
     CheckDocument,
@@ -912,19 +912,12 @@ def follow_up_due_checks(*, now: dt.datetime | None = None) -> dict[str, int]:
     updates claim them, so two runs at once record nothing twice). What a reader sees never
     waits for it: requested and overdue follow from the clock on every read."""
     now = now or timezone.now()
-    today = schedule.today(now)
     requested = overdue = 0
-    coming = Check.objects.filter(request_recorded_at__isnull=True, requested_at__lte=now)
+    coming = Check.objects.filter(selectors.visible_checks(now), request_recorded_at__isnull=True)
     for check in coming.select_related("contract").order_by("requested_at")[:1000]:
         with transaction.atomic():
             requested += _announce(check, check.contract, actor=None, now=now)
-    late = Check.objects.filter(
-        overdue_recorded_at__isnull=True,
-        requested_at__lte=now,
-        submitted_at__isnull=True,
-        outcome="",
-        due_on__lt=today,
-    )
+    late = Check.objects.filter(selectors.overdue_checks(now), overdue_recorded_at__isnull=True)
     for check in late.select_related("contract").order_by("due_on")[:1000]:
         with transaction.atomic():
             claimed = Check.objects.filter(

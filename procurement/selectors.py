@@ -63,6 +63,17 @@ def members_for(user: User, organization: Organization) -> QuerySet[User]:
     return User.objects.none()
 
 
+def token_members_for(user: User) -> QuerySet[User]:
+    """The active members an integration token may act as, for ``user``: the platform
+    operator's any, an organisation member's those of their own organisation."""
+    members = User.objects.filter(is_active=True)
+    if user.is_superuser:
+        return members
+    if user.organization_id is None:
+        return members.none()
+    return members.filter(organization_id=user.organization_id)
+
+
 def integration_tokens_for(user: User) -> QuerySet[ApiToken]:
     """Integration tokens (never login tokens): the platform operator's all, an organisation
     admin's those of the organisation's members, nobody else's any."""

@@ -18,7 +18,6 @@ from procurement.policy import Action
 from webhooks import selectors, services
 from webhooks.models import Delivery, Event, WebhookEndpoint
 
-ENDPOINT_FIELDS = ("url", "events", "active")
 STATE_FIELDS = ("disabled_at", "disabled_reason", "failing_since", "created_at", "updated_at")
 
 
@@ -34,7 +33,7 @@ class WebhookEndpointForm(forms.ModelForm):
 
     class Meta:
         model = WebhookEndpoint
-        fields = ENDPOINT_FIELDS
+        fields = services.ENDPOINT_FIELDS
 
 
 @admin.register(WebhookEndpoint)
@@ -73,7 +72,9 @@ class WebhookEndpointAdmin(AuditHistoryMixin, ServiceFormsMixin, ScopedAdmin):
         return ", ".join(str(labels.get(event, event)) for event in obj.events)
 
     def get_fields(self, request, obj=None):
-        return ENDPOINT_FIELDS if obj is None else (*ENDPOINT_FIELDS, *STATE_FIELDS)
+        return (
+            services.ENDPOINT_FIELDS if obj is None else (*services.ENDPOINT_FIELDS, *STATE_FIELDS)
+        )
 
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else STATE_FIELDS
@@ -94,7 +95,7 @@ class WebhookEndpointAdmin(AuditHistoryMixin, ServiceFormsMixin, ScopedAdmin):
         return _manages(request.user)
 
     def save_model(self, request, obj, form, change):
-        data = {name: form.cleaned_data[name] for name in ENDPOINT_FIELDS}
+        data = {name: form.cleaned_data[name] for name in services.ENDPOINT_FIELDS}
         if change:
             saved = services.update_endpoint(
                 endpoint=obj,

@@ -20,6 +20,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.utils import quote, unquote
+from django.contrib.admin.widgets import AdminDateWidget
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -32,7 +33,7 @@ from contracts import selectors, services
 from contracts.models import Check, Commitment, Contract, Deviation, Verification
 from procurement import policy
 from procurement.errors import DomainError
-from procurement.formfields import LocalDecimalField
+from procurement.formfields import LocalDateField, LocalDecimalField
 from procurement.models import Lot, Tender, User
 from procurement.policy import Action
 from procurement.selectors import audit_events_for, tenders_for
@@ -41,7 +42,8 @@ from scoring.models import Award, AwardedBid
 from workbench import formats, panels, words
 from workbench.forms import place_errors
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# The admin's date picker, as on the tender's pages; typed "1 mars 2027" or ISO both read.
+DATE_INPUT = AdminDateWidget()
 TEXT_AREA = {"rows": 3, "cols": 60}
 # The desk lists this many lots to sign (the newest awards first).
 SIGN_TASKS_SHOWN = 5
@@ -53,9 +55,9 @@ FOLLOW_UP_SHOWN = 10
 
 class SignForm(forms.Form):
     reference = forms.CharField(label=gettext_lazy("Contract reference"), max_length=100)
-    signed_on = forms.DateField(label=gettext_lazy("Signed on"), widget=DATE_INPUT)
-    starts_on = forms.DateField(label=gettext_lazy("Starts on"), widget=DATE_INPUT)
-    ends_on = forms.DateField(label=gettext_lazy("Ends on"), widget=DATE_INPUT)
+    signed_on = LocalDateField(label=gettext_lazy("Signed on"), widget=DATE_INPUT)
+    starts_on = LocalDateField(label=gettext_lazy("Starts on"), widget=DATE_INPUT)
+    ends_on = LocalDateField(label=gettext_lazy("Ends on"), widget=DATE_INPUT)
     value = LocalDecimalField(
         label=gettext_lazy("Contract value"), max_digits=18, decimal_places=2, min_value=0
     )
@@ -72,14 +74,14 @@ class ScheduleForm(forms.Form):
         max_value=120,
         help_text=gettext_lazy("Empty: checked once."),
     )
-    next_due_on = forms.DateField(
+    next_due_on = LocalDateField(
         label=gettext_lazy("Next due date"), required=False, widget=DATE_INPUT
     )
 
 
 class CheckForm(forms.Form):
     commitment = forms.ChoiceField(label=gettext_lazy("Commitment"))
-    due_on = forms.DateField(label=gettext_lazy("Due on"), widget=DATE_INPUT)
+    due_on = LocalDateField(label=gettext_lazy("Due on"), widget=DATE_INPUT)
     request = forms.CharField(
         label=gettext_lazy("What the supplier should show"),
         max_length=services.MAX_TEXT,
@@ -113,7 +115,7 @@ class ReviewForm(forms.Form):
         initial=Deviation.Severity.MINOR,
         required=False,
     )
-    remedy_due_on = forms.DateField(
+    remedy_due_on = LocalDateField(
         label=gettext_lazy("To be remedied by"), required=False, widget=DATE_INPUT
     )
     sanction = LocalDecimalField(
@@ -363,7 +365,7 @@ def follow_up_desk(user: User) -> dict[str, Any] | None:
                 "tender": d.contract.tender,
                 "what": commitment_title(d.commitment),
                 "severity": Deviation.Severity(d.severity).label,
-                "when": formats.day(d.remedy_due_on) if d.remedy_due_on else formats.DASH,
+                "when": formats.day(d.remedy_due_on),
                 "url": _contract_url(d.contract, "deviation", d.pk),
             }
             for d in deviations[:FOLLOW_UP_SHOWN]
@@ -555,6 +557,8 @@ class ContractPagesMixin:
             title=_("Contracts: %(reference)s") % {"reference": tender.reference},
             rows=rows,
             currency=tender.currency,
+            # A form of the page, so that base_page loads the date picker's scripts.
+            form=next((row["form"] for row in rows if row.get("form")), None),
         )
 
     # --- a contract --------------------------------------------------------------------------
@@ -572,7 +576,7 @@ class ContractPagesMixin:
                 "promise": promise_words(c),
                 "verification": Verification(c.verification).label,
                 "schedule": schedule_words(c),
-                "next_due": formats.day(c.upcoming) if c.upcoming else formats.DASH,
+                "next_due": formats.day(c.upcoming),
                 "url": (_contract_url(contract, "schedule", c.pk) if manages and active else None),
             }
             for c in selectors.commitments_of(contract).select_related("tender_criterion")
@@ -582,7 +586,7 @@ class ContractPagesMixin:
                 "what": commitment_title(c.commitment),
                 "due": formats.day(c.due_on),
                 "status": check_status_label(c),
-                "answered": formats.day(c.submitted_at) if c.submitted_at else formats.DASH,
+                "answered": formats.day(c.submitted_at),
                 "url": _contract_url(contract, "check", c.pk),
             }
             for c in selectors.checks_of(contract)
@@ -592,7 +596,7 @@ class ContractPagesMixin:
                 "what": commitment_title(d.commitment),
                 "severity": Deviation.Severity(d.severity).label,
                 "status": Deviation.Status(d.status).label,
-                "remedy": formats.day(d.remedy_due_on) if d.remedy_due_on else formats.DASH,
+                "remedy": formats.day(d.remedy_due_on),
                 "url": _contract_url(contract, "deviation", d.pk),
             }
             for d in selectors.deviations_of(contract).select_related("commitment")
@@ -870,7 +874,7 @@ class ContractPagesMixin:
             (_("Severity"), Deviation.Severity(deviation.severity).label),
             (
                 _("To be remedied by"),
-                formats.day(deviation.remedy_due_on) if deviation.remedy_due_on else formats.DASH,
+                formats.day(deviation.remedy_due_on),
             ),
             (_("Sanction"), sanction_words(deviation)),
             (_("Opened"), formats.when_zoned(deviation.opened_at)),

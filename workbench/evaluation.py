@@ -577,7 +577,12 @@ class EvaluationPagesMixin:
         elif evaluation.status == Evaluation.Status.FAILED:
             self.message_user(request, _("The evaluation failed."), messages.ERROR)
         else:
-            self.message_user(request, _("The evaluation is queued."), messages.SUCCESS)
+            # Queued once this request commits: the page follows it and shows the result.
+            self.message_user(
+                request,
+                _("The evaluation has started; this page shows its result as soon as it is done."),
+                messages.SUCCESS,
+            )
         return HttpResponseRedirect(self._evaluation_url(tender, evaluation))
 
     def _evaluation(self, request, object_id, evaluation_id) -> tuple[Tender, Evaluation]:

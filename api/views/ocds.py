@@ -9,8 +9,8 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
@@ -18,6 +18,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from api.filters import UtcIsoDateTimeField
 from api.schema import problems
 from procurement.errors import InvalidInput, NotFound, field_error
 from publication import feed
@@ -41,13 +42,15 @@ def _bad(name: str, message: str) -> InvalidInput:
 def _since(text: str | None) -> dt.datetime | None:
     if text in (None, ""):
         return None
+    # A '+' in a query arrives as a space. The filters' UTC field reads it (a time without a
+    # zone is UTC) and refuses offsets the database cannot take.
     try:
-        when = parse_datetime(text.replace(" ", "+"))  # a '+' in a query arrives as a space
-    except ValueError:
+        when = UtcIsoDateTimeField(required=False).clean(text.replace(" ", "+"))
+    except DjangoValidationError:
         when = None
     if when is None:
         raise _bad("since", _("A date and time in ISO 8601, e.g. 2027-01-31T12:00:00Z."))
-    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+    return when
 
 
 def _page(text: str | None) -> int:

@@ -17,7 +17,7 @@ from api.serializers.tokens import (
 )
 from procurement import selectors
 from procurement.errors import InvalidInput, field_error
-from procurement.models import ApiToken, User
+from procurement.models import ApiToken
 from procurement.policy import Action
 from procurement.services import tokens
 
@@ -84,10 +84,7 @@ class IntegrationTokenViewSet(
         serializer = IntegrationTokenInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        members = User.objects.filter(is_active=True)
-        if not request.user.is_superuser:
-            members = members.filter(organization_id=request.user.organization_id)
-        member = members.filter(pk=data["user"]).first()
+        member = selectors.token_members_for(request.user).filter(pk=data["user"]).first()
         if member is None:
             raise InvalidInput(
                 _("The integration token cannot be created."),
@@ -100,11 +97,7 @@ class IntegrationTokenViewSet(
             expires_in_days=data.get("expires_in_days"),
         )
         body = IntegrationTokenCreatedSerializer({**_as_dict(token), "token": raw}).data
-        return Response(
-            body,
-            status=status.HTTP_201_CREATED,
-            headers={"Location": f"/api/v1/integration-tokens/{token.public_id}/"},
-        )
+        return Response(body, status=status.HTTP_201_CREATED)  # Location: api.locations
 
     def destroy(self, request, pk=None):
         tokens.revoke_integration_token(actor=request.user, token=self.get_object())

@@ -177,7 +177,7 @@ def test_schedule_check_review_and_close_through_the_pages(awarded, people, sign
     assert "Större" in text and "12 500,50 kr" in text.replace("\u00a0", " ")
     text = text_of(logged_in(officer).get(response["Location"]))
     assert "Deviation opened" in text  # the history, from the audit trail
-    # The desk lists the open deviation and the added check waiting.
+    # The desk lists the open deviation.
     desk = text_of(logged_in(officer).get("/admin/"))
     follow = desk[desk.index("Contract follow-up") :]
     assert "Open deviations (1)" in follow or "Open deviation (1)" in follow
@@ -198,7 +198,7 @@ def test_schedule_check_review_and_close_through_the_pages(awarded, people, sign
     )
     assert "Deviation closed" in text and "Closed as: Remedied" in text
     assert "Rättat i april." in text and "Close the deviation" not in text
-    assert added.pk
+    assert added.request == "Stickprov" and added.due_on.isoformat() == "2027-03-15"
 
 
 def test_the_auditor_reads_without_forms_and_outsiders_get_a_404(awarded, people, signed):

@@ -125,12 +125,26 @@ def test_since_pages_and_etag(
     assert public.get(f"{FEED}?page=2", HTTP_IF_NONE_MATCH=last_tag).status_code == 200
 
 
-@pytest.mark.parametrize("query", ["?since=yesterday", "?since=2027-13-01T00:00:00Z", "?page=0"])
-def test_invalid_query_is_a_problem(public, query):
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("?since=yesterday", "/since"),
+        ("?since=2027-13-01T00:00:00Z", "/since"),
+        # a time before the calendar's start once in UTC: a 400, never the database's error
+        ("?since=0001-01-01T00:00:00%2B01:00", "/since"),
+        ("?page=0", "/page"),
+    ],
+)
+def test_invalid_query_is_a_problem(public, query, field):
     response = public.get(f"{FEED}{query}")
     assert response.status_code == 400
     assert response["Content-Type"].startswith("application/problem+json")
-    assert response.json()["errors"][0]["field"] in ("/since", "/page")
+    assert response.json()["errors"][0]["field"] == field
+
+
+def test_a_since_with_any_offset_is_read_as_its_utc_moment(public):
+    # +20:00 is beyond what PostgreSQL takes as an offset; the feed reads the UTC instant.
+    assert public.get(f"{FEED}?since=2027-01-01T00:00:00%2B20:00").status_code == 200
 
 
 def test_unknown_ocid_is_404(public):

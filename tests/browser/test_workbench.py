@@ -592,6 +592,8 @@ def test_evaluators_score_and_an_officer_evaluates_in_the_admin(
     one.go(f"/admin/procurement/tender/{tender.pk}/change/")
     one.click_text("Kör utvärderingen")
     one.press("Kör utvärderingen")
+    started = one.messages()  # what is true when the page comes back: started or done
+    assert "Utvärderingen har startat" in started or "Utvärderingen är klar" in started, started
     one.page.wait_for_selector(".wb-matrix", timeout=30_000)  # the page refreshes until done
     matrix = one.page.inner_text(".wb-matrix")
     assert supplier.name in matrix and other_supplier.name in matrix
